@@ -1,0 +1,11 @@
+DROP TABLE standards;
+DROP TABLE missing_episodes;
+DROP TABLE children;
+DROP FUNCTION la_calendar_rebuild(text);
+DROP TABLE la_calendar;
+DROP TABLE la_closures;
+DROP TABLE calendar_days;
+DROP TABLE bank_holidays;
+DROP TABLE data_versions;
+DROP TABLE api_keys;
+DROP TABLE authorities;

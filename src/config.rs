@@ -1,0 +1,215 @@
+//! Settings from the environment, validated once at start. Every bad value is reported with the
+//! variable's name and what would be accepted, all at once.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// PostgreSQL connection URL (`DATABASE_URL`).
+    pub database_url: String,
+    /// Address to serve on (`DRIFTWATCH_BIND`, default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// `LOG_FORMAT=json|pretty` (default pretty).
+    pub log_format: LogFormat,
+    /// Connections in the pool (`DRIFTWATCH_POOL_SIZE`, default 10, at least 2).
+    pub pool_size: usize,
+    /// How long a request waits for a free connection before a 503 (`DRIFTWATCH_POOL_TIMEOUT_MS`, default 5000).
+    pub pool_timeout: Duration,
+    /// Per-statement limit set on every connection (`DRIFTWATCH_STATEMENT_TIMEOUT_MS`, default 30000).
+    pub statement_timeout: Duration,
+    /// Largest accepted request body for a single record (`DRIFTWATCH_MAX_BODY_BYTES`, default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Most periods one summary may span (`DRIFTWATCH_MAX_PERIODS`, default 400).
+    pub max_periods: usize,
+    /// HTTP worker threads (`DRIFTWATCH_WORKERS`, default: number of CPUs).
+    pub workers: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigError(pub Vec<String>);
+
+/// Source of variables, so tests can validate without touching the process environment.
+pub trait Env {
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+impl Env for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok()
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn get(&self, key: &str) -> Option<String> {
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+fn parse_num<T>(env: &dyn Env, key: &str, default: T, min: T, max: T, errors: &mut Vec<String>) -> T
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match env.get(key) {
+        None => default,
+        Some(raw) => match raw.trim().parse::<T>() {
+            Ok(v) if v >= min && v <= max => v,
+            _ => {
+                errors.push(format!(
+                    "{key}={raw:?} is not valid: expected a whole number from {min} to {max}"
+                ));
+                default
+            }
+        },
+    }
+}
+
+impl Settings {
+    /// Settings for commands that only need the database (`migrate`, `keys`, ...).
+    pub fn database_url(env: &dyn Env) -> Result<String, ConfigError> {
+        match env.get("DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(url)
+            }
+            Some(_) => Err(ConfigError(vec![
+                "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
+            ])),
+            None => Err(ConfigError(vec![
+                "DATABASE_URL is not set: give the PostgreSQL URL, e.g. postgres://user@127.0.0.1:5432/driftwatch (scripts/run sets one up for you)".into(),
+            ])),
+        }
+    }
+
+    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        let mut errors = Vec::new();
+        let database_url = Self::database_url(env).unwrap_or_else(|e| {
+            errors.extend(e.0);
+            String::new()
+        });
+        let bind = match env.get("DRIFTWATCH_BIND") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(raw) => raw.parse().unwrap_or_else(|_| {
+                errors.push(format!(
+                    "DRIFTWATCH_BIND={raw:?} is not valid: expected host:port, e.g. 127.0.0.1:8080"
+                ));
+                SocketAddr::from(([127, 0, 0, 1], 8080))
+            }),
+        };
+        let log_format = match env.get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                errors.push(format!(
+                    "LOG_FORMAT={other:?} is not valid: expected json or pretty"
+                ));
+                LogFormat::Pretty
+            }
+        };
+        let pool_size = parse_num(env, "DRIFTWATCH_POOL_SIZE", 10usize, 2, 1000, &mut errors);
+        let pool_timeout_ms = parse_num(
+            env,
+            "DRIFTWATCH_POOL_TIMEOUT_MS",
+            5_000u64,
+            1,
+            600_000,
+            &mut errors,
+        );
+        let statement_timeout_ms = parse_num(
+            env,
+            "DRIFTWATCH_STATEMENT_TIMEOUT_MS",
+            30_000u64,
+            1,
+            3_600_000,
+            &mut errors,
+        );
+        let max_body_bytes = parse_num(
+            env,
+            "DRIFTWATCH_MAX_BODY_BYTES",
+            1usize << 20,
+            1024,
+            1usize << 30,
+            &mut errors,
+        );
+        let max_periods = parse_num(
+            env,
+            "DRIFTWATCH_MAX_PERIODS",
+            400usize,
+            1,
+            100_000,
+            &mut errors,
+        );
+        let default_workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let workers = parse_num(
+            env,
+            "DRIFTWATCH_WORKERS",
+            default_workers,
+            1,
+            256,
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(ConfigError(errors));
+        }
+        Ok(Settings {
+            database_url,
+            bind,
+            log_format,
+            pool_size,
+            pool_timeout: Duration::from_millis(pool_timeout_ms),
+            statement_timeout: Duration::from_millis(statement_timeout_ms),
+            max_body_bytes,
+            max_periods,
+            workers,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_only_the_database_is_given() {
+        let s = Settings::from_env(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.pool_size, 10);
+        assert_eq!(s.statement_timeout, Duration::from_secs(30));
+        assert_eq!(s.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn every_bad_value_is_named() {
+        let err = Settings::from_env(&[
+            ("DATABASE_URL", "mysql://x"),
+            ("DRIFTWATCH_BIND", "nowhere"),
+            ("LOG_FORMAT", "xml"),
+            ("DRIFTWATCH_POOL_SIZE", "1"),
+            ("DRIFTWATCH_STATEMENT_TIMEOUT_MS", "soon"),
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        for key in [
+            "DATABASE_URL",
+            "DRIFTWATCH_BIND",
+            "LOG_FORMAT",
+            "DRIFTWATCH_POOL_SIZE",
+            "DRIFTWATCH_STATEMENT_TIMEOUT_MS",
+        ] {
+            assert!(text.contains(key), "{key} missing from: {text}");
+        }
+        assert_eq!(err.0.len(), 5);
+    }
+}

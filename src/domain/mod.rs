@@ -1,0 +1,3 @@
+//! Pure rules: no actix, no database.
+
+pub mod periods;

@@ -1,0 +1,11 @@
+//! Shared HTTP machinery: strict query parameters, content negotiation (JSON, CSV, NDJSON),
+//! keyset pages, constant-memory streaming, request ids and problem documents for actix's own
+//! 404/405s.
+
+pub mod conditional;
+pub mod format;
+pub mod middleware;
+pub mod params;
+pub mod stream;
+
+pub use format::Format;

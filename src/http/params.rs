@@ -1,0 +1,172 @@
+//! Query strings parsed strictly: an unknown or repeated parameter is a 422 that names it (a typo
+//! such as `statuss=overdue` must not silently return everything). `api_key` and `format` are
+//! read by authentication and content negotiation and skipped here.
+
+use actix_web::HttpRequest;
+use base64::Engine;
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Parameters every endpoint accepts besides its own.
+pub const COMMON: &[&str] = &["api_key", "format"];
+
+/// The query string as (name, value) pairs, in order.
+pub fn pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).unwrap_or_default()
+}
+
+/// Deserialize the endpoint's own parameters (a struct of `Option<String>` fields with
+/// `#[serde(deny_unknown_fields)]`).
+pub fn parse<T: DeserializeOwned>(req: &HttpRequest) -> ApiResult<T> {
+    let all = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .map_err(|_| ApiError::parameter("query", "the query string is not valid URL encoding"))?;
+    let own: Vec<(String, String)> = all
+        .into_iter()
+        .filter(|(k, _)| !COMMON.contains(&k.as_str()))
+        .collect();
+    let encoded = serde_urlencoded::to_string(&own).map_err(|_| ApiError::Internal)?;
+    serde_urlencoded::from_str::<T>(&encoded).map_err(|e| {
+        let msg = e.to_string();
+        // serde names the parameter in backticks: "unknown field `x`, expected one of ...".
+        let name = msg.split('`').nth(1).unwrap_or("query").to_string();
+        let message = if msg.starts_with("unknown field") {
+            let expected = msg
+                .split_once("expected")
+                .map(|(_, e)| e.trim())
+                .unwrap_or("");
+            format!("unknown parameter `{name}`; expected {expected}")
+        } else if msg.starts_with("duplicate field") {
+            format!("parameter `{name}` is given more than once")
+        } else {
+            msg
+        };
+        ApiError::parameter(&name, message)
+    })
+}
+
+/// Collects parameter errors so that every bad one is reported at once.
+#[derive(Default)]
+pub struct Checker {
+    pub errors: Vec<FieldError>,
+}
+
+impl Checker {
+    pub fn fail(&mut self, name: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::parameter(name, message));
+    }
+
+    pub fn date(&mut self, name: &str, v: &Option<String>) -> Option<NaiveDate> {
+        let s = v.as_deref()?;
+        match crate::records::validate::parse_date(s) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                self.fail(name, m);
+                None
+            }
+        }
+    }
+
+    pub fn one_of<'a>(
+        &mut self,
+        name: &str,
+        v: &Option<String>,
+        allowed: &[&'a str],
+    ) -> Option<&'a str> {
+        let s = v.as_deref()?;
+        match allowed.iter().find(|a| **a == s) {
+            Some(a) => Some(a),
+            None => {
+                self.fail(name, format!("must be one of: {}", allowed.join(", ")));
+                None
+            }
+        }
+    }
+
+    pub fn int(&mut self, name: &str, v: &Option<String>, min: i64, max: i64) -> Option<i64> {
+        let s = v.as_deref()?;
+        match s.parse::<i64>() {
+            Ok(i) if i >= min && i <= max => Some(i),
+            _ => {
+                self.fail(name, format!("must be a whole number from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    pub fn code(&mut self, name: &str, v: &Option<String>) -> Option<String> {
+        let s = v.as_deref()?;
+        if s.is_empty() || s.chars().count() > 128 || s.chars().any(|c| c.is_control()) {
+            self.fail(name, "must be 1-128 printable characters");
+            None
+        } else {
+            Some(s.to_string())
+        }
+    }
+
+    /// `from <= to` when both are given.
+    pub fn ordered(&mut self, from: Option<NaiveDate>, to: Option<NaiveDate>) {
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            self.fail("to", "must not be before `from`");
+        }
+    }
+
+    pub fn cursor(&mut self, v: &Option<String>) -> Option<String> {
+        let s = v.as_deref()?;
+        match decode_cursor(s) {
+            Some(c) => Some(c),
+            None => {
+                self.fail(
+                    "cursor",
+                    "is not a cursor this API issued; use the `next_cursor` of the previous page",
+                );
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> ApiResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.errors))
+        }
+    }
+}
+
+/// Cursors are opaque to clients: the keyset position, base64url-encoded.
+pub fn encode_cursor(position: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position.as_bytes())
+}
+
+pub fn decode_cursor(s: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.as_bytes())
+        .ok()?;
+    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+}
+
+/// Page size: default 100, at most 1000.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+/// The absolute URL of the next page: this request's URL with `cursor` replaced (and any
+/// `api_key` dropped: keys are never echoed).
+pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
+    let info = req.connection_info();
+    let mut q: Vec<(String, String)> = pairs(req)
+        .into_iter()
+        .filter(|(k, _)| k != "cursor" && k != "api_key")
+        .collect();
+    q.push(("cursor".into(), cursor.into()));
+    format!(
+        "{}://{}{}?{}",
+        info.scheme(),
+        info.host(),
+        req.path(),
+        serde_urlencoded::to_string(&q).unwrap_or_default()
+    )
+}

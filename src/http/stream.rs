@@ -1,0 +1,169 @@
+//! Responses that stream rows as CSV or NDJSON in constant memory: the query runs on its own
+//! connection in a read-only snapshot transaction, rows are formatted in chunks of ~64 KiB and
+//! handed to the response through a small bounded channel, so a slow client slows the query
+//! rather than filling memory. If the query fails mid-way the response is aborted (no final
+//! chunk), so clients see a truncated transfer rather than silently short data.
+
+use actix_web::HttpResponse;
+use actix_web::HttpResponseBuilder;
+use bytes::Bytes;
+use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel_async::RunQueryDsl;
+use futures_util::TryStreamExt;
+use tokio::sync::mpsc;
+
+use super::Format;
+use crate::db::{self, Pool, sql::Sql};
+use crate::error::ApiResult;
+use crate::http::format::csv_cell;
+
+const CHUNK: usize = 64 * 1024;
+
+/// A row that can be written as one JSON object and as CSV cells.
+pub trait Tabular {
+    fn write_json(&self, out: &mut Vec<u8>);
+    fn cell_values(&self, columns: &[String]) -> Vec<String>;
+}
+
+/// Tabular output for any `Serialize` row type whose field names are the columns.
+pub fn serde_json_row<T: serde::Serialize>(row: &T, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(&mut *out, row);
+}
+
+pub fn serde_cells<T: serde::Serialize>(row: &T, columns: &[String]) -> Vec<String> {
+    match serde_json::to_value(row) {
+        Ok(serde_json::Value::Object(map)) => cells_of(&map, columns),
+        _ => vec![String::new(); columns.len()],
+    }
+}
+
+pub fn cells_of(
+    map: &serde_json::Map<String, serde_json::Value>,
+    columns: &[String],
+) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| map.get(c).map(csv_cell).unwrap_or_default())
+        .collect()
+}
+
+impl Tabular for crate::records::store::IdBody {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.body.as_bytes());
+    }
+    fn cell_values(&self, columns: &[String]) -> Vec<String> {
+        match serde_json::from_str::<serde_json::Value>(&self.body) {
+            Ok(serde_json::Value::Object(map)) => cells_of(&map, columns),
+            _ => vec![String::new(); columns.len()],
+        }
+    }
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .buffer_capacity(8 * 1024)
+        .from_writer(Vec::with_capacity(CHUNK))
+}
+
+/// Write rows in `format` (CSV with a header row of `columns`, or NDJSON).
+pub struct RowWriter {
+    format: Format,
+    columns: Vec<String>,
+    csv: csv::Writer<Vec<u8>>,
+    ndjson: Vec<u8>,
+}
+
+impl RowWriter {
+    pub fn new(format: Format, columns: Vec<String>) -> Self {
+        let mut w = RowWriter {
+            format,
+            columns,
+            csv: csv_writer(),
+            ndjson: Vec::with_capacity(CHUNK),
+        };
+        if format == Format::Csv {
+            let _ = w.csv.write_record(&w.columns);
+        }
+        w
+    }
+
+    pub fn row<R: Tabular>(&mut self, row: &R) {
+        match self.format {
+            Format::Csv => {
+                let _ = self.csv.write_record(row.cell_values(&self.columns));
+            }
+            _ => {
+                row.write_json(&mut self.ndjson);
+                self.ndjson.push(b'\n');
+            }
+        }
+    }
+
+    /// Bytes written so far (taking them out of the writer).
+    pub fn take(&mut self) -> Vec<u8> {
+        match self.format {
+            Format::Csv => {
+                let full = std::mem::replace(&mut self.csv, csv_writer());
+                full.into_inner().unwrap_or_default()
+            }
+            _ => std::mem::take(&mut self.ndjson),
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        match self.format {
+            Format::Csv => self.csv.get_ref().len() + 8 * 1024,
+            _ => self.ndjson.len(),
+        }
+    }
+}
+
+/// Rows of `sql` as a streamed CSV/NDJSON response. Connection and transaction are set up
+/// before the response starts, so "database unavailable" is still a proper 503.
+pub async fn stream_rows<R>(
+    pool: &Pool,
+    la: &str,
+    sql: Sql,
+    format: Format,
+    columns: Vec<String>,
+    mut response: HttpResponseBuilder,
+) -> ApiResult<HttpResponse>
+where
+    R: Tabular + QueryableByName<Pg> + Send + 'static,
+{
+    let mut conn = pool.get().await?;
+    db::begin_tenant_snapshot(&mut conn, la).await?;
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    actix_web::rt::spawn(async move {
+        let mut writer = RowWriter::new(format, columns);
+        let outcome: Result<bool, diesel::result::Error> = async {
+            let mut rows = sql.query().load_stream::<R>(&mut conn).await?;
+            while let Some(row) = rows.try_next().await? {
+                writer.row(&row);
+                if writer.pending() >= CHUNK
+                    && tx.send(Ok(Bytes::from(writer.take()))).await.is_err()
+                {
+                    return Ok(false); // the client went away
+                }
+            }
+            Ok(true)
+        }
+        .await;
+        match outcome {
+            Ok(true) => {
+                let _ = tx.send(Ok(Bytes::from(writer.take()))).await;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "export query failed mid-stream; response aborted");
+                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+            }
+        }
+        db::rollback(&mut conn).await; // read-only: nothing to commit
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok(response.content_type(format.content_type()).streaming(body))
+}

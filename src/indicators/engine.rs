@@ -1,0 +1,456 @@
+//! The indicator engine: turns a catalogue entry's case source into due dates, statuses,
+//! elapsed times, period summaries and case lists, all in one set-based SQL statement.
+//!
+//! Semantics (INDICATORS.md §1):
+//! - due: `hours` start + N h (or start date + N/24 days when the start is date-only);
+//!   `calendar_days` +N; `weeks` +7N; `months` same day N months on, or the month's last day;
+//!   `working_days` the Nth working day after the start (the authority's calendar: bank
+//!   holidays and its closure days), one index lookup on `la_calendar.seq`.
+//! - outcome: the end event, or the day the duty stopped if that came first: stopped on or
+//!   before the due date is `not_applicable`, after it is `missed` (ending that day).
+//! - status as of a day X: ended by X -> its outcome; else `overdue` when the due date is before
+//!   X (for a timed `hours` case: the due instant is before the end of X), else `open`.
+//! - hours with a date-only side are judged in days: (end date - start date) * 24 <= N.
+
+use chrono::NaiveDate;
+
+use super::catalogue::{Indicator, IndicatorKind, Limit, STANDARD_GROUPS};
+use crate::db::sql::Sql;
+use crate::domain::periods::Period;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBasis {
+    /// Cases count in the period they ended in; open/overdue are snapshots at the period end.
+    End,
+    /// Cases count in the period their clock started; statuses as of `as_of`.
+    Start,
+}
+
+/// Bind the four parameters every engine query starts with: $1 authority, $2 as-of date,
+/// $3/$4 the effective limit.
+fn base_params(sql: &mut Sql, la: &str, as_of: NaiveDate, limit: Option<Limit>) {
+    sql.bind(la.to_string());
+    sql.bind(as_of.to_string());
+    sql.bind(limit.map(|l| l.value.to_string()));
+    sql.bind(limit.map(|l| l.unit.as_str().to_string()));
+}
+
+fn source_sql(ind: &Indicator) -> String {
+    ind.sql.replace("{la}", "$1").replace("{as_of}", "$2::date")
+}
+
+/// SQL expression of a group, over `s` (the source row) and `c` (the child).
+fn group_expr(name: &str) -> String {
+    match name {
+        "team" => "coalesce(s.team, c.team)".into(),
+        "age_band" => "CASE WHEN c.birth_month IS NULL THEN NULL \
+             WHEN extract(year FROM age(s.start_on, c.birth_month)) < 5 THEN '0-4' \
+             WHEN extract(year FROM age(s.start_on, c.birth_month)) < 10 THEN '5-9' \
+             WHEN extract(year FROM age(s.start_on, c.birth_month)) < 16 THEN '10-15' \
+             WHEN extract(year FROM age(s.start_on, c.birth_month)) < 18 THEN '16-17' \
+             ELSE '18+' END"
+            .into(),
+        "sex" => "c.sex".into(),
+        "ethnicity_group" => "CASE WHEN c.ethnicity IS NULL THEN NULL \
+             WHEN c.ethnicity IN ('REFU', 'NOBT') THEN 'Unknown' \
+             WHEN c.ethnicity = 'CHNE' OR c.ethnicity LIKE 'A%' THEN 'Asian' \
+             WHEN c.ethnicity LIKE 'W%' THEN 'White' \
+             WHEN c.ethnicity LIKE 'M%' THEN 'Mixed' \
+             WHEN c.ethnicity LIKE 'B%' THEN 'Black' \
+             ELSE 'Other' END"
+            .into(),
+        "disability" => "c.disability".into(),
+        other => format!("s.g_{other}"),
+    }
+}
+
+fn is_standard(name: &str) -> bool {
+    STANDARD_GROUPS.iter().any(|g| g.name == name)
+}
+
+/// Column alias of a group inside the engine's CTEs.
+fn gcol(name: &str) -> String {
+    format!("grp_{name}")
+}
+
+/// `src` and `b`: the source joined to its child, with the requested groups, limited to cases
+/// started by the as-of date. `extra` are groups carried along for case rows.
+fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str]) -> String {
+    let mut cols: Vec<String> = Vec::new();
+    for g in groups.iter().chain(extra) {
+        let alias = gcol(g);
+        if !cols.iter().any(|c| c.ends_with(&format!(" AS {alias}"))) {
+            cols.push(format!("{} AS {alias}", group_expr(g)));
+        }
+    }
+    let group_cols = if cols.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", cols.join(", "))
+    };
+    let specific = match ind.kind {
+        IndicatorKind::Timeliness => {
+            "s.start_at, s.start_has_time, s.end_at, s.end_has_time, s.end_on, s.stop_on, \
+             coalesce(s.lim_n, $3::int) AS n, coalesce(s.lim_unit, $4::text) AS unit"
+        }
+        IndicatorKind::Proportion => "s.holds",
+    };
+    format!(
+        "src AS ({src}), \
+         b AS (SELECT s.case_id, s.child_id, coalesce(s.team, c.team) AS team, s.worker_id, s.start_on, \
+                      {specific}{group_cols} \
+               FROM src s LEFT JOIN children c ON c.la_code = $1 AND c.id = s.child_id \
+               WHERE s.start_on IS NOT NULL AND s.start_on <= $2::date)",
+        src = source_sql(ind),
+    )
+}
+
+/// `d`, `j`, `e`: due dates, outcome and elapsed for timeliness cases.
+const JUDGE_CTES: &str = "\
+ d AS (SELECT b.*, cs.seq AS start_seq, \
+         CASE WHEN b.unit = 'hours' AND b.start_has_time THEN b.start_at + make_interval(hours => b.n) END AS due_at, \
+         CASE b.unit \
+           WHEN 'hours' THEN CASE WHEN b.start_has_time \
+                THEN ((b.start_at + make_interval(hours => b.n)) AT TIME ZONE 'Europe/London')::date \
+                ELSE b.start_on + b.n / 24 END \
+           WHEN 'calendar_days' THEN b.start_on + b.n \
+           WHEN 'weeks' THEN b.start_on + 7 * b.n \
+           WHEN 'months' THEN (b.start_on + make_interval(months => b.n))::date \
+           WHEN 'working_days' THEN w.day \
+         END AS due_on, \
+         CASE WHEN b.end_on IS NOT NULL AND (b.stop_on IS NULL OR b.end_on <= b.stop_on) THEN 'end' \
+              WHEN b.stop_on IS NOT NULL THEN 'stop' END AS how \
+       FROM b \
+       LEFT JOIN la_calendar cs ON b.unit = 'working_days' AND cs.la_code = $1 AND cs.day = b.start_on \
+       LEFT JOIN la_calendar w ON b.unit = 'working_days' AND w.la_code = $1 AND w.is_working_day \
+                               AND w.seq = cs.seq + b.n), \
+ j AS (SELECT d.*, \
+         CASE d.how WHEN 'end' THEN d.end_on WHEN 'stop' THEN d.stop_on END AS out_on, \
+         CASE WHEN d.how = 'end' THEN \
+                CASE WHEN CASE WHEN d.unit = 'hours' THEN \
+                                 CASE WHEN d.start_has_time AND d.end_has_time THEN d.end_at <= d.due_at \
+                                      ELSE (d.end_on - d.start_on) * 24 <= d.n END \
+                               ELSE d.end_on <= d.due_on END \
+                     THEN 'met' ELSE 'missed' END \
+              WHEN d.how = 'stop' THEN CASE WHEN d.stop_on <= d.due_on THEN 'not_applicable' ELSE 'missed' END \
+         END AS outcome, \
+         CASE WHEN d.unit = 'hours' THEN \
+                CASE WHEN d.start_has_time AND (d.how IS NULL OR (d.how = 'end' AND d.end_has_time)) \
+                     THEN 'hours' ELSE 'days' END \
+              WHEN d.unit = 'working_days' THEN 'working_days' ELSE 'days' END AS measured_in, \
+         CASE d.unit WHEN 'hours' THEN 'hours' WHEN 'working_days' THEN 'working_days' ELSE 'days' END AS elapsed_unit \
+       FROM d WHERE d.due_on IS NOT NULL), \
+ e AS (SELECT j.*, \
+         CASE WHEN j.out_on IS NULL THEN NULL \
+              WHEN j.measured_in = 'hours' THEN round((extract(epoch FROM (j.end_at - j.start_at)) / 3600)::numeric, 1)::float8 \
+              WHEN j.unit = 'hours' THEN ((j.out_on - j.start_on) * 24)::float8 \
+              WHEN j.unit = 'working_days' THEN (ce.seq - j.start_seq)::float8 \
+              ELSE (j.out_on - j.start_on)::float8 END AS elapsed \
+       FROM j LEFT JOIN la_calendar ce ON j.unit = 'working_days' AND ce.la_code = $1 AND ce.day = j.out_on)";
+
+/// Overdue as of the day expression `x`: the due date is before `x`, or, for a timed `hours`
+/// case, the due instant is before the end of `x` (London).
+fn overdue_at(alias: &str, x: &str) -> String {
+    format!(
+        "CASE WHEN {a}.due_at IS NOT NULL THEN {a}.due_at < (({x} + 1)::timestamp AT TIME ZONE 'Europe/London') \
+              ELSE {a}.due_on < {x} END",
+        a = alias
+    )
+}
+
+/// Join condition `a.grp_x IS NOT DISTINCT FROM b.grp_x AND ...`.
+fn group_join(a: &str, b: &str, groups: &[&str]) -> String {
+    groups
+        .iter()
+        .map(|g| format!(" AND {a}.{c} IS NOT DISTINCT FROM {b}.{c}", c = gcol(g)))
+        .collect()
+}
+
+fn group_list(alias: &str, groups: &[&str]) -> String {
+    groups
+        .iter()
+        .map(|g| format!(", {alias}.{}", gcol(g)))
+        .collect()
+}
+
+pub struct SummaryQuery<'a> {
+    pub indicator: &'a Indicator,
+    pub la: &'a str,
+    pub as_of: NaiveDate,
+    pub limit: Option<Limit>,
+    pub periods: &'a [Period],
+    pub groups: &'a [&'a str],
+    pub basis: DateBasis,
+}
+
+/// One row per period x group value: `ord` (1-based period), `groups` (JSON array text),
+/// `den`, `num`, `med`, `p90`, `open`, `overdue`, `na`.
+pub fn summary_sql(q: &SummaryQuery) -> Sql {
+    let mut sql = Sql::default();
+    base_params(&mut sql, q.la, q.as_of, q.limit);
+    let ps = sql.bind(pg_date_array(q.periods.iter().map(|p| p.start)));
+    let pe = sql.bind(pg_date_array(q.periods.iter().map(|p| p.end)));
+    let g = q.groups;
+    let periods_cte = format!(
+        "p AS (SELECT * FROM unnest({ps}::date[], {pe}::date[]) WITH ORDINALITY AS p(ps, pe, ord))"
+    );
+    let case_rel = match q.indicator.kind {
+        IndicatorKind::Timeliness => "e",
+        IndicatorKind::Proportion => "b",
+    };
+    let mut ctes = vec![base_ctes(q.indicator, g, &[])];
+    if q.indicator.kind == IndicatorKind::Timeliness {
+        ctes.push(JUDGE_CTES.to_string());
+    }
+    ctes.push(periods_cte);
+    let ended_in_den = "e.outcome IN ('met', 'missed')";
+    let (comp, snap) = match (q.indicator.kind, q.basis) {
+        (IndicatorKind::Proportion, _) => (
+            format!(
+                "comp AS (SELECT p.ord{gl}, count(*) AS den, count(*) FILTER (WHERE b.holds) AS num, \
+                   NULL::float8 AS med, NULL::float8 AS p90, 0::bigint AS na, \
+                   NULL::bigint AS open, NULL::bigint AS overdue \
+                 FROM b JOIN p ON b.start_on BETWEEN p.ps AND p.pe GROUP BY p.ord{gl})",
+                gl = group_list("b", g)
+            ),
+            None,
+        ),
+        (IndicatorKind::Timeliness, DateBasis::End) => (
+            format!(
+                "comp AS (SELECT p.ord{gl}, \
+                   count(*) FILTER (WHERE {ended_in_den}) AS den, \
+                   count(*) FILTER (WHERE e.outcome = 'met') AS num, \
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS med, \
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS p90, \
+                   count(*) FILTER (WHERE e.outcome = 'not_applicable') AS na \
+                 FROM e JOIN p ON e.out_on BETWEEN p.ps AND p.pe \
+                 WHERE e.out_on <= $2::date GROUP BY p.ord{gl})",
+                gl = group_list("e", g)
+            ),
+            Some(format!(
+                "snap AS (SELECT p.ord{gl}, count(*) AS open, count(*) FILTER (WHERE {od}) AS overdue \
+                 FROM p CROSS JOIN LATERAL (SELECT least(p.pe, $2::date) AS s) sd \
+                 JOIN e ON sd.s >= p.ps AND e.start_on <= sd.s AND (e.out_on IS NULL OR e.out_on > sd.s) \
+                 GROUP BY p.ord{gl})",
+                gl = group_list("e", g),
+                od = overdue_at("e", "sd.s"),
+            )),
+        ),
+        (IndicatorKind::Timeliness, DateBasis::Start) => {
+            let known = "e.out_on <= $2::date";
+            (
+                format!(
+                    "comp AS (SELECT p.ord{gl}, \
+                       count(*) FILTER (WHERE {ended_in_den} AND {known}) AS den, \
+                       count(*) FILTER (WHERE e.outcome = 'met' AND {known}) AS num, \
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den} AND {known}) AS med, \
+                       percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den} AND {known}) AS p90, \
+                       count(*) FILTER (WHERE e.outcome = 'not_applicable' AND {known}) AS na, \
+                       count(*) FILTER (WHERE e.out_on IS NULL OR e.out_on > $2::date) AS open, \
+                       count(*) FILTER (WHERE (e.out_on IS NULL OR e.out_on > $2::date) AND {od}) AS overdue \
+                     FROM e JOIN p ON e.start_on BETWEEN p.ps AND p.pe GROUP BY p.ord{gl})",
+                    gl = group_list("e", g),
+                    od = overdue_at("e", "$2::date"),
+                ),
+                None,
+            )
+        }
+    };
+    ctes.push(comp);
+    let has_snap = snap.is_some();
+    if let Some(s) = snap {
+        ctes.push(s);
+    }
+    let grid = if g.is_empty() {
+        "grid AS (SELECT p.ord FROM p)".to_string()
+    } else {
+        let cols: Vec<String> = g.iter().map(|x| gcol(x)).collect();
+        let nulls: Vec<String> = g.iter().map(|x| format!("NULL AS {}", gcol(x))).collect();
+        format!(
+            "gv AS (SELECT DISTINCT {cols} FROM {rel} \
+                    UNION ALL SELECT {nulls} WHERE NOT EXISTS (SELECT 1 FROM {rel})), \
+             grid AS (SELECT p.ord, gv.* FROM p CROSS JOIN gv)",
+            cols = cols.join(", "),
+            nulls = nulls.join(", "),
+            rel = case_rel,
+        )
+    };
+    ctes.push(grid);
+    let groups_json = if g.is_empty() {
+        "'[]'".to_string()
+    } else {
+        format!(
+            "json_build_array({})::text",
+            g.iter()
+                .map(|x| format!("grid.{}", gcol(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let (open, overdue, snap_join) = if has_snap {
+        (
+            "coalesce(snap.open, 0)",
+            "coalesce(snap.overdue, 0)",
+            format!(
+                " LEFT JOIN snap ON snap.ord = grid.ord{}",
+                group_join("snap", "grid", g)
+            ),
+        )
+    } else if q.indicator.kind == IndicatorKind::Proportion {
+        ("NULL::bigint", "NULL::bigint", String::new())
+    } else {
+        (
+            "coalesce(comp.open, 0)",
+            "coalesce(comp.overdue, 0)",
+            String::new(),
+        )
+    };
+    let order: String = g
+        .iter()
+        .map(|x| format!(", grid.{} NULLS LAST", gcol(x)))
+        .collect();
+    sql.push(&format!(
+        "WITH {ctes} \
+         SELECT grid.ord, {groups_json} AS groups, coalesce(comp.den, 0) AS den, coalesce(comp.num, 0) AS num, \
+                comp.med, comp.p90, {open} AS open, {overdue} AS overdue, coalesce(comp.na, 0) AS na \
+         FROM grid LEFT JOIN comp ON comp.ord = grid.ord{cj}{snap_join} \
+         ORDER BY grid.ord{order}",
+        ctes = ctes.join(", "),
+        cj = group_join("comp", "grid", g),
+    ));
+    sql
+}
+
+fn pg_date_array(days: impl Iterator<Item = NaiveDate>) -> String {
+    format!(
+        "{{{}}}",
+        days.map(|d| d.to_string()).collect::<Vec<_>>().join(",")
+    )
+}
+
+pub struct CasesQuery<'a> {
+    pub indicator: &'a Indicator,
+    pub la: &'a str,
+    pub as_of: NaiveDate,
+    pub limit: Option<Limit>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub status: Option<&'a str>,
+    pub due_before: Option<NaiveDate>,
+    pub team: Option<String>,
+    /// Keyset position: (sort date, case id) of the last row of the previous page.
+    pub after: Option<(NaiveDate, String)>,
+    pub page: Option<i64>,
+}
+
+/// Case rows, ordered by due date (timeliness) or eligibility date (proportion), then case id.
+pub fn cases_sql(q: &CasesQuery) -> Sql {
+    let mut sql = Sql::default();
+    base_params(&mut sql, q.la, q.as_of, q.limit);
+    let ind_p = sql.bind(q.indicator.id.to_string());
+    // Statuses are judged as of `to` when given (a drill-down from a period), else `as_of`.
+    let x = match q.to {
+        Some(to) => format!("least({}::date, $2::date)", sql.bind(to.to_string())),
+        None => "$2::date".to_string(),
+    };
+    let extra: Vec<&str> = q
+        .indicator
+        .groups
+        .iter()
+        .map(|g| g.name)
+        .filter(|n| !is_standard(n))
+        .collect();
+    let extra_json = format!(
+        "json_build_object({})::text",
+        extra
+            .iter()
+            .map(|n| format!("'{n}', r.{}", gcol(n)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut filters: Vec<String> = Vec::new();
+    let from_p = q.from.map(|f| sql.bind(f.to_string()));
+    let rows = match q.indicator.kind {
+        IndicatorKind::Timeliness => {
+            if q.from.is_some() || q.to.is_some() {
+                let from = from_p
+                    .clone()
+                    .map(|p| format!("{p}::date"))
+                    .unwrap_or("'-infinity'::date".into());
+                filters.push(format!(
+                    "((r.out_on BETWEEN {from} AND {x}) OR (r.start_on <= {x} AND (r.out_on IS NULL OR r.out_on > {x})))"
+                ));
+            }
+            format!(
+                "WITH {base}, {judge}, \
+                 r AS (SELECT e.*, CASE WHEN e.out_on IS NOT NULL AND e.out_on <= {x} THEN e.outcome \
+                                        WHEN {od} THEN 'overdue' ELSE 'open' END AS status \
+                       FROM e WHERE e.start_on <= {x}) \
+                 SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
+                   CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
+                   CASE WHEN r.due_at IS NOT NULL THEN to_json(r.due_at)#>>'{{}}' ELSE r.due_on::text END AS due, \
+                   CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN \
+                     CASE WHEN r.how = 'end' AND r.end_has_time THEN to_json(r.end_at)#>>'{{}}' ELSE r.out_on::text END \
+                   END AS \"end\", \
+                   r.status, CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN r.elapsed END AS elapsed, \
+                   r.elapsed_unit, \
+                   CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
+                   r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
+                 FROM r",
+                base = base_ctes(q.indicator, &[], &extra),
+                judge = JUDGE_CTES,
+                od = overdue_at("e", &x),
+            )
+        }
+        IndicatorKind::Proportion => {
+            if q.from.is_some() || q.to.is_some() {
+                let from = from_p
+                    .clone()
+                    .map(|p| format!("{p}::date"))
+                    .unwrap_or("'-infinity'::date".into());
+                filters.push(format!("r.start_on BETWEEN {from} AND {x}"));
+            }
+            format!(
+                "WITH {base}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
+                 SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
+                   r.start_on::text AS start, NULL::text AS due, NULL::text AS \"end\", r.status, \
+                   NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
+                   NULL::text AS measured_in, r.start_on AS sort_on, {extra_json} AS extra \
+                 FROM r",
+                base = base_ctes(q.indicator, &[], &extra),
+            )
+        }
+    };
+    if let Some(s) = q.status {
+        filters.push(format!("r.status = {}", sql.bind(s.to_string())));
+    }
+    if let Some(d) = q.due_before {
+        let col = match q.indicator.kind {
+            IndicatorKind::Timeliness => "r.due_on",
+            IndicatorKind::Proportion => "r.start_on",
+        };
+        filters.push(format!("{col} < {}::date", sql.bind(d.to_string())));
+    }
+    if let Some(t) = &q.team {
+        filters.push(format!("r.team = {}", sql.bind(t.clone())));
+    }
+    let sort = match q.indicator.kind {
+        IndicatorKind::Timeliness => "r.due_on",
+        IndicatorKind::Proportion => "r.start_on",
+    };
+    if let Some((d, id)) = &q.after {
+        let dp = sql.bind(d.to_string());
+        let ip = sql.bind(id.clone());
+        filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
+    }
+    let mut text = rows;
+    if !filters.is_empty() {
+        text += &format!(" WHERE {}", filters.join(" AND "));
+    }
+    text += &format!(" ORDER BY {sort}, r.case_id");
+    if let Some(n) = q.page {
+        text += &format!(" LIMIT {n}");
+    }
+    sql.push(&text);
+    sql
+}

@@ -1,0 +1,4 @@
+//! The indicator catalogue and the engine that computes it.
+
+pub mod catalogue;
+pub mod engine;

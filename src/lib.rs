@@ -1,0 +1,21 @@
+//! driftwatch: timeliness indicators for English children's social care records.
+//!
+//! Layout: `config` and `telemetry` (process set-up), `db` (pool, tenant transactions,
+//! migrations), `records` (descriptors, validation and storage of every record type),
+//! `indicators` (the catalogue and the SQL engine), `domain` (pure rules), `auth` (keys,
+//! scopes), `http` (negotiation, streaming, middleware), `routes` (thin handlers), `app`
+//! (assembly and the OpenAPI document), `demo` (synthetic data).
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod indicators;
+pub mod records;
+pub mod routes;
+pub mod standards;
+pub mod telemetry;

@@ -1,0 +1,299 @@
+//! The `driftwatch` command: serve, migrate, openapi, keys, demo-data.
+
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use driftwatch::app::{self, Application};
+use driftwatch::auth;
+use driftwatch::config::{LogFormat, ProcessEnv, Settings};
+use driftwatch::{db, demo, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "driftwatch",
+    version,
+    about = "Timeliness indicators for children's social care records"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the API (settings from the environment; see README).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Load the demo authority once and print a working demo key (kept in --key-file).
+    DemoSetup {
+        #[arg(long, default_value = "DEMO")]
+        la: String,
+        #[arg(long, default_value = ".data/demo-key")]
+        key_file: std::path::PathBuf,
+        #[arg(long, default_value_t = 300)]
+        children: usize,
+    },
+    /// Fill the database with deterministic synthetic records.
+    DemoData {
+        /// Authority codes to generate (comma-separated), e.g. DEMO. Overrides --las.
+        #[arg(long)]
+        la: Option<String>,
+        /// Number of authorities (codes L001, L002, ...).
+        #[arg(long, default_value_t = 1)]
+        las: usize,
+        #[arg(long, default_value_t = 300)]
+        children_per_la: usize,
+        #[arg(long, default_value_t = 2)]
+        years: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Last day of the history (default today).
+        #[arg(long)]
+        end: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key and print it alone on stdout (only its hash is stored).
+    Create {
+        /// The local authority the key belongs to (created if new).
+        #[arg(long)]
+        la: String,
+        /// Comma-separated: read (= read:indicators,read:cases), read:indicators, read:cases, write, admin.
+        #[arg(long)]
+        scopes: String,
+        /// A label, e.g. "Power BI service account".
+        #[arg(long)]
+        name: Option<String>,
+        /// Expiry (RFC 3339), e.g. 2027-03-31T23:59:59Z.
+        #[arg(long)]
+        expires: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        #[arg(long)]
+        la: Option<String>,
+    },
+    /// Revoke a key by id.
+    Revoke { id: i64 },
+}
+
+fn database_url() -> anyhow::Result<String> {
+    Ok(Settings::database_url(&ProcessEnv)?)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => {
+            let settings = Settings::from_env(&ProcessEnv)?;
+            telemetry::init(settings.log_format);
+            let applied = db::migrate(&settings.database_url).await?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied migrations");
+            }
+            let pool = db::build_pool(
+                &settings.database_url,
+                settings.pool_size,
+                settings.pool_timeout,
+                settings.statement_timeout,
+            )?;
+            let bind = settings.bind;
+            let application = Application::build(settings, pool)?;
+            tracing::info!(
+                address = %format!("http://{}:{}", bind.ip(), application.port()),
+                "driftwatch listening"
+            );
+            application.run().await?;
+        }
+        Command::Migrate => {
+            telemetry::init(LogFormat::Pretty);
+            let applied = db::migrate(&database_url()?).await?;
+            eprintln!("{} migration(s) applied", applied.len());
+        }
+        Command::Openapi => {
+            print!("{}", app::openapi_pretty());
+        }
+        Command::Keys { command } => {
+            let mut conn = db::connect(&database_url()?).await?;
+            match command {
+                KeysCommand::Create {
+                    la,
+                    scopes,
+                    name,
+                    expires,
+                } => {
+                    let scopes = auth::parse_scopes(&scopes).map_err(anyhow::Error::msg)?;
+                    let (id, key) =
+                        auth::create_key(&mut conn, &la, &scopes, name.as_deref(), expires)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                    eprintln!("created key {id} for {la}; store it now, it is not shown again");
+                    println!("{key}");
+                }
+                KeysCommand::List { la } => {
+                    let keys = auth::list_keys(&mut conn, la.as_deref())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                    println!(
+                        "{:>5}  {:<10} {:<12} {:<40} {:<26} status",
+                        "id", "la", "prefix", "scopes", "name"
+                    );
+                    for k in keys {
+                        let status = if k.revoked_at.is_some() {
+                            "revoked".to_string()
+                        } else if k.expires_at.is_some_and(|e| e < chrono::Utc::now()) {
+                            "expired".to_string()
+                        } else {
+                            match k.last_used_at {
+                                Some(t) => {
+                                    format!("active, last used {}", t.format("%Y-%m-%d %H:%M"))
+                                }
+                                None => "active, never used".to_string(),
+                            }
+                        };
+                        println!(
+                            "{:>5}  {:<10} {:<12} {:<40} {:<26} {status}",
+                            k.id,
+                            k.la_code,
+                            k.key_prefix,
+                            k.scopes.join(","),
+                            k.name.unwrap_or_default()
+                        );
+                    }
+                }
+                KeysCommand::Revoke { id } => {
+                    if auth::revoke_key(&mut conn, id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?
+                    {
+                        eprintln!("key {id} revoked");
+                    } else {
+                        anyhow::bail!("no active key with id {id}");
+                    }
+                }
+            }
+        }
+        Command::DemoSetup {
+            la,
+            key_file,
+            children,
+        } => {
+            telemetry::init(LogFormat::Pretty);
+            let mut conn = db::connect(&database_url()?).await?;
+            let detail = |e: driftwatch::error::ApiError| anyhow::anyhow!("{}", e.problem().detail);
+            if !demo::has_children(&mut conn, &la).await.map_err(detail)? {
+                let spec = demo::DemoSpec {
+                    la_codes: vec![la.clone()],
+                    children_per_la: children,
+                    years: 2,
+                    seed: 42,
+                    end: driftwatch::routes::indicators::today_london(),
+                };
+                demo::write_batch(&mut conn, &la, &demo::generate_la(&spec, 0))
+                    .await
+                    .map_err(detail)?;
+                eprintln!("loaded demo data for {la}");
+            }
+            let existing = std::fs::read_to_string(&key_file)
+                .ok()
+                .map(|k| k.trim().to_string());
+            let valid = match &existing {
+                Some(k) => auth::authenticate(&mut conn, k)
+                    .await
+                    .map_err(detail)?
+                    .is_some_and(|c| c.la_code == la),
+                None => false,
+            };
+            let key = match (existing, valid) {
+                (Some(k), true) => k,
+                _ => {
+                    let scopes =
+                        auth::parse_scopes("read,write,admin").map_err(anyhow::Error::msg)?;
+                    let (_, key) = auth::create_key(&mut conn, &la, &scopes, Some("demo"), None)
+                        .await
+                        .map_err(detail)?;
+                    if let Some(dir) = key_file.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    std::fs::write(&key_file, format!("{key}\n"))?;
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(
+                            &key_file,
+                            std::fs::Permissions::from_mode(0o600),
+                        )?;
+                    }
+                    key
+                }
+            };
+            println!("{key}");
+        }
+        Command::DemoData {
+            la,
+            las,
+            children_per_la,
+            years,
+            seed,
+            end,
+        } => {
+            telemetry::init(LogFormat::Pretty);
+            let la_codes: Vec<String> = match la {
+                Some(list) => list
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                None => (1..=las).map(|i| format!("L{i:03}")).collect(),
+            };
+            let spec = demo::DemoSpec {
+                la_codes,
+                children_per_la,
+                years,
+                seed,
+                end: end.unwrap_or_else(driftwatch::routes::indicators::today_london),
+            };
+            let mut conn = db::connect(&database_url()?).await?;
+            for (i, la) in spec.la_codes.iter().enumerate() {
+                let batch = demo::generate_la(&spec, i);
+                let report = demo::write_batch(&mut conn, la, &batch)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                let parts: Vec<String> = report
+                    .iter()
+                    .map(|(t, c)| {
+                        format!(
+                            "{t}: {} new, {} updated, {} unchanged",
+                            c.created, c.updated, c.unchanged
+                        )
+                    })
+                    .collect();
+                eprintln!("{la}: {}", parts.join("; "));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! SQL for every record type, generated from its descriptor. One upsert path serves a single
+//! `PUT` and a bulk import alike: rows travel as one JSON array read by `json_to_recordset`.
+
+use std::collections::BTreeSet;
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel_async::RunQueryDsl;
+
+use super::types::{self, Kind, RecordType};
+use super::validate::Record;
+use crate::db::Conn;
+use crate::db::sql::{Sql, ident};
+use crate::error::{ApiResult, FieldError, Reference};
+
+#[derive(QueryableByName, Debug)]
+pub struct IdBody {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+}
+
+#[derive(QueryableByName)]
+struct Upserted {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Bool)]
+    created: bool,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+#[derive(QueryableByName)]
+struct RefCount {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    ids: Option<String>,
+}
+
+/// SQL type of a stored column.
+fn pg_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Code | Kind::Enum(_) | Kind::Ref(_) => "text",
+        Kind::Bool => "boolean",
+        Kind::Int { .. } => "bigint",
+        Kind::Date | Kind::Month => "date",
+        Kind::Instant => "timestamptz",
+    }
+}
+
+/// Stored columns (name, type), in descriptor order; instants add `<name>_has_time`.
+fn columns(rt: &RecordType) -> Vec<(String, &'static str)> {
+    let mut cols = Vec::new();
+    for f in rt.fields {
+        cols.push((f.name.to_string(), pg_type(f.kind)));
+        if let Kind::Instant = f.kind {
+            cols.push((format!("{}_has_time", f.name), "boolean"));
+        }
+    }
+    cols
+}
+
+/// `json_build_object(...)` rendering a row of `t` as the API shows it: instants as RFC 3339
+/// (London offset) or as a date when recorded without a time, months as `YYYY-MM`.
+pub fn json_expr(rt: &RecordType) -> String {
+    let mut parts = vec!["'id', t.id".to_string()];
+    for f in rt.fields {
+        let col = format!("t.{}", ident(f.name));
+        let expr = match f.kind {
+            Kind::Instant => format!(
+                "CASE WHEN {col} IS NULL THEN NULL WHEN t.{has} THEN to_json({col}) ELSE to_json(t.{on}) END",
+                has = ident(&format!("{}_has_time", f.name)),
+                on = ident(&f.date_column()),
+            ),
+            Kind::Month => format!("to_char({col}, 'YYYY-MM')"),
+            _ => col,
+        };
+        parts.push(format!("'{}', {expr}", f.name));
+    }
+    parts.push("'created_at', t.created_at".into());
+    parts.push("'updated_at', t.updated_at".into());
+    format!("json_build_object({})", parts.join(", "))
+}
+
+/// Outcome of writing a batch.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct WriteCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl WriteCounts {
+    pub fn changed(&self) -> bool {
+        self.created + self.updated > 0
+    }
+}
+
+/// Upsert `records` (all of one type, distinct ids) for authority `la`. Returns the counts and,
+/// per record, whether it was created (`Some(true)`), updated (`Some(false)`) or unchanged (`None`).
+pub async fn upsert(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    records: &[Record],
+) -> ApiResult<(WriteCounts, Vec<Option<bool>>)> {
+    if records.is_empty() {
+        return Ok((WriteCounts::default(), Vec::new()));
+    }
+    let cols = columns(rt);
+    let names: Vec<String> = cols.iter().map(|(n, _)| ident(n)).collect();
+    let defs: Vec<String> = cols
+        .iter()
+        .map(|(n, t)| format!("{} {t}", ident(n)))
+        .collect();
+    let rows: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| serde_json::Value::Object(r.to_row()))
+        .collect();
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let rows_p = sql.bind(serde_json::to_string(&rows).expect("rows serialise"));
+    let set: Vec<String> = names
+        .iter()
+        .map(|n| format!("{n} = excluded.{n}"))
+        .collect();
+    let old: Vec<String> = names.iter().map(|n| format!("t.{n}")).collect();
+    let new: Vec<String> = names.iter().map(|n| format!("excluded.{n}")).collect();
+    sql.push(&format!(
+        "INSERT INTO {table} AS t (la_code, id, {names}) \
+         SELECT {la_p}, x.id, {xnames} FROM json_to_recordset({rows_p}::json) AS x(id text, {defs}) \
+         ON CONFLICT (la_code, id) DO UPDATE SET {set}, updated_at = now() \
+         WHERE ({old}) IS DISTINCT FROM ({new}) \
+         RETURNING t.id, (xmax = 0) AS created",
+        table = ident(rt.table),
+        names = names.join(", "),
+        xnames = names
+            .iter()
+            .map(|n| format!("x.{n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        defs = defs.join(", "),
+        set = set.join(", "),
+        old = old.join(", "),
+        new = new.join(", "),
+    ));
+    let written: Vec<Upserted> = sql.query().load(conn).await?;
+    let mut counts = WriteCounts::default();
+    let by_id: std::collections::HashMap<&str, bool> =
+        written.iter().map(|u| (u.id.as_str(), u.created)).collect();
+    let flags = records
+        .iter()
+        .map(|r| {
+            let flag = by_id.get(r.id.as_str()).copied();
+            match flag {
+                Some(true) => counts.created += 1,
+                Some(false) => counts.updated += 1,
+                None => counts.unchanged += 1,
+            }
+            flag
+        })
+        .collect();
+    Ok((counts, flags))
+}
+
+/// References in `records` to records that do not exist for this authority, as
+/// `(index of the record, error)`.
+pub async fn missing_refs(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    records: &[Record],
+) -> ApiResult<Vec<(usize, FieldError)>> {
+    let mut errors = Vec::new();
+    for (field, target) in rt.refs() {
+        let target_rt = types::by_path(target).expect("reference to a known record type");
+        let wanted: BTreeSet<&str> = records.iter().filter_map(|r| r.text(field.name)).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::default();
+        let la_p = sql.bind(la.to_string());
+        let ids_p = sql.bind(serde_json::to_string(&wanted).expect("ids serialise"));
+        sql.push(&format!(
+            "SELECT v AS id FROM json_array_elements_text({ids_p}::json) AS v \
+             WHERE NOT EXISTS (SELECT 1 FROM {table} r WHERE r.la_code = {la_p} AND r.id = v)",
+            table = ident(target_rt.table)
+        ));
+        let missing: BTreeSet<String> = sql
+            .query()
+            .load::<IdRow>(conn)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        for (i, r) in records.iter().enumerate() {
+            if let Some(v) = r.text(field.name)
+                && missing.contains(v)
+            {
+                errors.push((
+                    i,
+                    FieldError::pointer(
+                        format!("/{}", field.name),
+                        format!("no {} with this id exists for your authority", target),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(errors)
+}
+
+/// One record as API JSON.
+pub async fn get(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    id: &str,
+) -> ApiResult<Option<String>> {
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let id_p = sql.bind(id.to_string());
+    sql.push(&format!(
+        "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p} AND t.id = {id_p}",
+        json = json_expr(rt),
+        table = ident(rt.table),
+    ));
+    let mut rows: Vec<IdBody> = sql.query().load(conn).await?;
+    Ok(rows.pop().map(|r| r.body))
+}
+
+/// Records of other types that refer to `rt`/`id`.
+pub async fn referrers(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    id: &str,
+) -> ApiResult<Vec<Reference>> {
+    let mut found = Vec::new();
+    for other in types::ALL {
+        for (field, target) in other.refs() {
+            if target != rt.path {
+                continue;
+            }
+            let mut sql = Sql::default();
+            let la_p = sql.bind(la.to_string());
+            let id_p = sql.bind(id.to_string());
+            sql.push(&format!(
+                "SELECT count(*) AS n, string_agg(id, ',' ORDER BY id) FILTER (WHERE rn <= 20) AS ids \
+                 FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM {table} \
+                       WHERE la_code = {la_p} AND {col} = {id_p}) s",
+                table = ident(other.table),
+                col = ident(field.name),
+            ));
+            let row: RefCount = sql.query().get_result(conn).await?;
+            if row.n > 0 {
+                found.push(Reference {
+                    record_type: other.path.to_string(),
+                    count: row.n,
+                    ids: row
+                        .ids
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(String::from)
+                        .collect(),
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Delete one record; `Ok(false)` when it does not exist.
+pub async fn delete(conn: &mut Conn, la: &str, rt: &RecordType, id: &str) -> ApiResult<bool> {
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let id_p = sql.bind(id.to_string());
+    sql.push(&format!(
+        "DELETE FROM {table} WHERE la_code = {la_p} AND id = {id_p}",
+        table = ident(rt.table)
+    ));
+    Ok(sql.query().execute(conn).await? > 0)
+}
+
+/// List filters (already validated).
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub child_id: Option<String>,
+    pub team: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// Return ids greater than this one.
+    pub after: Option<String>,
+    /// At most this many rows (None: all).
+    pub limit: Option<i64>,
+}
+
+/// `SELECT id, body` of the records matching `filter`, in id order.
+pub fn list_sql(rt: &RecordType, la: &str, filter: &ListFilter) -> Sql {
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let mut text = format!(
+        "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p}",
+        json = json_expr(rt),
+        table = ident(rt.table),
+    );
+    if let Some(c) = &filter.child_id {
+        let col = if rt.path == "children" {
+            "id"
+        } else {
+            "child_id"
+        };
+        text += &format!(" AND t.{col} = {}", sql.bind(c.clone()));
+    }
+    if let Some(team) = &filter.team {
+        text += &format!(" AND t.team = {}", sql.bind(team.clone()));
+    }
+    let date_col = if rt.list_date == "updated_at" {
+        "(t.updated_at AT TIME ZONE 'Europe/London')::date".to_string()
+    } else {
+        format!("t.{}", ident(rt.list_date))
+    };
+    if let Some(from) = filter.from {
+        text += &format!(" AND {date_col} >= {}::date", sql.bind(from.to_string()));
+    }
+    if let Some(to) = filter.to {
+        text += &format!(" AND {date_col} <= {}::date", sql.bind(to.to_string()));
+    }
+    if let Some(after) = &filter.after {
+        text += &format!(" AND t.id > {}", sql.bind(after.clone()));
+    }
+    text += " ORDER BY t.id";
+    if let Some(limit) = filter.limit {
+        text += &format!(" LIMIT {limit}");
+    }
+    sql.push(&text);
+    sql
+}

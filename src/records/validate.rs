@@ -1,0 +1,433 @@
+//! Parse a JSON record against its descriptor: every problem is reported with a JSON pointer,
+//! and a record that parses holds only valid values (dates that exist, instants with an offset,
+//! known enum values, no unknown fields).
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::London;
+use serde_json::{Map, Value as Json};
+
+use super::types::{Field, Kind, RecordType};
+use crate::error::FieldError;
+
+/// Earliest and latest event dates accepted: the span of the working-day calendar.
+pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2040, 12, 31).unwrap();
+const FIRST_BIRTH: NaiveDate = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    Date(NaiveDate),
+    /// An instant; `has_time` false when only a date was given (then `at` is London midnight).
+    Instant {
+        at: DateTime<Utc>,
+        has_time: bool,
+    },
+}
+
+impl Value {
+    fn london_date(&self) -> Option<NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            Value::Instant { at, .. } => Some(at.with_timezone(&London).date_naive()),
+            _ => None,
+        }
+    }
+}
+
+/// A validated record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub rt: &'static RecordType,
+    pub id: String,
+    /// Aligned with `rt.fields`.
+    pub values: Vec<Value>,
+}
+
+impl Record {
+    pub fn get(&self, name: &str) -> &Value {
+        let i = self
+            .rt
+            .fields
+            .iter()
+            .position(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{} has no field {name}", self.rt.path));
+        &self.values[i]
+    }
+    pub fn has(&self, name: &str) -> bool {
+        !matches!(self.get(name), Value::Null)
+    }
+    pub fn is_true(&self, name: &str) -> bool {
+        matches!(self.get(name), Value::Bool(true))
+    }
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn date(&self, name: &str) -> Option<NaiveDate> {
+        self.get(name).london_date()
+    }
+
+    /// `later` must not be before `earlier` (instants compared as instants when both carry a
+    /// time, otherwise as London dates).
+    pub fn require_not_before(&self, later: &str, earlier: &str, errors: &mut Vec<FieldError>) {
+        let (a, b) = (self.get(later), self.get(earlier));
+        let before = match (a, b) {
+            (
+                Value::Instant {
+                    at: x,
+                    has_time: true,
+                },
+                Value::Instant {
+                    at: y,
+                    has_time: true,
+                },
+            ) => x < y,
+            _ => match (a.london_date(), b.london_date()) {
+                (Some(x), Some(y)) => x < y,
+                _ => false,
+            },
+        };
+        if before {
+            errors.push(FieldError::pointer(
+                format!("/{later}"),
+                format!("`{later}` is before `{earlier}`"),
+            ));
+        }
+    }
+
+    /// When `field` is given, `needs` must be given too.
+    pub fn require_with(&self, field: &str, needs: &str, errors: &mut Vec<FieldError>) {
+        if self.has(field) && !self.has(needs) {
+            errors.push(FieldError::pointer(
+                format!("/{field}"),
+                format!("`{field}` needs `{needs}`"),
+            ));
+        }
+    }
+
+    /// The row as the JSON object that `json_to_recordset` reads (see `store`).
+    pub fn to_row(&self) -> Map<String, Json> {
+        let mut row = Map::new();
+        row.insert("id".into(), Json::String(self.id.clone()));
+        for (field, value) in self.rt.fields.iter().zip(&self.values) {
+            match (field.kind, value) {
+                (Kind::Instant, Value::Instant { at, has_time }) => {
+                    row.insert(field.name.into(), Json::String(at.to_rfc3339()));
+                    row.insert(format!("{}_has_time", field.name), Json::Bool(*has_time));
+                }
+                (Kind::Instant, _) => {
+                    row.insert(field.name.into(), Json::Null);
+                    row.insert(format!("{}_has_time", field.name), Json::Null);
+                }
+                (_, Value::Null) => {
+                    row.insert(field.name.into(), Json::Null);
+                }
+                (_, Value::Text(s)) => {
+                    row.insert(field.name.into(), Json::String(s.clone()));
+                }
+                (_, Value::Bool(b)) => {
+                    row.insert(field.name.into(), Json::Bool(*b));
+                }
+                (_, Value::Int(i)) => {
+                    row.insert(field.name.into(), Json::from(*i));
+                }
+                (_, Value::Date(d)) => {
+                    row.insert(field.name.into(), Json::String(d.to_string()));
+                }
+                (_, Value::Instant { at, .. }) => {
+                    row.insert(field.name.into(), Json::String(at.to_rfc3339()));
+                }
+            }
+        }
+        row
+    }
+}
+
+/// Ids are the authority's own source ids: 1-128 characters, letters, digits and `._:~-`,
+/// starting with a letter or digit (`#` is reserved for recurring case ids such as `plan-7#3`).
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '~' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err("must be 1-128 characters: letters, digits and . _ : ~ - (starting with a letter or digit)".into())
+    }
+}
+
+/// Members every record may carry but that the server owns: accepted and ignored, so a client
+/// can send back what it read.
+const SERVER_OWNED: &[&str] = &["created_at", "updated_at"];
+
+/// Validate `body` as a record of type `rt` with id `id`. Errors carry JSON pointers.
+pub fn parse_record(
+    rt: &'static RecordType,
+    id: &str,
+    body: &Json,
+) -> Result<Record, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let Some(obj) = body.as_object() else {
+        return Err(vec![FieldError::pointer(
+            "",
+            "the body must be a JSON object",
+        )]);
+    };
+    if let Err(m) = check_id(id) {
+        errors.push(FieldError::pointer("/id", format!("the id {m}")));
+    }
+    for (key, value) in obj {
+        if key == "id" {
+            if value.as_str() != Some(id) {
+                errors.push(FieldError::pointer(
+                    "/id",
+                    "`id` in the body must equal the id in the path (or be left out)",
+                ));
+            }
+        } else if !rt.has_field(key) && !SERVER_OWNED.contains(&key.as_str()) {
+            let hint = if key == "la_code" {
+                " (the authority comes from your API key)"
+            } else {
+                ""
+            };
+            errors.push(FieldError::pointer(
+                pointer(key),
+                format!("unknown field `{key}`{hint}"),
+            ));
+        }
+    }
+    let mut values = Vec::with_capacity(rt.fields.len());
+    for field in rt.fields {
+        let raw = obj.get(field.name).unwrap_or(&Json::Null);
+        match parse_value(field, raw) {
+            Ok(v) => {
+                if field.required && v == Value::Null {
+                    let msg = if obj.contains_key(field.name) {
+                        "must not be null"
+                    } else {
+                        "is required"
+                    };
+                    errors.push(FieldError::pointer(pointer(field.name), msg));
+                }
+                values.push(v);
+            }
+            Err(m) => {
+                errors.push(FieldError::pointer(pointer(field.name), m));
+                values.push(Value::Null);
+            }
+        }
+    }
+    let record = Record {
+        rt,
+        id: id.to_string(),
+        values,
+    };
+    if errors.is_empty() {
+        errors.extend((rt.checks)(&record));
+    }
+    if errors.is_empty() {
+        Ok(record)
+    } else {
+        Err(errors)
+    }
+}
+
+/// JSON pointer for a top-level member (RFC 6901 escaping).
+pub fn pointer(key: &str) -> String {
+    format!("/{}", key.replace('~', "~0").replace('/', "~1"))
+}
+
+fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
+    if raw.is_null() {
+        return Ok(Value::Null);
+    }
+    match field.kind {
+        Kind::Code => {
+            let s = raw.as_str().ok_or("must be a string")?;
+            // No leading = + - @: such cells are formulas when a CSV export is opened in a
+            // spreadsheet, and no team or provider code needs them.
+            if s.is_empty()
+                || s.chars().count() > 64
+                || s.chars().any(|c| c.is_control())
+                || s.starts_with(['=', '+', '-', '@'])
+            {
+                return Err(
+                    "must be a code of 1-64 printable characters, not starting with = + - @".into(),
+                );
+            }
+            Ok(Value::Text(s.to_string()))
+        }
+        Kind::Ref(target) => {
+            let s = raw.as_str().ok_or("must be a string (an id)")?;
+            check_id(s).map_err(|m| format!("must be the id of one of your {target}: {m}"))?;
+            Ok(Value::Text(s.to_string()))
+        }
+        Kind::Enum(allowed) => {
+            let s = raw.as_str().ok_or("must be a string")?;
+            if allowed.contains(&s) {
+                Ok(Value::Text(s.to_string()))
+            } else {
+                Err(format!("must be one of: {}", allowed.join(", ")))
+            }
+        }
+        Kind::Bool => raw
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| "must be true or false".into()),
+        Kind::Int { min, max } => match raw.as_i64() {
+            Some(i) if i >= min && i <= max => Ok(Value::Int(i)),
+            _ => Err(format!("must be a whole number from {min} to {max}")),
+        },
+        Kind::Date => {
+            let s = raw.as_str().ok_or("must be a date string YYYY-MM-DD")?;
+            let d = parse_date(s)?;
+            in_range(d)?;
+            Ok(Value::Date(d))
+        }
+        Kind::Month => {
+            let s = raw.as_str().ok_or("must be a month string YYYY-MM")?;
+            let d = parse_month(s)?;
+            if d < FIRST_BIRTH || d > LAST_DATE {
+                return Err("must be a month from 1950-01 to 2040-12".into());
+            }
+            Ok(Value::Date(d))
+        }
+        Kind::Instant => {
+            let s = raw
+                .as_str()
+                .ok_or("must be an RFC 3339 date-time with offset, or a date YYYY-MM-DD")?;
+            let v = parse_instant(s)?;
+            if let Some(d) = v.london_date() {
+                in_range(d)?;
+            }
+            Ok(v)
+        }
+    }
+}
+
+fn in_range(d: NaiveDate) -> Result<(), String> {
+    if d < FIRST_DATE || d > LAST_DATE {
+        Err(format!(
+            "{d} is outside the supported range {FIRST_DATE} to {LAST_DATE}"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Strict `YYYY-MM-DD`; a day that does not exist (2023-02-30) is an error.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let shape_ok = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape_ok {
+        return Err(format!("{s:?} is not a date in the form YYYY-MM-DD"));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s} is not a real date"))
+}
+
+/// Strict `YYYY-MM`, as the first of that month.
+pub fn parse_month(s: &str) -> Result<NaiveDate, String> {
+    if s.len() != 7 || s.as_bytes()[4] != b'-' {
+        return Err(format!("{s:?} is not a month in the form YYYY-MM"));
+    }
+    parse_date(&format!("{s}-01")).map_err(|_| format!("{s} is not a real month"))
+}
+
+/// RFC 3339 with an offset, or a plain date (kept as date-only, stored as London midnight).
+pub fn parse_instant(s: &str) -> Result<Value, String> {
+    if s.len() == 10 {
+        let d = parse_date(s)?;
+        let midnight = London
+            .from_local_datetime(&d.and_time(NaiveTime::MIN))
+            .earliest()
+            .ok_or_else(|| format!("{s} has no London midnight"))?;
+        return Ok(Value::Instant {
+            at: midnight.with_timezone(&Utc),
+            has_time: false,
+        });
+    }
+    let dt = DateTime::parse_from_rfc3339(s).map_err(|_| {
+        format!("{s:?} is not an RFC 3339 date-time with an offset (e.g. 2024-03-01T18:00:00Z) or a date YYYY-MM-DD")
+    })?;
+    Ok(Value::Instant {
+        at: dt.with_timezone(&Utc),
+        has_time: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::types::MISSING_EPISODES;
+    use serde_json::json;
+
+    fn pointers(r: Result<Record, Vec<FieldError>>) -> Vec<String> {
+        r.unwrap_err()
+            .into_iter()
+            .map(|e| e.pointer.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn impossible_dates_and_naive_times_are_rejected() {
+        assert!(parse_date("2023-02-30").is_err());
+        assert!(parse_date("2024-02-29").is_ok());
+        assert!(parse_date("2023-2-3").is_err());
+        assert!(parse_instant("2024-03-01T18:00:00").is_err(), "no offset");
+        assert_eq!(
+            parse_instant("2024-07-01"),
+            // London is on BST (UTC+1) in July: midnight local is 23:00 UTC the day before.
+            Ok(Value::Instant {
+                at: "2024-06-30T23:00:00Z".parse().unwrap(),
+                has_time: false
+            })
+        );
+    }
+
+    #[test]
+    fn every_bad_member_is_reported_with_its_pointer() {
+        let body = json!({
+            "child_id": "c1", "kind": "lost", "started_at": "2024-02-30",
+            "colour": "blue", "in_care": "yes"
+        });
+        let mut p = pointers(parse_record(&MISSING_EPISODES, "e1", &body));
+        p.sort();
+        assert_eq!(p, ["/colour", "/in_care", "/kind", "/started_at"]);
+    }
+
+    #[test]
+    fn return_before_start_and_interview_before_return_are_rejected() {
+        let body = json!({
+            "child_id": "c1", "kind": "missing",
+            "started_at": "2024-03-01T18:00:00Z", "returned_at": "2024-03-01T17:00:00Z",
+        });
+        assert_eq!(
+            pointers(parse_record(&MISSING_EPISODES, "e1", &body)),
+            ["/returned_at"]
+        );
+        let body = json!({
+            "child_id": "c1", "kind": "missing",
+            "started_at": "2024-03-01", "returned_at": "2024-03-02",
+            "rhi_held_at": "2024-03-01T23:00:00Z",
+        });
+        assert_eq!(
+            pointers(parse_record(&MISSING_EPISODES, "e1", &body)),
+            ["/rhi_held_at"]
+        );
+    }
+}

@@ -1,0 +1,800 @@
+//! `GET /v1/indicators`, `/v1/indicators/{id}/summary`, `/v1/indicators/{id}/cases`.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use chrono::NaiveDate;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Date, Double, Integer, Nullable, Text};
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::FormatParam;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db;
+use crate::domain::periods::{self, PeriodKind};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::Format;
+use crate::http::conditional::{self, DataVersion};
+use crate::http::format::negotiate;
+use crate::http::params::{self, Checker};
+use crate::http::stream::{self, RowWriter, Tabular};
+use crate::indicators::catalogue::{self, Basis, Indicator, IndicatorKind, Limit};
+use crate::indicators::engine::{self, CasesQuery, DateBasis, SummaryQuery};
+
+/// A catalogue entry.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorInfo {
+    /// Stable id, e.g. `rhi-timeliness`.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub kind: IndicatorKind,
+    /// Each interval of a repeating duty is a case.
+    pub recurring: bool,
+    pub start_event: &'static str,
+    pub end_event: &'static str,
+    /// The default (national or suggested local) limit; null for proportions.
+    pub limit: Option<Limit>,
+    /// The limit applied for your authority (its own standard, or the default).
+    pub effective_limit: Option<Limit>,
+    pub basis: Basis,
+    /// Where the timescale comes from.
+    pub source: &'static str,
+    /// The inspection finding it answers.
+    pub finding: Option<&'static str>,
+    /// Columns `group_by` accepts for this indicator.
+    pub groups: Vec<&'static str>,
+}
+
+impl IndicatorInfo {
+    fn of(ind: &'static Indicator, effective_limit: Option<Limit>) -> Self {
+        IndicatorInfo {
+            id: ind.id,
+            title: ind.title,
+            description: ind.description,
+            kind: ind.kind,
+            recurring: ind.recurring,
+            start_event: ind.start_event,
+            end_event: ind.end_event,
+            limit: ind.limit,
+            effective_limit,
+            basis: ind.basis,
+            source: ind.source,
+            finding: ind.finding,
+            groups: ind.group_names(),
+        }
+    }
+}
+
+impl Tabular for IndicatorInfo {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        stream::serde_json_row(self, out)
+    }
+    fn cell_values(&self, columns: &[String]) -> Vec<String> {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(m) = v.as_object_mut() {
+            for key in ["limit", "effective_limit"] {
+                let l = m.remove(key).unwrap_or_default();
+                m.insert(
+                    format!("{key}_value"),
+                    l.get("value").cloned().unwrap_or_default(),
+                );
+                m.insert(
+                    format!("{key}_unit"),
+                    l.get("unit").cloned().unwrap_or_default(),
+                );
+            }
+            m.insert(
+                "groups".into(),
+                serde_json::Value::String(self.groups.join(",")),
+            );
+            return stream::cells_of(m, columns);
+        }
+        vec![String::new(); columns.len()]
+    }
+}
+
+const CATALOGUE_COLUMNS: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "kind",
+    "recurring",
+    "start_event",
+    "end_event",
+    "limit_value",
+    "limit_unit",
+    "effective_limit_value",
+    "effective_limit_unit",
+    "basis",
+    "source",
+    "finding",
+    "groups",
+];
+
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueResponse {
+    pub data: Vec<IndicatorInfo>,
+}
+
+/// The indicator catalogue, with the limits in force for your authority.
+#[utoipa::path(
+    tag = "indicators",
+    params(FormatParam),
+    responses(
+        (status = 200, description = "Every indicator", body = CatalogueResponse,
+         content((CatalogueResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+)]
+#[get("/v1/indicators")]
+pub async fn list_indicators(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let format = negotiate(&req)?;
+    params::parse::<NoParams>(&req)?;
+    let standards = db::with_tenant(&state.pool, &caller.la_code, async |conn| {
+        crate::standards::all(conn, &caller.la_code).await
+    })
+    .await?;
+    let data: Vec<IndicatorInfo> = catalogue::CATALOGUE
+        .iter()
+        .map(|ind| IndicatorInfo::of(ind, crate::standards::effective_limit(ind, &standards)))
+        .collect();
+    Ok(match format {
+        Format::Json => HttpResponse::Ok().json(CatalogueResponse { data }),
+        f => {
+            let mut w =
+                RowWriter::new(f, CATALOGUE_COLUMNS.iter().map(|s| s.to_string()).collect());
+            for row in &data {
+                w.row(row);
+            }
+            HttpResponse::Ok()
+                .content_type(f.content_type())
+                .body(w.take())
+        }
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryParams {
+    /// First day (YYYY-MM-DD); default the first day of the month eleven months before `to`.
+    from: Option<String>,
+    /// Last day (YYYY-MM-DD); default `as_of`.
+    to: Option<String>,
+    /// `month` (default), `quarter`, `financial_year` (April-March), `year` or `all`.
+    period: Option<String>,
+    /// Comma-separated group columns: `team`, `age_band`, `sex`, `ethnicity_group`,
+    /// `disability`, or the indicator's own (see the catalogue's `groups`).
+    group_by: Option<String>,
+    /// Judge as of this day (YYYY-MM-DD); default today in Europe/London.
+    as_of: Option<String>,
+    /// `end` (default): cases count in the period they ended, open/overdue are snapshots at
+    /// each period's end; `start`: cases count in the period their clock started.
+    date_basis: Option<String>,
+}
+
+/// One indicator x period x group row. Group columns requested with `group_by` appear
+/// between `period_end` and `denominator`, named as requested.
+#[derive(Serialize, ToSchema, Debug)]
+pub struct SummaryRow {
+    pub indicator_id: &'static str,
+    pub la_code: String,
+    /// `2024-03`, `2024-Q1`, `2024-25` (financial year), `2024` or `all`.
+    pub period: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub groups: serde_json::Map<String, serde_json::Value>,
+    /// Timeliness: cases ended in the period (met + missed). Proportion: eligible cases.
+    pub denominator: i64,
+    /// Timeliness: cases met. Proportion: cases where the condition holds.
+    pub numerator: i64,
+    /// 100 x numerator / denominator, one decimal; null when the denominator is 0.
+    pub value: Option<f64>,
+    /// `percent`.
+    pub value_unit: &'static str,
+    /// Median elapsed time of the cases in the denominator (continuous percentile).
+    pub median_elapsed: Option<f64>,
+    /// 90th percentile elapsed time.
+    pub p90_elapsed: Option<f64>,
+    /// `hours`, `days` or `working_days`; null for proportions.
+    pub elapsed_unit: Option<&'static str>,
+    /// Cases not ended at the period's end (or `as_of` if earlier), overdue included.
+    pub open_at_period_end: Option<i64>,
+    /// Of those, cases past their due date.
+    pub overdue_at_period_end: Option<i64>,
+    /// Cases whose duty stopped applying before it fell due, in the period (not in the denominator).
+    pub not_applicable: i64,
+    /// Your authority's target (percent), if it set one.
+    pub target: Option<f64>,
+    /// `green` (value >= target), `amber` (>= amber_from) or `red`; null without a target or value.
+    pub rag: Option<&'static str>,
+}
+
+impl Tabular for SummaryRow {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        stream::serde_json_row(self, out)
+    }
+    fn cell_values(&self, columns: &[String]) -> Vec<String> {
+        stream::serde_cells(self, columns)
+    }
+}
+
+const SUMMARY_COLUMNS_HEAD: &[&str] = &[
+    "indicator_id",
+    "la_code",
+    "period",
+    "period_start",
+    "period_end",
+];
+const SUMMARY_COLUMNS_TAIL: &[&str] = &[
+    "denominator",
+    "numerator",
+    "value",
+    "value_unit",
+    "median_elapsed",
+    "p90_elapsed",
+    "elapsed_unit",
+    "open_at_period_end",
+    "overdue_at_period_end",
+    "not_applicable",
+    "target",
+    "rag",
+];
+
+pub fn summary_columns(groups: &[&str]) -> Vec<String> {
+    SUMMARY_COLUMNS_HEAD
+        .iter()
+        .chain(groups)
+        .chain(SUMMARY_COLUMNS_TAIL)
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SummaryResponse {
+    pub data: Vec<SummaryRow>,
+    /// The day the figures are judged as of.
+    pub as_of: NaiveDate,
+    /// Your authority's data version (changes with every write).
+    pub data_version: i64,
+    /// When your authority's data last changed.
+    pub last_modified: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(QueryableByName, Debug)]
+pub struct SummarySqlRow {
+    #[diesel(sql_type = BigInt)]
+    pub ord: i64,
+    #[diesel(sql_type = Text)]
+    pub groups: String,
+    #[diesel(sql_type = BigInt)]
+    pub den: i64,
+    #[diesel(sql_type = BigInt)]
+    pub num: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub med: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub p90: Option<f64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub open: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub overdue: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub na: i64,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+pub fn today_london() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}
+
+/// A validated summary request (shared by the scorecard).
+pub struct SummarySpec {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub as_of: NaiveDate,
+    pub periods: Vec<periods::Period>,
+    pub groups: Vec<String>,
+    pub basis: DateBasis,
+}
+
+impl SummarySpec {
+    pub fn parse(
+        p: &SummaryParams,
+        max_periods: usize,
+        indicator: Option<&Indicator>,
+    ) -> ApiResult<Self> {
+        let mut c = Checker::default();
+        let as_of = c.date("as_of", &p.as_of).unwrap_or_else(today_london);
+        let to = c.date("to", &p.to).unwrap_or(as_of);
+        let from = c
+            .date("from", &p.from)
+            .unwrap_or_else(|| periods::default_from(to));
+        c.ordered(Some(from), Some(to));
+        let kind = c
+            .one_of("period", &p.period, PeriodKind::NAMES)
+            .and_then(PeriodKind::parse)
+            .unwrap_or(PeriodKind::Month);
+        let basis = match c.one_of("date_basis", &p.date_basis, &["end", "start"]) {
+            Some("start") => DateBasis::Start,
+            _ => DateBasis::End,
+        };
+        let mut groups: Vec<String> = Vec::new();
+        if let Some(list) = &p.group_by {
+            let allowed: Vec<&str> = match indicator {
+                Some(ind) => ind.group_names(),
+                None => catalogue::STANDARD_GROUPS.iter().map(|g| g.name).collect(),
+            };
+            for g in list.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+                if !allowed.contains(&g) {
+                    c.fail(
+                        "group_by",
+                        format!("`{g}` is not a group here; use: {}", allowed.join(", ")),
+                    );
+                } else if groups.iter().any(|x| x == g) {
+                    c.fail("group_by", format!("`{g}` is given twice"));
+                } else {
+                    groups.push(g.to_string());
+                }
+            }
+            if groups.len() > 3 {
+                c.fail("group_by", "at most 3 group columns");
+            }
+        }
+        if from <= to && periods::count(kind, from, to) > max_periods {
+            c.fail(
+                "period",
+                format!("the range holds more than {max_periods} periods; narrow `from`/`to` or use a longer period"),
+            );
+        }
+        c.finish()?;
+        Ok(SummarySpec {
+            from,
+            to,
+            as_of,
+            periods: periods::periods(kind, from, to),
+            groups,
+            basis,
+        })
+    }
+}
+
+/// Compute an indicator's summary rows (inside the caller's transaction).
+pub async fn summary_rows(
+    conn: &mut db::Conn,
+    la: &str,
+    ind: &'static Indicator,
+    spec: &SummarySpec,
+    standards: &[crate::standards::Standard],
+) -> ApiResult<Vec<SummaryRow>> {
+    let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
+    let limit = crate::standards::effective_limit(ind, standards);
+    let standard = standards.iter().find(|s| s.indicator_id == ind.id);
+    let sql = engine::summary_sql(&SummaryQuery {
+        indicator: ind,
+        la,
+        as_of: spec.as_of,
+        limit,
+        periods: &spec.periods,
+        groups: &groups,
+        basis: spec.basis,
+    });
+    let rows: Vec<SummarySqlRow> = sql.query().load(conn).await?;
+    let elapsed_unit = match ind.kind {
+        IndicatorKind::Timeliness => limit.map(|l| l.unit.elapsed_unit()),
+        IndicatorKind::Proportion => None,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let period = &spec.periods[(r.ord - 1) as usize];
+            let values: Vec<serde_json::Value> =
+                serde_json::from_str(&r.groups).unwrap_or_default();
+            let group_map = groups
+                .iter()
+                .zip(values)
+                .map(|(g, v)| (g.to_string(), v))
+                .collect();
+            let value = (r.den > 0).then(|| round1(100.0 * r.num as f64 / r.den as f64));
+            let (target, rag) = crate::standards::rag(standard, value);
+            SummaryRow {
+                indicator_id: ind.id,
+                la_code: la.to_string(),
+                period: period.label.clone(),
+                period_start: period.start,
+                period_end: period.end,
+                groups: group_map,
+                denominator: r.den,
+                numerator: r.num,
+                value,
+                value_unit: "percent",
+                median_elapsed: r.med.map(round1),
+                p90_elapsed: r.p90.map(round1),
+                elapsed_unit,
+                open_at_period_end: r.open,
+                overdue_at_period_end: r.overdue,
+                not_applicable: r.na,
+                target,
+                rag,
+            }
+        })
+        .collect())
+}
+
+fn find_indicator(id: &str) -> ApiResult<&'static Indicator> {
+    catalogue::by_id(id).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no indicator `{id}`; GET /v1/indicators lists them"
+        ))
+    })
+}
+
+/// Respond with the tag headers, or 304 when the client holds this version.
+fn conditional_headers(res: &mut actix_web::HttpResponseBuilder, tag: &str, v: DataVersion) {
+    res.insert_header((header::ETAG, tag.to_string()))
+        .insert_header((header::LAST_MODIFIED, conditional::http_date(v.changed_at)))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+}
+
+pub fn not_modified_response(tag: &str, v: DataVersion) -> HttpResponse {
+    let mut res = HttpResponse::NotModified();
+    conditional_headers(&mut res, tag, v);
+    res.finish()
+}
+
+/// Render a small table in the negotiated format with the conditional headers.
+pub fn table_response<R: Tabular + Serialize>(
+    format: Format,
+    rows: &[R],
+    columns: Vec<String>,
+    tag: &str,
+    v: DataVersion,
+    json: impl FnOnce() -> serde_json::Value,
+) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    conditional_headers(&mut res, tag, v);
+    match format {
+        Format::Json => res.json(json()),
+        f => {
+            let mut w = RowWriter::new(f, columns);
+            for r in rows {
+                w.row(r);
+            }
+            res.content_type(f.content_type()).body(w.take())
+        }
+    }
+}
+
+/// Summary rows of one indicator by period (and groups).
+#[utoipa::path(
+    tag = "indicators",
+    params(("id" = String, Path, description = "Indicator id, e.g. `rhi-timeliness`"), SummaryParams, FormatParam),
+    responses(
+        (status = 200, description = "One row per period (x group)", body = SummaryResponse,
+         content((SummaryResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("ETag" = String), ("Last-Modified" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+)]
+#[get("/v1/indicators/{id}/summary")]
+pub async fn summary(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let ind = find_indicator(&id)?;
+    let format = negotiate(&req)?;
+    let p: SummaryParams = params::parse(&req)?;
+    let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
+    let la = caller.la_code.clone();
+    let out = db::with_tenant_snapshot(&state.pool, &la, async |conn| {
+        let v = conditional::data_version(conn, &la).await?;
+        let tag = conditional::etag(&req, &la, v, format, spec.as_of);
+        if conditional::not_modified(&req, &tag) {
+            return Ok((None, tag, v));
+        }
+        let standards = crate::standards::all(conn, &la).await?;
+        let rows = summary_rows(conn, &la, ind, &spec, &standards).await?;
+        Ok((Some(rows), tag, v))
+    })
+    .await?;
+    let (rows, tag, v) = out;
+    let Some(rows) = rows else {
+        return Ok(not_modified_response(&tag, v));
+    };
+    let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
+    let columns = summary_columns(&groups);
+    let as_of = spec.as_of;
+    Ok(table_response(format, &rows, columns, &tag, v, || {
+        serde_json::json!({
+            "data": rows,
+            "as_of": as_of,
+            "data_version": v.version,
+            "last_modified": v.changed_at,
+        })
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CasesParams {
+    /// `met`, `missed`, `open`, `overdue` or `not_applicable` (proportions: `met` = the
+    /// condition holds, `missed` = it does not).
+    status: Option<String>,
+    /// With `to`: the cases a summary over `[from, to]` counts (ended in the range, or open at
+    /// `to`). Statuses are then judged as of `to` (or `as_of` if earlier).
+    from: Option<String>,
+    to: Option<String>,
+    /// Only cases due before this day (e.g. `status=open&due_before=...` for what falls due soon).
+    due_before: Option<String>,
+    /// Only this team (the record's team, else the child's).
+    team: Option<String>,
+    /// Judge as of this day; default today in Europe/London.
+    as_of: Option<String>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+    /// Page size, 1-1000 (default 100 for JSON; CSV and NDJSON stream every row unless given).
+    limit: Option<String>,
+}
+
+/// A case: the drill-down row behind every summary figure.
+#[derive(QueryableByName, Serialize, ToSchema, Debug)]
+pub struct CaseRow {
+    #[diesel(sql_type = Text)]
+    pub indicator_id: String,
+    /// Id of the record whose event starts the clock (`id#n` for the nth interval of a
+    /// recurring duty).
+    #[diesel(sql_type = Text)]
+    pub case_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub child_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub team: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub worker_id: Option<String>,
+    /// Clock start: RFC 3339 when recorded with a time, else a date.
+    #[diesel(sql_type = Text)]
+    pub start: String,
+    /// Due instant (timed hours) or date.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub due: Option<String>,
+    /// When the case ended (the end event, or the day the duty stopped).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub end: Option<String>,
+    /// `met`, `missed`, `open`, `overdue` or `not_applicable`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// Elapsed time of an ended case, in `elapsed_unit`.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub elapsed: Option<f64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub elapsed_unit: Option<String>,
+    /// Days past the due date, for overdue cases.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub days_overdue: Option<i32>,
+    /// How the case was judged: `hours`, `days` or `working_days`.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub measured_in: Option<String>,
+    #[diesel(sql_type = Date)]
+    #[serde(skip)]
+    pub sort_on: NaiveDate,
+    /// The indicator's own group columns (e.g. `provider`), JSON text.
+    #[diesel(sql_type = Text)]
+    #[serde(skip)]
+    pub extra: String,
+}
+
+const CASE_COLUMNS: &[&str] = &[
+    "indicator_id",
+    "case_id",
+    "child_id",
+    "team",
+    "worker_id",
+    "start",
+    "due",
+    "end",
+    "status",
+    "elapsed",
+    "elapsed_unit",
+    "days_overdue",
+    "measured_in",
+];
+
+impl CaseRow {
+    fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        if let Ok(serde_json::Value::Object(extra)) = serde_json::from_str(&self.extra) {
+            m.extend(extra);
+        }
+        m
+    }
+}
+
+impl Tabular for CaseRow {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(out, &self.to_map());
+    }
+    fn cell_values(&self, columns: &[String]) -> Vec<String> {
+        stream::cells_of(&self.to_map(), columns)
+    }
+}
+
+fn case_columns(ind: &Indicator) -> Vec<String> {
+    CASE_COLUMNS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(ind.groups.iter().map(|g| g.name.to_string()))
+        .collect()
+}
+
+/// The cases behind an indicator: the live "who is overdue now" list.
+#[utoipa::path(
+    tag = "indicators",
+    params(("id" = String, Path, description = "Indicator id"), CasesParams, FormatParam),
+    responses(
+        (status = 200, description = "A page of cases, by due date", body = inline(CasesPage),
+         content((inline(CasesPage) = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["read:cases"]), ("api_key" = ["read:cases"]), ("api_key_query" = ["read:cases"]))
+)]
+#[get("/v1/indicators/{id}/cases")]
+pub async fn cases(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let ind = find_indicator(&id)?;
+    let format = negotiate(&req)?;
+    let p: CasesParams = params::parse(&req)?;
+    let mut c = Checker::default();
+    let as_of = c.date("as_of", &p.as_of).unwrap_or_else(today_london);
+    let from = c.date("from", &p.from);
+    let to = c.date("to", &p.to);
+    c.ordered(from, to);
+    let status = c.one_of(
+        "status",
+        &p.status,
+        &["met", "missed", "open", "overdue", "not_applicable"],
+    );
+    let due_before = c.date("due_before", &p.due_before);
+    let team = c.code("team", &p.team);
+    let limit = c.int("limit", &p.limit, 1, params::MAX_LIMIT);
+    let after = c.cursor(&p.cursor).and_then(|s| {
+        let (d, id) = s.split_once('|')?;
+        Some((d.parse::<NaiveDate>().ok()?, id.to_string()))
+    });
+    if p.cursor.is_some() && after.is_none() && c.errors.is_empty() {
+        c.fail("cursor", "is not a cursor this API issued");
+    }
+    c.finish()?;
+    let la = caller.la_code.clone();
+    let standards = db::with_tenant(&state.pool, &la, async |conn| {
+        crate::standards::all(conn, &la).await
+    })
+    .await?;
+    let page = match (format, limit) {
+        (Format::Json, l) => Some(l.unwrap_or(params::DEFAULT_LIMIT)),
+        (_, l) => l,
+    };
+    let q = CasesQuery {
+        indicator: ind,
+        la: &la,
+        as_of,
+        limit: crate::standards::effective_limit(ind, &standards),
+        from,
+        to,
+        status,
+        due_before,
+        team,
+        after,
+        page: page.map(|n| n + 1),
+    };
+    let sql = engine::cases_sql(&q);
+    let Some(page) = page else {
+        return stream::stream_rows::<CaseRow>(
+            &state.pool,
+            &la,
+            sql,
+            format,
+            case_columns(ind),
+            HttpResponse::Ok(),
+        )
+        .await;
+    };
+    let mut rows: Vec<CaseRow> = db::with_tenant(&state.pool, &la, async |conn| {
+        Ok(sql.query().load(conn).await?)
+    })
+    .await?;
+    let next_cursor = if rows.len() as i64 > page {
+        rows.truncate(page as usize);
+        rows.last()
+            .map(|r| params::encode_cursor(&format!("{}|{}", r.sort_on, r.case_id)))
+    } else {
+        None
+    };
+    Ok(page_response(
+        &req,
+        format,
+        &rows,
+        case_columns(ind),
+        next_cursor,
+        |r| serde_json::Value::Object(r.to_map()),
+    ))
+}
+
+/// Documentation shape of a page of cases.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CasesPage {
+    data: Vec<CaseRow>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
+    /// The next page's URL; null on the last page.
+    next: Option<String>,
+}
+
+/// A page of rows: `{"data": [...], "next_cursor", "next"}` (JSON) or CSV/NDJSON rows, with a
+/// `Link: <next>; rel="next"` header when there is a next page.
+pub fn page_response<R: Tabular>(
+    req: &HttpRequest,
+    format: Format,
+    rows: &[R],
+    columns: Vec<String>,
+    next_cursor: Option<String>,
+    to_json: impl Fn(&R) -> serde_json::Value,
+) -> HttpResponse {
+    let next = next_cursor.as_ref().map(|c| params::next_url(req, c));
+    let mut res = HttpResponse::Ok();
+    if let Some(n) = &next {
+        res.insert_header((header::LINK, format!("<{n}>; rel=\"next\"")));
+    }
+    match format {
+        Format::Json => res.json(serde_json::json!({
+            "data": rows.iter().map(to_json).collect::<Vec<_>>(),
+            "next_cursor": next_cursor,
+            "next": next,
+        })),
+        f => {
+            let mut w = RowWriter::new(f, columns);
+            for r in rows {
+                w.row(r);
+            }
+            res.content_type(f.content_type()).body(w.take())
+        }
+    }
+}
