@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::middleware::{self, RouteTable};
+use crate::http::ratelimit::RateLimiter;
 use crate::routes;
 
 /// Shared by every request.
@@ -25,15 +26,20 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub routes: Arc<RouteTable>,
+    pub limiter: RateLimiter,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, settings: Settings) -> Self {
-        AppState {
+    /// Fails when the OpenAPI document leaves a `/v1` operation without a scope (default deny).
+    pub fn new(pool: Pool, settings: Settings) -> anyhow::Result<Self> {
+        let routes = RouteTable::from_openapi(openapi())
+            .map_err(|e| anyhow::anyhow!("the route table is not safe to serve: {e}"))?;
+        Ok(AppState {
             pool,
+            limiter: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
             settings,
-            routes: Arc::new(RouteTable::from_openapi(openapi())),
-        }
+            routes: Arc::new(routes),
+        })
     }
 
     /// Resolve a presented key to its caller (401 when unknown, revoked or expired).
@@ -61,6 +67,8 @@ impl AppState {
         (name = "indicators", description = "The catalogue, summaries and case lists"),
         (name = "calendar", description = "Working days"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "audit", description = "Who read which child-level rows, and every write (admin)"),
+        (name = "keys", description = "Your authority's API keys (admin)"),
     )
 )]
 struct ApiDoc;
@@ -103,8 +111,95 @@ pub fn openapi() -> &'static Value {
         if let Some(s) = v["components"]["schemas"].as_object_mut() {
             s.extend(schemas);
         }
+        annotate_security(&mut v);
         v
     })
+}
+
+/// Make each `/v1` operation's access rules readable in the document: `x-scopes` and
+/// `x-audited` (which the route table reads back), a sentence at the end of its description,
+/// and the 429 and 503 problems any authenticated operation may answer.
+fn annotate_security(doc: &mut Value) {
+    let problem = |description: &str, headers: Value| {
+        serde_json::json!({
+            "description": description,
+            "headers": headers,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        })
+    };
+    let int_header = |d: &str| serde_json::json!({"description": d, "schema": {"type": "integer"}});
+    let too_many = problem(
+        "Rate limit reached for this key",
+        serde_json::json!({
+            "Retry-After": int_header("Seconds until a request is allowed again"),
+            "RateLimit-Limit": int_header("Requests the key's bucket holds"),
+            "RateLimit-Remaining": int_header("Requests left now"),
+            "RateLimit-Reset": int_header("Seconds until the bucket is full again"),
+        }),
+    );
+    let unavailable = problem(
+        "The database is unavailable or busy",
+        serde_json::json!({"Retry-After": int_header("Seconds to wait before retrying")}),
+    );
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if !middleware::is_api_path(path) {
+            continue;
+        }
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            let Ok(m) = method
+                .to_ascii_uppercase()
+                .parse::<actix_web::http::Method>()
+            else {
+                continue;
+            };
+            let mut scopes: Vec<crate::auth::Scope> = op["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .flat_map(|req| req.values())
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(|s| s.as_str().and_then(crate::auth::Scope::parse))
+                .collect();
+            scopes.sort();
+            scopes.dedup();
+            let audited = crate::audit::is_audited(&m, &scopes);
+            let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+            let mut note = format!(
+                "**Scope:** {}.",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            );
+            if audited {
+                note.push_str(
+                    " **Audited:** every call is recorded in the audit log (`GET /v1/audit`).",
+                );
+            }
+            let description = match op["description"].as_str() {
+                Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+                _ => note,
+            };
+            op["description"] = Value::String(description);
+            op["x-scopes"] = serde_json::json!(names);
+            op["x-audited"] = Value::Bool(audited);
+            if let Some(responses) = op["responses"].as_object_mut() {
+                responses.entry("429").or_insert_with(|| too_many.clone());
+                responses
+                    .entry("503")
+                    .or_insert_with(|| unavailable.clone());
+            }
+        }
+    }
 }
 
 /// The document as committed in `openapi/openapi.json`.
@@ -138,7 +233,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = web::Data::new(AppState::new(pool, settings));
+        let state = web::Data::new(AppState::new(pool, settings)?);
         let server = HttpServer::new(move || {
             let state = state.clone();
             App::new()
@@ -154,6 +249,7 @@ impl Application {
                         .service(web::redirect("/docs", "/docs/"))
                         .default_service(web::to(not_found))
                         .wrap(from_fn(middleware::guard))
+                        .wrap(from_fn(crate::audit::middleware))
                         .wrap(TracingLogger::<middleware::RootSpan>::new())
                         .wrap(from_fn(middleware::request_id))
                 })

@@ -13,8 +13,14 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// PostgreSQL connection URL (`DATABASE_URL`).
+    /// PostgreSQL connection URL of the tables' owner (`DATABASE_URL`): migrations and the CLI.
     pub database_url: String,
+    /// URL the API's pool connects with (`DRIFTWATCH_APP_DATABASE_URL`; default `DATABASE_URL`
+    /// with the user `driftwatch_app` and the password `DRIFTWATCH_APP_DB_PASSWORD`, if set).
+    /// Its role must not be a superuser, have BYPASSRLS or own the tables.
+    pub app_database_url: String,
+    /// Password to give the API's role when migrating (`DRIFTWATCH_APP_DB_PASSWORD`).
+    pub app_db_password: Option<String>,
     /// Address to serve on (`DRIFTWATCH_BIND`, default `127.0.0.1:8080`).
     pub bind: SocketAddr,
     /// `LOG_FORMAT=json|pretty` (default pretty).
@@ -31,6 +37,43 @@ pub struct Settings {
     pub max_periods: usize,
     /// HTTP worker threads (`DRIFTWATCH_WORKERS`, default: number of CPUs).
     pub workers: usize,
+    /// Requests per minute each key may make on average (`DRIFTWATCH_RATE_LIMIT_PER_MINUTE`,
+    /// default 600; 0 turns the limit off).
+    pub rate_limit_per_minute: u32,
+    /// Requests a key may make at once after being idle (`DRIFTWATCH_RATE_LIMIT_BURST`,
+    /// default 100).
+    pub rate_limit_burst: u32,
+}
+
+/// The role the API connects as (created by the migrations).
+pub const APP_ROLE: &str = "driftwatch_app";
+
+/// `url` with its user replaced by `user` (and its password by `password`, or none).
+pub fn with_user(url: &str, user: &str, password: Option<&str>) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    let userinfo = match password {
+        Some(p) => format!("{}:{}", encode_userinfo(user), encode_userinfo(p)),
+        None => encode_userinfo(user),
+    };
+    Some(format!("{scheme}://{userinfo}@{host}{tail}"))
+}
+
+fn encode_userinfo(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +192,37 @@ impl Settings {
             100_000,
             &mut errors,
         );
+        let rate_limit_per_minute = parse_num(
+            env,
+            "DRIFTWATCH_RATE_LIMIT_PER_MINUTE",
+            600u32,
+            0,
+            1_000_000,
+            &mut errors,
+        );
+        let rate_limit_burst = parse_num(
+            env,
+            "DRIFTWATCH_RATE_LIMIT_BURST",
+            100u32,
+            1,
+            1_000_000,
+            &mut errors,
+        );
+        let app_db_password = env
+            .get("DRIFTWATCH_APP_DB_PASSWORD")
+            .filter(|p| !p.is_empty());
+        let app_database_url = match env.get("DRIFTWATCH_APP_DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(_) => {
+                errors.push(
+                    "DRIFTWATCH_APP_DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
+                );
+                String::new()
+            }
+            None => {
+                with_user(&database_url, APP_ROLE, app_db_password.as_deref()).unwrap_or_default()
+            }
+        };
         let default_workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -165,6 +239,8 @@ impl Settings {
         }
         Ok(Settings {
             database_url,
+            app_database_url,
+            app_db_password,
             bind,
             log_format,
             pool_size,
@@ -173,6 +249,8 @@ impl Settings {
             max_body_bytes,
             max_periods,
             workers,
+            rate_limit_per_minute,
+            rate_limit_burst,
         })
     }
 }
@@ -188,6 +266,35 @@ mod tests {
         assert_eq!(s.pool_size, 10);
         assert_eq!(s.statement_timeout, Duration::from_secs(30));
         assert_eq!(s.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn the_api_connects_as_its_own_role() {
+        let s = Settings::from_env(&[(
+            "DATABASE_URL",
+            "postgres://owner:pw@db:5432/dw?sslmode=require",
+        )])
+        .unwrap();
+        assert_eq!(
+            s.app_database_url,
+            "postgres://driftwatch_app@db:5432/dw?sslmode=require"
+        );
+        let s = Settings::from_env(&[
+            ("DATABASE_URL", "postgres://127.0.0.1/dw"),
+            ("DRIFTWATCH_APP_DB_PASSWORD", "p@ss word"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.app_database_url,
+            "postgres://driftwatch_app:p%40ss%20word@127.0.0.1/dw"
+        );
+        let s = Settings::from_env(&[
+            ("DATABASE_URL", "postgres://o@h/dw"),
+            ("DRIFTWATCH_APP_DATABASE_URL", "postgresql://api@h2/dw"),
+        ])
+        .unwrap();
+        assert_eq!(s.app_database_url, "postgresql://api@h2/dw");
+        assert_eq!(s.rate_limit_per_minute, 600);
     }
 
     #[test]

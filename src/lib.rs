@@ -3,10 +3,11 @@
 //! Layout: `config` and `telemetry` (process set-up), `db` (pool, tenant transactions,
 //! migrations), `records` (descriptors, validation and storage of every record type),
 //! `indicators` (the catalogue and the SQL engine), `domain` (pure rules), `auth` (keys,
-//! scopes), `http` (negotiation, streaming, middleware), `routes` (thin handlers), `app`
+//! scopes), `audit` (the audit log of child-level reads and writes), `http` (negotiation, streaming, middleware), `routes` (thin handlers), `app`
 //! (assembly and the OpenAPI document), `demo` (synthetic data).
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -87,6 +87,18 @@ enum KeysCommand {
     },
     /// Revoke a key by id.
     Revoke { id: i64 },
+    /// Replace a key by a new one with the same authority, name and scopes; print the new key
+    /// alone on stdout. The old key is revoked at once, or with --grace kept for that long.
+    Rotate {
+        id: i64,
+        /// Keep the old key working for this many minutes (then it expires), so clients can
+        /// switch over. Default 0: revoked now.
+        #[arg(long, default_value_t = 0)]
+        grace_minutes: u32,
+        /// Expiry of the new key (RFC 3339).
+        #[arg(long)]
+        expires: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 fn database_url() -> anyhow::Result<String> {
@@ -114,12 +126,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !applied.is_empty() {
                 tracing::info!(count = applied.len(), "applied migrations");
             }
+            if let Some(password) = &settings.app_db_password {
+                db::set_app_password(&settings.database_url, password).await?;
+            }
+            // The API's own role: row-level security applies to it (checked before serving).
             let pool = db::build_pool(
-                &settings.database_url,
+                &settings.app_database_url,
                 settings.pool_size,
                 settings.pool_timeout,
                 settings.statement_timeout,
             )?;
+            db::verify_app_role(&pool).await?;
             let bind = settings.bind;
             let application = Application::build(settings, pool)?;
             tracing::info!(
@@ -130,8 +147,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             telemetry::init(LogFormat::Pretty);
-            let applied = db::migrate(&database_url()?).await?;
+            let url = database_url()?;
+            let applied = db::migrate(&url).await?;
             eprintln!("{} migration(s) applied", applied.len());
+            if let Some(password) = std::env::var("DRIFTWATCH_APP_DB_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+            {
+                db::set_app_password(&url, &password).await?;
+                eprintln!("password of the API's role set");
+            }
         }
         Command::Openapi => {
             print!("{}", app::openapi_pretty());
@@ -183,6 +208,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             k.name.unwrap_or_default()
                         );
                     }
+                }
+                KeysCommand::Rotate {
+                    id,
+                    grace_minutes,
+                    expires,
+                } => {
+                    let grace = (grace_minutes > 0)
+                        .then(|| chrono::Duration::minutes(grace_minutes as i64));
+                    let r = auth::rotate_key(&mut conn, id, grace, expires)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                    if grace.is_some() {
+                        eprintln!(
+                            "created key {} for {} replacing key {id}, which stops working at {}; store the new key now, it is not shown again",
+                            r.new_id,
+                            r.la_code,
+                            r.old_key_ends.format("%Y-%m-%d %H:%M:%S UTC")
+                        );
+                    } else {
+                        eprintln!(
+                            "created key {} for {} replacing key {id} (revoked); store the new key now, it is not shown again",
+                            r.new_id, r.la_code
+                        );
+                    }
+                    println!("{}", r.key);
                 }
                 KeysCommand::Revoke { id } => {
                     if auth::revoke_key(&mut conn, id)

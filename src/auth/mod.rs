@@ -131,31 +131,30 @@ pub fn generate_key() -> String {
 #[derive(QueryableByName)]
 struct KeyRow {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    key_id: i64,
     #[diesel(sql_type = Text)]
-    la_code: String,
+    key_la_code: String,
     #[diesel(sql_type = Array<Text>)]
-    scopes: Vec<String>,
+    key_scopes: Vec<String>,
 }
 
 /// Look a key up (valid: not revoked, not expired) and note its use, at most once a minute.
+/// This runs before the authority is known, so through `dw_authenticate` (a SECURITY DEFINER
+/// function): the API's own role cannot read the keys table across authorities.
 pub async fn authenticate(conn: &mut Conn, key: &str) -> ApiResult<Option<Caller>> {
-    let rows: Vec<KeyRow> = diesel::sql_query(
-        "WITH k AS (SELECT id, la_code, scopes, last_used_at FROM api_keys \
-                    WHERE key_hash = $1 AND revoked_at IS NULL \
-                      AND (expires_at IS NULL OR expires_at > now())), \
-              touch AS (UPDATE api_keys SET last_used_at = now() \
-                        WHERE id IN (SELECT id FROM k \
-                                     WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')) \
-         SELECT id, la_code, scopes FROM k",
-    )
-    .bind::<Bytea, _>(hash_key(key))
-    .load(conn)
-    .await?;
+    let rows: Vec<KeyRow> =
+        diesel::sql_query("SELECT key_id, key_la_code, key_scopes FROM dw_authenticate($1)")
+            .bind::<Bytea, _>(hash_key(key))
+            .load(conn)
+            .await?;
     Ok(rows.into_iter().next().map(|r| Caller {
-        key_id: r.id,
-        la_code: r.la_code,
-        scopes: r.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+        key_id: r.key_id,
+        la_code: r.key_la_code,
+        scopes: r
+            .key_scopes
+            .iter()
+            .filter_map(|s| Scope::parse(s))
+            .collect(),
     }))
 }
 
@@ -194,7 +193,26 @@ pub struct KeyInfo {
     pub revoked_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The key this one replaced (`keys rotate`).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub rotated_from: Option<i64>,
 }
+
+impl KeyInfo {
+    /// `active`, `expired` or `revoked`.
+    pub fn status(&self) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.expires_at.is_some_and(|e| e <= Utc::now()) {
+            "expired"
+        } else {
+            "active"
+        }
+    }
+}
+
+const KEY_COLUMNS: &str = "id, la_code, name, key_prefix, scopes, created_at, expires_at, \
+                           revoked_at, last_used_at, rotated_from";
 
 /// Create a key for `la_code` (creating the authority if new). Returns (id, key).
 pub async fn create_key(
@@ -237,10 +255,9 @@ pub async fn create_key(
 }
 
 pub async fn list_keys(conn: &mut Conn, la_code: Option<&str>) -> ApiResult<Vec<KeyInfo>> {
-    Ok(diesel::sql_query(
-        "SELECT id, la_code, name, key_prefix, scopes, created_at, expires_at, revoked_at, last_used_at \
-         FROM api_keys WHERE $1::text IS NULL OR la_code = $1 ORDER BY la_code, id",
-    )
+    Ok(diesel::sql_query(format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys WHERE $1::text IS NULL OR la_code = $1 ORDER BY la_code, id"
+    ))
     .bind::<Nullable<Text>, _>(la_code)
     .load(conn)
     .await?)
@@ -255,4 +272,126 @@ pub async fn revoke_key(conn: &mut Conn, id: i64) -> ApiResult<bool> {
     .execute(conn)
     .await?;
     Ok(n > 0)
+}
+
+/// One authority's keys after `after_id`, in id order (at most `limit`), for its admins.
+pub async fn list_own_keys(
+    conn: &mut Conn,
+    la_code: &str,
+    after_id: Option<i64>,
+    limit: i64,
+) -> ApiResult<Vec<KeyInfo>> {
+    Ok(diesel::sql_query(format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys WHERE la_code = $1 AND id > $2 ORDER BY id LIMIT $3"
+    ))
+    .bind::<Text, _>(la_code)
+    .bind::<BigInt, _>(after_id.unwrap_or(0))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// Revoke one of an authority's keys; false when it has no such unrevoked key.
+pub async fn revoke_own_key(conn: &mut Conn, la_code: &str, id: i64) -> ApiResult<bool> {
+    let n = diesel::sql_query(
+        "UPDATE api_keys SET revoked_at = now() WHERE la_code = $1 AND id = $2 AND revoked_at IS NULL",
+    )
+    .bind::<Text, _>(la_code)
+    .bind::<BigInt, _>(id)
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A rotated key: the new one and what became of the old.
+#[derive(Debug)]
+pub struct Rotated {
+    pub new_id: i64,
+    pub key: String,
+    pub la_code: String,
+    /// When the old key stops working (now, unless a grace period was given).
+    pub old_key_ends: DateTime<Utc>,
+}
+
+/// Replace key `id` by a new key of the same authority, name and scopes (expiring at
+/// `expires_at`, if given). The old key is revoked at once, or with `grace`, expires then.
+/// Fails for an unknown or already revoked key.
+pub async fn rotate_key(
+    conn: &mut Conn,
+    id: i64,
+    grace: Option<chrono::Duration>,
+    expires_at: Option<DateTime<Utc>>,
+) -> ApiResult<Rotated> {
+    #[derive(QueryableByName)]
+    struct Old {
+        #[diesel(sql_type = Text)]
+        la_code: String,
+    }
+    let old: Option<Old> =
+        diesel::sql_query("SELECT la_code FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
+            .bind::<BigInt, _>(id)
+            .load(conn)
+            .await?
+            .pop();
+    let Some(old) = old else {
+        return Err(ApiError::NotFound(format!("no unrevoked key with id {id}")));
+    };
+    let la = old.la_code;
+    let key = generate_key();
+    crate::db::tenant_tx(conn, &la, async |conn| {
+        #[derive(QueryableByName)]
+        struct New {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let new: Option<New> = diesel::sql_query(
+            "INSERT INTO api_keys (la_code, name, key_hash, key_prefix, scopes, expires_at, rotated_from) \
+             SELECT la_code, name, $3, $4, scopes, $5, id FROM api_keys \
+             WHERE la_code = $1 AND id = $2 AND revoked_at IS NULL \
+             RETURNING id",
+        )
+        .bind::<Text, _>(&la)
+        .bind::<BigInt, _>(id)
+        .bind::<Bytea, _>(hash_key(&key))
+        .bind::<Text, _>(&key[..10])
+        .bind::<Nullable<Timestamptz>, _>(expires_at)
+        .load(conn)
+        .await?
+        .pop();
+        let Some(new) = new else {
+            return Err(ApiError::NotFound(format!("no unrevoked key with id {id}")));
+        };
+        let now = Utc::now();
+        let ends = match grace {
+            Some(g) if g > chrono::Duration::zero() => now + g,
+            _ => now,
+        };
+        if ends > now {
+            // Kept for the grace period: it expires then (or earlier, if it already would).
+            diesel::sql_query(
+                "UPDATE api_keys SET expires_at = LEAST(coalesce(expires_at, $3), $3) \
+                 WHERE la_code = $1 AND id = $2",
+            )
+            .bind::<Text, _>(&la)
+            .bind::<BigInt, _>(id)
+            .bind::<Timestamptz, _>(ends)
+            .execute(conn)
+            .await?;
+        } else {
+            diesel::sql_query(
+                "UPDATE api_keys SET revoked_at = now() WHERE la_code = $1 AND id = $2",
+            )
+            .bind::<Text, _>(&la)
+            .bind::<BigInt, _>(id)
+            .execute(conn)
+            .await?;
+        }
+        Ok(Rotated {
+            new_id: new.id,
+            key: key.clone(),
+            la_code: la.clone(),
+            old_key_ends: ends,
+        })
+    })
+    .await
 }

@@ -21,6 +21,8 @@ pub mod sql;
 
 pub type Conn = AsyncPgConnection;
 pub type Pool = diesel_async::pooled_connection::deadpool::Pool<Conn>;
+/// A connection taken from the pool (returned to it when dropped).
+pub type PooledConn = diesel_async::pooled_connection::deadpool::Object<Conn>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -88,6 +90,68 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
     })
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     Ok(applied)
+}
+
+/// Give the API's role (`config::APP_ROLE`, created by the migrations) a password, for servers
+/// that ask for one. Run as the owner after migrating.
+pub async fn set_app_password(database_url: &str, password: &str) -> anyhow::Result<()> {
+    let mut conn = Conn::establish(database_url).await?;
+    // ALTER ROLE takes no bind parameters: quote the literal (a single quote doubled).
+    let literal = format!("'{}'", password.replace('\'', "''"));
+    conn.batch_execute(&format!(
+        "ALTER ROLE {} PASSWORD {literal}",
+        crate::config::APP_ROLE
+    ))
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "could not set the password of {}: {e}",
+            crate::config::APP_ROLE
+        )
+    })?;
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct RoleRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    rolsuper: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    rolbypassrls: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    owned: i64,
+}
+
+/// Refuse to serve through a role that row-level security would not apply to: a superuser, a
+/// role with BYPASSRLS, or one that owns (or inherits the ownership of) the tables.
+pub async fn verify_app_role(pool: &Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await.map_err(|e| {
+        anyhow::anyhow!(
+            "the API could not connect with its own role ({e}); it is created by `driftwatch migrate`, \
+             and takes its password from DRIFTWATCH_APP_DB_PASSWORD (or set DRIFTWATCH_APP_DATABASE_URL)"
+        )
+    })?;
+    let row: RoleRow = diesel::sql_query(
+        "SELECT current_user::text AS name, r.rolsuper, r.rolbypassrls, \
+                (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') \
+                   AND pg_has_role(current_user, c.relowner, 'USAGE')) AS owned \
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .get_result(&mut *conn)
+    .await?;
+    if row.rolsuper || row.rolbypassrls || row.owned > 0 {
+        anyhow::bail!(
+            "the API's database role {:?} is a superuser, has BYPASSRLS or owns the tables, so \
+             row-level security would not apply to it; let it connect as {} (the default: \
+             DATABASE_URL with that user) or another role without those powers",
+            row.name,
+            crate::config::APP_ROLE
+        );
+    }
+    Ok(())
 }
 
 /// The version of the newest migration this binary carries (for `/readyz`).
@@ -168,11 +232,19 @@ pub async fn rollback(conn: &mut Conn) {
 }
 
 /// Take a connection and run `f` in a tenant transaction on it.
+///
+/// In a request the audit log records (`crate::audit`), the transaction is not committed here:
+/// it stays open on the request, later calls in the same request continue it, and the audit
+/// middleware adds the audit row and commits once the response status is known (or rolls back
+/// when the response is an error). So a write and its audit row commit together.
 pub async fn with_tenant<T>(
     pool: &Pool,
     la_code: &str,
     f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
 ) -> ApiResult<T> {
+    if let Some(audit) = crate::audit::current() {
+        return audit.in_request_tx(pool, la_code, f).await;
+    }
     let mut conn = pool.get().await?;
     tenant_tx(&mut conn, la_code, f).await
 }

@@ -5,10 +5,13 @@
 //! - `RootSpan`: the tracing span of a request: method, route *pattern*, status, latency,
 //!   request id and key id. Never the query string (it may hold `api_key`), bodies or paths
 //!   with child ids.
-//! - `guard`: authentication and authorization from the route table, which is built from the
-//!   OpenAPI document: every `/v1` operation declares its scope there, and this is the only
-//!   place it is enforced, so the spec and the behaviour cannot drift apart. Unknown methods on
-//!   known paths are 405s with `Allow`.
+//! - `audit` (`crate::audit::middleware`): the audit row of child-level reads and writes.
+//! - `guard`: authentication, the per-key rate limit and authorization from the route table,
+//!   which is built from the OpenAPI document: every `/v1` operation declares its scope there,
+//!   and this is the only place it is enforced, so the spec and the behaviour cannot drift
+//!   apart. Default deny: building the table fails if a `/v1` operation declares no scope (the
+//!   server does not start), and a `/v1` path the document does not declare is a 404 even if a
+//!   handler were registered for it. Unknown methods on known paths are 405s with `Allow`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -106,13 +109,27 @@ impl RootSpanBuilder for RootSpan {
     }
 }
 
-/// One path of the API and what each of its methods requires.
+/// One operation: a method of a path, the scopes any one of which suffices (never empty under
+/// `/v1`), and whether it is audited.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub method: Method,
+    pub scopes: Vec<Scope>,
+    pub audited: bool,
+}
+
+/// One path of the API and its operations.
 #[derive(Debug, Clone)]
 pub struct Route {
     pub pattern: String,
     segments: Vec<Option<String>>, // None = a `{param}` segment
-    /// (method, scopes any one of which suffices; empty = public)
-    pub methods: Vec<(Method, Vec<Scope>)>,
+    pub operations: Vec<Operation>,
+}
+
+impl Route {
+    pub fn operation(&self, method: &Method) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.method == *method)
+    }
 }
 
 /// The API's routes as the OpenAPI document declares them.
@@ -121,9 +138,17 @@ pub struct RouteTable {
     pub routes: Vec<Route>,
 }
 
+/// Whether a path is the API's (default deny applies under it).
+pub fn is_api_path(path: &str) -> bool {
+    path == "/v1" || path.starts_with("/v1/")
+}
+
 impl RouteTable {
-    pub fn from_openapi(doc: &serde_json::Value) -> Self {
+    /// Build the table, refusing a document in which a `/v1` operation declares no scope, or a
+    /// scope this server does not know (default deny: no API route can be public by omission).
+    pub fn from_openapi(doc: &serde_json::Value) -> Result<Self, String> {
         let mut routes = Vec::new();
+        let mut problems = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
             for (pattern, item) in paths {
                 let segments = pattern
@@ -137,7 +162,7 @@ impl RouteTable {
                         }
                     })
                     .collect();
-                let mut methods = Vec::new();
+                let mut operations = Vec::new();
                 for (m, method) in [
                     ("get", Method::GET),
                     ("put", Method::PUT),
@@ -146,7 +171,7 @@ impl RouteTable {
                     ("patch", Method::PATCH),
                 ] {
                     let Some(op) = item.get(m) else { continue };
-                    let mut scopes: Vec<Scope> = op
+                    let names: Vec<&str> = op
                         .get("security")
                         .and_then(|s| s.as_array())
                         .into_iter()
@@ -155,22 +180,48 @@ impl RouteTable {
                         .flat_map(|req| req.values())
                         .filter_map(|v| v.as_array())
                         .flatten()
-                        .filter_map(|s| s.as_str().and_then(Scope::parse))
+                        .filter_map(|s| s.as_str())
                         .collect();
+                    let mut scopes = Vec::new();
+                    for name in names {
+                        match Scope::parse(name) {
+                            Some(s) => scopes.push(s),
+                            None => problems.push(format!(
+                                "{} {pattern} declares an unknown scope {name:?}",
+                                method
+                            )),
+                        }
+                    }
                     scopes.sort();
                     scopes.dedup();
-                    methods.push((method, scopes));
+                    if is_api_path(pattern) && scopes.is_empty() {
+                        problems.push(format!(
+                            "{method} {pattern} declares no scope: every /v1 operation needs one in security(...)"
+                        ));
+                    }
+                    let audited = op
+                        .get("x-audited")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or_else(|| crate::audit::is_audited(&method, &scopes));
+                    operations.push(Operation {
+                        method,
+                        scopes,
+                        audited,
+                    });
                 }
                 routes.push(Route {
                     pattern: pattern.clone(),
                     segments,
-                    methods,
+                    operations,
                 });
             }
         }
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
         // Literal segments win over parameters (`/v1/x/special` before `/v1/x/{id}`).
         routes.sort_by_key(|r| r.segments.iter().filter(|s| s.is_none()).count());
-        RouteTable { routes }
+        Ok(RouteTable { routes })
     }
 
     pub fn find(&self, path: &str) -> Option<&Route> {
@@ -189,25 +240,38 @@ pub async fn guard<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    match check(&req).await {
+    let mut limit = None;
+    let outcome = check(&req, &mut limit).await;
+    let mut res = match outcome {
         Ok(Some(caller)) => {
             req.extensions_mut().insert(caller);
+            next.call(req).await?.map_into_left_body()
         }
-        Ok(None) => {}
-        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        Ok(None) => next.call(req).await?.map_into_left_body(),
+        Err(e) => req.error_response(e).map_into_right_body(),
+    };
+    if let Some(d) = limit {
+        d.write_headers(res.headers_mut());
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    Ok(res)
 }
 
-/// Authenticate and authorize `req` against the route table: `Ok(None)` for routes that need
-/// no key (or are not the API's: the router answers those).
-async fn check(req: &ServiceRequest) -> Result<Option<Caller>, ApiError> {
+/// Authenticate, rate-limit and authorize `req` against the route table: `Ok(None)` for
+/// routes that need no key (or are not the API's: the router answers those).
+async fn check(
+    req: &ServiceRequest,
+    limit: &mut Option<crate::http::ratelimit::Decision>,
+) -> Result<Option<Caller>, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or(ApiError::Internal)?;
     let table: Arc<RouteTable> = state.routes.clone();
     let Some(route) = table.find(req.path()) else {
+        // Default deny: under /v1 only what the document declares can be reached.
+        if is_api_path(req.path()) {
+            return Err(ApiError::NotFound(format!("no resource at {}", req.path())));
+        }
         return Ok(None);
     };
     let method = if req.method() == Method::HEAD {
@@ -215,11 +279,15 @@ async fn check(req: &ServiceRequest) -> Result<Option<Caller>, ApiError> {
     } else {
         req.method().clone()
     };
-    let Some((_, scopes)) = route.methods.iter().find(|(m, _)| *m == method) else {
-        let allow = route.methods.iter().map(|(m, _)| m.to_string()).collect();
+    let Some(op) = route.operation(&method) else {
+        let allow = route
+            .operations
+            .iter()
+            .map(|o| o.method.to_string())
+            .collect();
         return Err(ApiError::MethodNotAllowed(allow));
     };
-    if scopes.is_empty() {
+    if op.scopes.is_empty() {
         return Ok(None);
     }
     let key = auth::presented_key(req.request()).ok_or_else(|| {
@@ -229,8 +297,19 @@ async fn check(req: &ServiceRequest) -> Result<Option<Caller>, ApiError> {
     })?;
     let caller: Caller = state.authenticate(&key).await?;
     Span::current().record("key_id", caller.key_id);
-    if !scopes.iter().any(|s| caller.scopes.contains(s)) {
-        let need: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    if let Some(audit) = req.extensions().get::<Arc<crate::audit::AuditCtx>>() {
+        audit.set_caller(&caller);
+    }
+    if let Some(d) = state.limiter.check(caller.key_id) {
+        let allowed = d.allowed;
+        let retry_after = d.retry_after;
+        *limit = Some(d);
+        if !allowed {
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
+    }
+    if !op.scopes.iter().any(|s| caller.scopes.contains(s)) {
+        let need: Vec<&str> = op.scopes.iter().map(|s| s.as_str()).collect();
         return Err(ApiError::Forbidden(format!(
             "this key lacks the scope this route needs: {}",
             need.join(" or ")

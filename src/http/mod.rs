@@ -6,6 +6,7 @@ pub mod conditional;
 pub mod format;
 pub mod middleware;
 pub mod params;
+pub mod ratelimit;
 pub mod stream;
 
 pub use format::Format;

@@ -24,6 +24,11 @@ const CHUNK: usize = 64 * 1024;
 pub trait Tabular {
     fn write_json(&self, out: &mut Vec<u8>);
     fn cell_values(&self, columns: &[String]) -> Vec<String>;
+    /// The child a row is about, if it is a child-level row: the audit log counts the distinct
+    /// children a response carried. Rows about a child must return it.
+    fn child_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Tabular output for any `Serialize` row type whose field names are the columns.
@@ -51,6 +56,9 @@ pub fn cells_of(
 impl Tabular for crate::records::store::IdBody {
     fn write_json(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.body.as_bytes());
+    }
+    fn child_id(&self) -> Option<&str> {
+        self.child.as_deref()
     }
     fn cell_values(&self, columns: &[String]) -> Vec<String> {
         match serde_json::from_str::<serde_json::Value>(&self.body) {
@@ -120,7 +128,9 @@ impl RowWriter {
 }
 
 /// Rows of `sql` as a streamed CSV/NDJSON response. Connection and transaction are set up
-/// before the response starts, so "database unavailable" is still a proper 503.
+/// before the response starts, so "database unavailable" is still a proper 503. In an audited
+/// request the stream writes the audit row itself when it ends, counting the rows (and distinct
+/// children) it handed to the connection.
 pub async fn stream_rows<R>(
     pool: &Pool,
     la: &str,
@@ -132,35 +142,72 @@ pub async fn stream_rows<R>(
 where
     R: Tabular + QueryableByName<Pg> + Send + 'static,
 {
-    let mut conn = pool.get().await?;
+    let audit = crate::audit::current();
+    // Continue on the request's own connection if it has one open (its transaction holds
+    // nothing to keep: end it), else take one.
+    let mut conn = match &audit {
+        Some(a) => match a.take_tx().await {
+            Some(mut c) => {
+                db::commit(&mut c).await?;
+                c
+            }
+            None => pool.get().await?,
+        },
+        None => pool.get().await?,
+    };
     db::begin_tenant_snapshot(&mut conn, la).await?;
+    if let Some(a) = &audit {
+        a.set_streaming();
+    }
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     actix_web::rt::spawn(async move {
         let mut writer = RowWriter::new(format, columns);
+        // Children of the rows written since the last chunk was handed over.
+        let mut pending: Vec<Option<u64>> = Vec::new();
+        let hand_over = |pending: &mut Vec<Option<u64>>| {
+            if let Some(a) = &audit {
+                a.note(pending.drain(..));
+            }
+        };
         let outcome: Result<bool, diesel::result::Error> = async {
             let mut rows = sql.query().load_stream::<R>(&mut conn).await?;
             while let Some(row) = rows.try_next().await? {
                 writer.row(&row);
-                if writer.pending() >= CHUNK
-                    && tx.send(Ok(Bytes::from(writer.take()))).await.is_err()
-                {
-                    return Ok(false); // the client went away
+                if audit.is_some() {
+                    pending.push(row.child_id().map(crate::audit::child_hash));
+                }
+                if writer.pending() >= CHUNK {
+                    if tx.send(Ok(Bytes::from(writer.take()))).await.is_err() {
+                        return Ok(false); // the client went away
+                    }
+                    hand_over(&mut pending);
                 }
             }
             Ok(true)
         }
         .await;
-        match outcome {
+        let complete = match outcome {
             Ok(true) => {
-                let _ = tx.send(Ok(Bytes::from(writer.take()))).await;
+                let sent = tx.send(Ok(Bytes::from(writer.take()))).await.is_ok();
+                if sent {
+                    hand_over(&mut pending);
+                }
+                sent
             }
-            Ok(false) => {}
+            Ok(false) => false,
             Err(e) => {
                 tracing::error!(error = %e, "export query failed mid-stream; response aborted");
                 let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                false
             }
-        }
+        };
         db::rollback(&mut conn).await; // read-only: nothing to commit
+        if let Some(a) = &audit {
+            if !complete {
+                a.set_incomplete();
+            }
+            a.finish_stream(&mut conn, 200).await;
+        }
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))

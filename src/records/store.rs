@@ -19,6 +19,20 @@ pub struct IdBody {
     pub id: String,
     #[diesel(sql_type = Text)]
     pub body: String,
+    /// The child the record is about (its own id for a child), for the audit log's count.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub child: Option<String>,
+}
+
+/// SQL for the child a record of `rt` (aliased `t`) is about, if any.
+pub fn child_expr(rt: &RecordType) -> &'static str {
+    if rt.path == "children" {
+        "t.id"
+    } else if rt.has_field("child_id") {
+        "t.child_id"
+    } else {
+        "NULL::text"
+    }
 }
 
 #[derive(QueryableByName)]
@@ -222,17 +236,19 @@ pub async fn get(
     la: &str,
     rt: &RecordType,
     id: &str,
-) -> ApiResult<Option<String>> {
+) -> ApiResult<Option<IdBody>> {
     let mut sql = Sql::default();
     let la_p = sql.bind(la.to_string());
     let id_p = sql.bind(id.to_string());
     sql.push(&format!(
-        "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p} AND t.id = {id_p}",
+        "SELECT t.id, {json}::text AS body, {child} AS child FROM {table} t \
+         WHERE t.la_code = {la_p} AND t.id = {id_p}",
         json = json_expr(rt),
+        child = child_expr(rt),
         table = ident(rt.table),
     ));
     let mut rows: Vec<IdBody> = sql.query().load(conn).await?;
-    Ok(rows.pop().map(|r| r.body))
+    Ok(rows.pop())
 }
 
 /// Records of other types that refer to `rt`/`id`.
@@ -306,8 +322,9 @@ pub fn list_sql(rt: &RecordType, la: &str, filter: &ListFilter) -> Sql {
     let mut sql = Sql::default();
     let la_p = sql.bind(la.to_string());
     let mut text = format!(
-        "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p}",
+        "SELECT t.id, {json}::text AS body, {child} AS child FROM {table} t WHERE t.la_code = {la_p}",
         json = json_expr(rt),
+        child = child_expr(rt),
         table = ident(rt.table),
     );
     if let Some(c) = &filter.child_id {

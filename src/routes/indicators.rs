@@ -643,6 +643,9 @@ impl Tabular for CaseRow {
     fn write_json(&self, out: &mut Vec<u8>) {
         let _ = serde_json::to_writer(out, &self.to_map());
     }
+    fn child_id(&self) -> Option<&str> {
+        self.child_id.as_deref()
+    }
     fn cell_values(&self, columns: &[String]) -> Vec<String> {
         stream::cells_of(&self.to_map(), columns)
     }
@@ -769,7 +772,8 @@ pub struct CasesPage {
 }
 
 /// A page of rows: `{"data": [...], "next_cursor", "next"}` (JSON) or CSV/NDJSON rows, with a
-/// `Link: <next>; rel="next"` header when there is a next page.
+/// `Link: <next>; rel="next"` header when there is a next page. The rows (and the children
+/// they are about) count in the request's audit row.
 pub fn page_response<R: Tabular>(
     req: &HttpRequest,
     format: Format,
@@ -778,6 +782,7 @@ pub fn page_response<R: Tabular>(
     next_cursor: Option<String>,
     to_json: impl Fn(&R) -> serde_json::Value,
 ) -> HttpResponse {
+    crate::audit::note_rows(rows.iter().map(Tabular::child_id));
     let next = next_cursor.as_ref().map(|c| params::next_url(req, c));
     let mut res = HttpResponse::Ok();
     if let Some(n) = &next {

@@ -2,9 +2,11 @@
 //! utoipa-actix-web; the generic record routes are registered (and documented) once per record
 //! type by `records`.
 
+pub mod audit;
 pub mod calendar;
 pub mod health;
 pub mod indicators;
+pub mod keys;
 pub mod records;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +18,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(calendar::working_days)
         .service(indicators::list_indicators)
         .service(indicators::summary)
-        .service(indicators::cases);
+        .service(indicators::cases)
+        .service(audit::list_audit)
+        .service(keys::list_keys)
+        .service(keys::revoke_key);
 }
 
 /// Query parameter documenting the `format` override every tabular endpoint accepts.

@@ -118,6 +118,7 @@ async fn put(
         Ok((flags[0] == Some(true), stored))
     })
     .await?;
+    crate::audit::note_rows([stored.child.as_deref()]);
     let mut res = if created {
         let mut r = HttpResponse::Created();
         r.insert_header((header::LOCATION, format!("/v1/{}/{}", rt.path, record.id)));
@@ -125,7 +126,7 @@ async fn put(
     } else {
         HttpResponse::Ok()
     };
-    Ok(res.content_type("application/json").body(stored))
+    Ok(res.content_type("application/json").body(stored.body))
 }
 
 async fn get_one(
@@ -142,9 +143,12 @@ async fn get_one(
     })
     .await?;
     match found {
-        Some(body) => Ok(HttpResponse::Ok()
-            .content_type("application/json")
-            .body(body)),
+        Some(r) => {
+            crate::audit::note_rows([r.child.as_deref()]);
+            Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .body(r.body))
+        }
         None => Err(not_found(rt)),
     }
 }

@@ -148,14 +148,19 @@ impl TestApp {
         settings.bind = "127.0.0.1:0".parse().unwrap();
         settings.workers = 1;
         settings.pool_size = 4;
+        // Tests drive the API much faster than any client should; the rate-limit tests turn
+        // the limit back on.
+        settings.rate_limit_per_minute = 0;
         adjust(&mut settings);
+        // The server connects as the API's own role, as `driftwatch serve` does.
         let pool = db::build_pool(
-            &settings.database_url,
+            &settings.app_database_url,
             settings.pool_size,
             settings.pool_timeout,
             settings.statement_timeout,
         )
         .unwrap();
+        db::verify_app_role(&pool).await.unwrap();
         let app = Application::build(settings, pool).expect("server binds");
         let base = format!("http://127.0.0.1:{}", app.port());
         let server = app.into_server();
@@ -172,7 +177,7 @@ impl TestApp {
         }
     }
 
-    /// A direct connection to this test's database.
+    /// A direct connection to this test's database as the owner (as the CLI connects).
     pub async fn conn(&self) -> AsyncPgConnection {
         db::connect(&self.db_url).await.unwrap()
     }

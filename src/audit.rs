@@ -1,0 +1,345 @@
+//! The audit log: one row per child-level read and per write, in the authority's own
+//! `audit_log` (append-only; row-level security keeps each authority to its own rows).
+//!
+//! Which requests are audited follows from the route table (so from the OpenAPI document):
+//! every operation that needs `read:cases` (child-level rows) and every operation that is not a
+//! `GET`/`HEAD` (writes). The document says so per operation (`x-audited`). A request is audited
+//! once its key is known, whatever the outcome (a refused 403 included), except 429s.
+//!
+//! How: the `middleware` gives each audited request an [`AuditCtx`] (in the request extensions
+//! and, while the handler runs, in a task-local). Handlers need not know about it:
+//! - `db::with_tenant` keeps its transaction open on the context instead of committing; the
+//!   middleware then inserts the audit row into that same transaction and commits (or rolls the
+//!   work back when the response is an error and records the attempt in a transaction of its
+//!   own). A write and its audit row therefore commit together, or neither does.
+//! - Rows are counted where responses are built: `routes::indicators::page_response` and
+//!   `http::stream::stream_rows` count every row they send and the distinct children among them
+//!   (from `Tabular::child_id`); a handler returning child rows another way calls [`note_rows`].
+//! - A streamed CSV/NDJSON export writes its audit row itself when the stream ends, counting the
+//!   rows handed to the connection (`complete = false` when the client went away or the query
+//!   failed part-way).
+//!
+//! Fail closed: when the audit row cannot be written, a successful response is replaced by a
+//! 503 (no child data leaves unrecorded, and a write is not committed).
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use diesel::sql_types::{BigInt, Bool, Jsonb, SmallInt, Text};
+use diesel_async::RunQueryDsl;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Scope};
+use crate::db::{self, Conn, Pool, PooledConn};
+use crate::error::{ApiError, ApiResult};
+use crate::http::middleware::RequestId;
+
+tokio::task_local! {
+    static CURRENT: Arc<AuditCtx>;
+}
+
+/// Whether an operation is audited: child-level reads and every write.
+pub fn is_audited(method: &Method, scopes: &[Scope]) -> bool {
+    !(method == Method::GET || method == Method::HEAD) || scopes.contains(&Scope::ReadCases)
+}
+
+#[derive(Default)]
+struct Counts {
+    rows: i64,
+    children: HashSet<u64>,
+    noted: bool,
+    complete: bool,
+}
+
+/// What the audit log will record about one request.
+pub struct AuditCtx {
+    method: String,
+    route: String,
+    path: String,
+    query: serde_json::Value,
+    request_id: String,
+    caller: Mutex<Option<Caller>>,
+    counts: Mutex<Counts>,
+    tx: tokio::sync::Mutex<Option<PooledConn>>,
+    streaming: AtomicBool,
+}
+
+/// The audit context of the request being handled (task-local), if it is audited.
+pub fn current() -> Option<Arc<AuditCtx>> {
+    CURRENT.try_with(Arc::clone).ok()
+}
+
+pub fn child_hash(child_id: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    child_id.hash(&mut h);
+    h.finish()
+}
+
+/// Count rows a handler returns (and the children they belong to) in the current request's
+/// audit row. A no-op outside an audited request.
+pub fn note_rows<'a>(child_ids: impl IntoIterator<Item = Option<&'a str>>) {
+    if let Some(ctx) = current() {
+        ctx.note(child_ids.into_iter().map(|c| c.map(child_hash)));
+    }
+}
+
+impl AuditCtx {
+    fn new(req: &ServiceRequest, route: &str) -> Self {
+        let mut query = serde_json::Map::new();
+        for (k, v) in crate::http::params::pairs(req.request()) {
+            if k == "api_key" {
+                continue;
+            }
+            let v = truncate(&v, 512);
+            match query.get_mut(&k) {
+                Some(serde_json::Value::Array(a)) => a.push(v.into()),
+                Some(prev) => *prev = serde_json::json!([prev.clone(), v]),
+                None => {
+                    query.insert(truncate(&k, 64), v.into());
+                }
+            }
+            if query.len() >= 32 {
+                break;
+            }
+        }
+        AuditCtx {
+            method: req.method().to_string(),
+            route: route.to_string(),
+            path: truncate(req.path(), 1024),
+            query: serde_json::Value::Object(query),
+            request_id: req
+                .extensions()
+                .get::<RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default(),
+            caller: Mutex::new(None),
+            counts: Mutex::new(Counts {
+                complete: true,
+                ..Default::default()
+            }),
+            tx: tokio::sync::Mutex::new(None),
+            streaming: AtomicBool::new(false),
+        }
+    }
+
+    /// The guard records who is calling.
+    pub fn set_caller(&self, caller: &Caller) {
+        *self.caller.lock().expect("audit lock") = Some(caller.clone());
+    }
+
+    fn caller(&self) -> Option<Caller> {
+        self.caller.lock().expect("audit lock").clone()
+    }
+
+    /// Count rows (by the hash of their child id, if they have one).
+    pub fn note(&self, children: impl IntoIterator<Item = Option<u64>>) {
+        let mut c = self.counts.lock().expect("audit lock");
+        c.noted = true;
+        for child in children {
+            c.rows += 1;
+            if let Some(h) = child {
+                c.children.insert(h);
+            }
+        }
+    }
+
+    /// The response is a stream that writes the audit row itself when it ends.
+    pub fn set_streaming(&self) {
+        self.streaming.store(true, Ordering::SeqCst);
+    }
+
+    fn is_streaming(&self) -> bool {
+        AtomicBool::load(&self.streaming, Ordering::SeqCst)
+    }
+
+    /// Mark that the response was cut short (client gone, query failed part-way).
+    pub fn set_incomplete(&self) {
+        self.counts.lock().expect("audit lock").complete = false;
+    }
+
+    /// Run `f` in the request's tenant transaction, beginning it if this is the first call,
+    /// and leave it open for the middleware to commit with the audit row.
+    pub async fn in_request_tx<T>(
+        &self,
+        pool: &Pool,
+        la_code: &str,
+        f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let mut slot = self.tx.lock().await;
+        let mut conn = match slot.take() {
+            Some(c) => c,
+            None => {
+                let mut c = pool.get().await?;
+                db::begin_tenant(&mut c, la_code).await?;
+                c
+            }
+        };
+        match f(&mut conn).await {
+            Ok(v) => {
+                *slot = Some(conn);
+                Ok(v)
+            }
+            Err(e) => {
+                db::rollback(&mut conn).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Take the request's open transaction (a stream continues on its connection).
+    pub async fn take_tx(&self) -> Option<PooledConn> {
+        self.tx.lock().await.take()
+    }
+
+    /// Insert the audit row in the current transaction of `conn`.
+    async fn insert(&self, conn: &mut Conn, caller: &Caller, status: u16) -> ApiResult<()> {
+        let (rows, children, complete) = {
+            let c = self.counts.lock().expect("audit lock");
+            (c.rows, c.children.len() as i64, c.complete)
+        };
+        diesel::sql_query(
+            "INSERT INTO audit_log (la_code, key_id, method, route, path, query, status, rows, \
+                                    children, complete, request_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind::<Text, _>(&caller.la_code)
+        .bind::<BigInt, _>(caller.key_id)
+        .bind::<Text, _>(&self.method)
+        .bind::<Text, _>(&self.route)
+        .bind::<Text, _>(&self.path)
+        .bind::<Jsonb, _>(&self.query)
+        .bind::<SmallInt, _>(status as i16)
+        .bind::<BigInt, _>(rows)
+        .bind::<BigInt, _>(children)
+        .bind::<Bool, _>(complete)
+        .bind::<Text, _>(&self.request_id)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Write the audit row for a finished response and settle the request's transaction:
+    /// commit it with the audit row when the response succeeded, roll it back otherwise.
+    async fn finish(&self, pool: &Pool, caller: &Caller, status: StatusCode) -> ApiResult<()> {
+        let open = self.tx.lock().await.take();
+        let mut conn = match open {
+            Some(mut c) if status.as_u16() >= 400 => {
+                db::rollback(&mut c).await;
+                db::begin_tenant(&mut c, &caller.la_code).await?;
+                c
+            }
+            Some(c) => c,
+            None => {
+                let mut c = pool.get().await?;
+                db::begin_tenant(&mut c, &caller.la_code).await?;
+                c
+            }
+        };
+        if let Err(e) = self.insert(&mut conn, caller, status.as_u16()).await {
+            db::rollback(&mut conn).await;
+            return Err(e);
+        }
+        db::commit(&mut conn).await
+    }
+
+    /// A stream's own ending: the audit row in a transaction of its own on the stream's
+    /// connection (whose read-only snapshot has ended).
+    pub async fn finish_stream(&self, conn: &mut Conn, status: u16) {
+        let Some(caller) = self.caller() else { return };
+        let outcome = async {
+            db::begin_tenant(conn, &caller.la_code).await?;
+            self.insert(conn, &caller, status).await?;
+            db::commit(conn).await
+        }
+        .await;
+        if outcome.is_err() {
+            db::rollback(conn).await;
+            tracing::error!(
+                route = %self.route,
+                "could not write the audit row of a streamed export after it was sent"
+            );
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// Audit middleware: wraps the guard, so it sees the caller the guard identified and every
+/// response, refusals included.
+pub async fn middleware<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let route = state.as_ref().and_then(|s| {
+        let route = s.routes.find(req.path())?;
+        let method = if req.method() == Method::HEAD {
+            Method::GET
+        } else {
+            req.method().clone()
+        };
+        let op = route.operation(&method)?;
+        op.audited.then(|| route.pattern.clone())
+    });
+    let (Some(state), Some(route)) = (state, route) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let ctx = Arc::new(AuditCtx::new(&req, &route));
+    req.extensions_mut().insert(ctx.clone());
+    let res = CURRENT.scope(ctx.clone(), next.call(req)).await?;
+    let status = res.status();
+    let Some(caller) = ctx.caller() else {
+        // No key, or a bad one: nothing to attribute the request to.
+        return Ok(res.map_into_left_body());
+    };
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Ok(res.map_into_left_body());
+    }
+    if ctx.is_streaming() && status.is_success() {
+        return Ok(res.map_into_left_body());
+    }
+    {
+        let c = ctx.counts.lock().expect("audit lock");
+        if status.is_success() && ctx.method == "GET" && !c.noted {
+            tracing::warn!(
+                route = %ctx.route,
+                "audited route returned without counting its rows (see audit::note_rows)"
+            );
+        }
+    }
+    match ctx.finish(&state.pool, &caller, status).await {
+        Ok(()) => Ok(res.map_into_left_body()),
+        Err(e) if status.as_u16() < 400 => {
+            tracing::error!(route = %ctx.route, "could not write the audit row; response withheld");
+            let e = match e {
+                ApiError::Unavailable(_) => e,
+                _ => ApiError::Unavailable(
+                    "the request could not be recorded in the audit log; retry shortly".into(),
+                ),
+            };
+            let (req, _) = res.into_parts();
+            let response = e.error_response();
+            Ok(ServiceResponse::new(req, response).map_into_right_body())
+        }
+        Err(_) => {
+            tracing::error!(route = %ctx.route, status = status.as_u16(), "could not write the audit row of a refused request");
+            Ok(res.map_into_left_body())
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! `GET /v1/audit`: the authority's audit log (admin).
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::FormatParam;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiResult, Problem};
+use crate::http::format::negotiate;
+use crate::http::params::{self, Checker};
+use crate::http::stream::{Tabular, cells_of};
+use crate::records::validate::{self, Value as Parsed};
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// From this instant (RFC 3339) or day (YYYY-MM-DD, from its start in Europe/London).
+    from: Option<String>,
+    /// Up to this instant, or to the end of this day.
+    to: Option<String>,
+    /// Only requests made with this key.
+    key_id: Option<String>,
+    /// Only this route pattern, e.g. `/v1/children/{id}`.
+    route: Option<String>,
+    /// Only this response status, e.g. `403`.
+    status: Option<String>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+    /// Page size, 1-1000 (default 100).
+    limit: Option<String>,
+}
+
+/// One audited request.
+#[derive(QueryableByName, Serialize, ToSchema, Debug)]
+pub struct AuditEntry {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// When the request was recorded.
+    #[diesel(sql_type = Timestamptz)]
+    pub at: DateTime<Utc>,
+    /// The key that made it (`GET /v1/keys` names it).
+    #[diesel(sql_type = BigInt)]
+    pub key_id: i64,
+    #[diesel(sql_type = Text)]
+    pub method: String,
+    /// The route pattern, e.g. `/v1/children/{id}`.
+    #[diesel(sql_type = Text)]
+    pub route: String,
+    /// The path requested, e.g. `/v1/children/c1`.
+    #[diesel(sql_type = Text)]
+    pub path: String,
+    /// Its query parameters (never `api_key`), JSON text.
+    #[diesel(sql_type = Text)]
+    pub query: String,
+    #[diesel(sql_type = SmallInt)]
+    pub status: i16,
+    /// Rows the response carried (records, cases).
+    #[diesel(sql_type = BigInt)]
+    pub rows: i64,
+    /// Distinct children among those rows.
+    #[diesel(sql_type = BigInt)]
+    pub children: i64,
+    /// False when a streamed export was cut short (the client went away, or a fault).
+    #[diesel(sql_type = Bool)]
+    pub complete: bool,
+    #[diesel(sql_type = Text)]
+    pub request_id: String,
+}
+
+const AUDIT_COLUMNS: &[&str] = &[
+    "id",
+    "at",
+    "key_id",
+    "method",
+    "route",
+    "path",
+    "query",
+    "status",
+    "rows",
+    "children",
+    "complete",
+    "request_id",
+];
+
+impl AuditEntry {
+    fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        if let Ok(q) = serde_json::from_str::<serde_json::Value>(&self.query) {
+            m.insert("query".into(), q);
+        }
+        m
+    }
+}
+
+impl Tabular for AuditEntry {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(out, &self.to_map());
+    }
+    fn cell_values(&self, columns: &[String]) -> Vec<String> {
+        cells_of(&self.to_map(), columns)
+    }
+}
+
+/// Documentation shape of an audit entry as served (`query` is an object).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AuditEntryDoc {
+    id: i64,
+    at: DateTime<Utc>,
+    key_id: i64,
+    method: String,
+    route: String,
+    path: String,
+    /// Query parameters as given (a repeated one as an array), never `api_key`.
+    #[schema(value_type = Object)]
+    query: serde_json::Value,
+    status: i16,
+    rows: i64,
+    children: i64,
+    complete: bool,
+    request_id: String,
+}
+
+/// Documentation shape of a page of the audit log.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AuditPage {
+    data: Vec<AuditEntryDoc>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
+    /// The next page's URL; null on the last page.
+    next: Option<String>,
+}
+
+/// Instant bound of a `from`/`to` parameter: an instant as given, a day from its start (`from`)
+/// or up to its end (`to`).
+fn bound(c: &mut Checker, name: &str, v: &Option<String>, end: bool) -> Option<DateTime<Utc>> {
+    let s = v.as_deref()?;
+    match validate::parse_instant(s) {
+        Ok(Parsed::Instant { at, has_time }) => Some(if has_time || !end {
+            at
+        } else {
+            // The end of a London day: the next day's start (exclusive bound, see the query).
+            let next = validate::parse_instant(
+                &(at.with_timezone(&chrono_tz::Europe::London).date_naive()
+                    + chrono::Duration::days(1))
+                .to_string(),
+            );
+            match next {
+                Ok(Parsed::Instant { at, .. }) => at - chrono::Duration::microseconds(1),
+                _ => at,
+            }
+        }),
+        Ok(_) => None,
+        Err(m) => {
+            c.fail(name, m);
+            None
+        }
+    }
+}
+
+/// The audit log of your authority, newest first: every child-level read and every write, with
+/// the key, route, parameters (never the key), status and the rows and children returned.
+#[utoipa::path(
+    tag = "audit",
+    params(AuditParams, FormatParam),
+    responses(
+        (status = 200, description = "A page of audit entries, newest first", body = inline(AuditPage),
+         content((inline(AuditPage) = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Format not served", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"]), ("api_key" = ["admin"]), ("api_key_query" = ["admin"]))
+)]
+#[get("/v1/audit")]
+pub async fn list_audit(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let format = negotiate(&req)?;
+    let p: AuditParams = params::parse(&req)?;
+    let mut c = Checker::default();
+    let from = bound(&mut c, "from", &p.from, false);
+    let to = bound(&mut c, "to", &p.to, true);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        c.fail("to", "must not be before `from`");
+    }
+    let key_id = c.int("key_id", &p.key_id, 1, i64::MAX);
+    let status = c.int("status", &p.status, 100, 599);
+    let route = c.code("route", &p.route);
+    let limit = c
+        .int("limit", &p.limit, 1, params::MAX_LIMIT)
+        .unwrap_or(params::DEFAULT_LIMIT);
+    let before = c.cursor(&p.cursor).and_then(|s| s.parse::<i64>().ok());
+    if p.cursor.is_some() && before.is_none() && c.errors.is_empty() {
+        c.fail("cursor", "is not a cursor this API issued");
+    }
+    c.finish()?;
+    let la = caller.la_code.clone();
+    let mut rows: Vec<AuditEntry> = db::with_tenant(&state.pool, &la, async |conn| {
+        Ok(diesel::sql_query(
+            "SELECT id, at, key_id, method, route, path, query::text AS query, status, rows, \
+                    children, complete, request_id \
+             FROM audit_log \
+             WHERE la_code = $1 \
+               AND ($2::timestamptz IS NULL OR at >= $2) \
+               AND ($3::timestamptz IS NULL OR at <= $3) \
+               AND ($4::bigint IS NULL OR key_id = $4) \
+               AND ($5::text IS NULL OR route = $5) \
+               AND ($6::smallint IS NULL OR status = $6) \
+               AND ($7::bigint IS NULL OR id < $7) \
+             ORDER BY id DESC LIMIT $8",
+        )
+        .bind::<Text, _>(&la)
+        .bind::<Nullable<Timestamptz>, _>(from)
+        .bind::<Nullable<Timestamptz>, _>(to)
+        .bind::<Nullable<BigInt>, _>(key_id)
+        .bind::<Nullable<Text>, _>(route.as_deref())
+        .bind::<Nullable<SmallInt>, _>(status.map(|s| s as i16))
+        .bind::<Nullable<BigInt>, _>(before)
+        .bind::<BigInt, _>(limit + 1)
+        .load(conn)
+        .await?)
+    })
+    .await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| params::encode_cursor(&r.id.to_string()))
+    } else {
+        None
+    };
+    let columns = AUDIT_COLUMNS.iter().map(|s| s.to_string()).collect();
+    Ok(crate::routes::indicators::page_response(
+        &req,
+        format,
+        &rows,
+        columns,
+        next_cursor,
+        |r| serde_json::Value::Object(r.to_map()),
+    ))
+}
