@@ -3,10 +3,14 @@
 
 mod harness;
 
+mod audit;
 mod calendar;
 mod errors;
 mod formats;
 mod records;
 mod rhi;
+mod security;
+mod security_keys;
+mod security_limits;
 mod spec;
 mod tenancy;
