@@ -7,6 +7,7 @@ mod audit;
 mod calendar;
 mod errors;
 mod formats;
+mod matrix;
 mod records;
 mod rhi;
 mod security;
