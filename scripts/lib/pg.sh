@@ -83,6 +83,14 @@ CONF"
     || { cat "$dir/server.log" >&2; return 1; }
 }
 
+# pg_resume_cluster DIR: start a stopped cluster again with its saved settings (same port).
+pg_resume_cluster() {
+  local dir="$1"
+  PG_PORT="$(sed -n 's/^port *= *//p' "$dir/data/postgresql.auto.conf" | tail -1)"
+  pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+    || { cat "$dir/server.log" >&2; return 1; }
+}
+
 pg_stop_cluster() {
   local dir="$1"
   [ -f "$dir/data/PG_VERSION" ] || return 0

@@ -6,6 +6,7 @@ mod harness;
 mod audit;
 mod calendar;
 mod errors;
+mod faults;
 mod formats;
 mod matrix;
 mod records;

@@ -54,7 +54,12 @@ fn fill(pattern: &str, method: &Method, op: &Value) -> String {
     out.join("/")
 }
 
-async fn call(app: &TestApp, method: &Method, path: &str, key: Option<&str>) -> (u16, String, String) {
+async fn call(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    key: Option<&str>,
+) -> (u16, String, String) {
     let mut req = app.client.request(method.clone(), app.url(path));
     if let Some(k) = key {
         req = req.bearer_auth(k);
@@ -113,7 +118,8 @@ async fn every_route_by_every_kind_of_key() {
             let documented = |status: u16| spec["responses"].get(status.to_string()).is_some();
             let path = fill(&route.pattern, &m, spec);
             let what = format!("{} {}", op.method, path);
-            let problem_if_error = |status: u16, ct: &str| status < 400 || ct == "application/problem+json";
+            let problem_if_error =
+                |status: u16, ct: &str| status < 400 || ct == "application/problem+json";
 
             let (status, ct, _) = call(&app, &m, &path, None).await;
             if status != 401 || !problem_if_error(status, &ct) {
@@ -138,14 +144,20 @@ async fn every_route_by_every_kind_of_key() {
                 failures.push(format!("{what} by another authority: {status} {ct}"));
             }
             if body.contains(SECRET) {
-                failures.push(format!("{what} by another authority shows the first one's data"));
+                failures.push(format!(
+                    "{what} by another authority shows the first one's data"
+                ));
             }
             // A record of the first authority: 200 to it, 404 to the other.
             if m == Method::GET && path.contains(SECRET) {
                 if status != 404 {
                     failures.push(format!("{what} by another authority: {status}, not 404"));
                 }
-                let reader = &one_scope.iter().find(|(s, _)| op.scopes.contains(s)).unwrap().1;
+                let reader = &one_scope
+                    .iter()
+                    .find(|(s, _)| op.scopes.contains(s))
+                    .unwrap()
+                    .1;
                 let (status, _, body) = call(&app, &m, &path, Some(reader)).await;
                 if status != 200 || !body.contains(SECRET) {
                     failures.push(format!("{what} by its own authority: {status}"));
