@@ -111,6 +111,7 @@ pub fn openapi() -> &'static Value {
         if let Some(s) = v["components"]["schemas"].as_object_mut() {
             s.extend(schemas);
         }
+        routes::indicators::document_indicator_ids(&mut v);
         annotate_security(&mut v);
         v
     })
@@ -118,14 +119,18 @@ pub fn openapi() -> &'static Value {
 
 /// Make each `/v1` operation's access rules readable in the document: `x-scopes` and
 /// `x-audited` (which the route table reads back), a sentence at the end of its description,
-/// and the 429 and 503 problems any authenticated operation may answer.
+/// and the problems any operation may answer: 422 (query parameters are parsed strictly, an
+/// unknown one is an error), 406 where it serves several formats, 429 and 503.
 fn annotate_security(doc: &mut Value) {
     let problem = |description: &str, headers: Value| {
-        serde_json::json!({
+        let mut r = serde_json::json!({
             "description": description,
-            "headers": headers,
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        })
+        });
+        if headers.as_object().is_some_and(|h| !h.is_empty()) {
+            r["headers"] = headers;
+        }
+        r
     };
     let int_header = |d: &str| serde_json::json!({"description": d, "schema": {"type": "integer"}});
     let too_many = problem(
@@ -136,6 +141,14 @@ fn annotate_security(doc: &mut Value) {
             "RateLimit-Remaining": int_header("Requests left now"),
             "RateLimit-Reset": int_header("Seconds until the bucket is full again"),
         }),
+    );
+    let bad_parameters = problem(
+        "Bad parameters (an unknown parameter is an error too)",
+        serde_json::json!({}),
+    );
+    let not_acceptable = problem(
+        "The `Accept` header asks for a format this operation does not serve",
+        serde_json::json!({}),
     );
     let unavailable = problem(
         "The database is unavailable or busy",
@@ -192,7 +205,16 @@ fn annotate_security(doc: &mut Value) {
             op["description"] = Value::String(description);
             op["x-scopes"] = serde_json::json!(names);
             op["x-audited"] = Value::Bool(audited);
+            let tabular = op["responses"]["200"]["content"]["text/csv"].is_object();
             if let Some(responses) = op["responses"].as_object_mut() {
+                responses
+                    .entry("422")
+                    .or_insert_with(|| bad_parameters.clone());
+                if tabular {
+                    responses
+                        .entry("406")
+                        .or_insert_with(|| not_acceptable.clone());
+                }
                 responses.entry("429").or_insert_with(|| too_many.clone());
                 responses
                     .entry("503")

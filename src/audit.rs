@@ -172,7 +172,11 @@ impl AuditCtx {
         la_code: &str,
         f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let mut slot = self.tx.lock().await;
+        let Ok(mut slot) = self.tx.try_lock() else {
+            // A `with_tenant` inside another's closure: not one transaction, but no deadlock.
+            tracing::warn!(route = %self.route, "nested with_tenant: its work commits on its own");
+            return db::with_own_tenant_tx(pool, la_code, f).await;
+        };
         let mut conn = match slot.take() {
             Some(c) => c,
             None => {
@@ -269,15 +273,14 @@ impl AuditCtx {
     }
 }
 
+/// At most `max` bytes of `s`, without NUL characters (which PostgreSQL text and jsonb cannot
+/// hold: a request could otherwise make its own audit row fail).
 fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
+    let mut end = s.len().min(max);
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s[..end].to_string()
+    s[..end].replace('\0', "\u{fffd}")
 }
 
 /// Audit middleware: wraps the guard, so it sees the caller the guard identified and every

@@ -245,6 +245,15 @@ pub async fn with_tenant<T>(
     if let Some(audit) = crate::audit::current() {
         return audit.in_request_tx(pool, la_code, f).await;
     }
+    with_own_tenant_tx(pool, la_code, f).await
+}
+
+/// `with_tenant` on a connection of its own, committed here.
+pub async fn with_own_tenant_tx<T>(
+    pool: &Pool,
+    la_code: &str,
+    f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
+) -> ApiResult<T> {
     let mut conn = pool.get().await?;
     tenant_tx(&mut conn, la_code, f).await
 }

@@ -27,14 +27,19 @@ pub struct AuditParams {
     /// Up to this instant, or to the end of this day.
     to: Option<String>,
     /// Only requests made with this key.
+    #[param(value_type = Option<i64>, minimum = 1)]
     key_id: Option<String>,
     /// Only this route pattern, e.g. `/v1/children/{id}`.
+    #[param(schema_with = super::doc::code)]
     route: Option<String>,
     /// Only this response status, e.g. `403`.
+    #[param(value_type = Option<i32>, minimum = 100, maximum = 599)]
     status: Option<String>,
     /// `next_cursor` from the previous page.
+    #[param(schema_with = super::doc::cursor)]
     cursor: Option<String>,
     /// Page size, 1-1000 (default 100).
+    #[param(schema_with = super::doc::limit)]
     limit: Option<String>,
 }
 

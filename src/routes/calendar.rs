@@ -23,8 +23,10 @@ use crate::records::validate::{FIRST_DATE, LAST_DATE};
 #[into_params(parameter_in = Query)]
 pub struct WorkingDaysParams {
     /// First day (YYYY-MM-DD); default 1 January of this year.
+    #[param(schema_with = super::doc::date)]
     from: Option<String>,
     /// Last day; default 31 December of `from`'s year. At most 3,660 days.
+    #[param(schema_with = super::doc::date)]
     to: Option<String>,
 }
 

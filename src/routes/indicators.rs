@@ -170,18 +170,23 @@ pub struct NoParams {}
 #[into_params(parameter_in = Query)]
 pub struct SummaryParams {
     /// First day (YYYY-MM-DD); default the first day of the month eleven months before `to`.
+    #[param(schema_with = super::doc::date)]
     from: Option<String>,
     /// Last day (YYYY-MM-DD); default `as_of`.
+    #[param(schema_with = super::doc::date)]
     to: Option<String>,
     /// `month` (default), `quarter`, `financial_year` (April-March), `year` or `all`.
+    #[param(schema_with = super::doc::period_names)]
     period: Option<String>,
     /// Comma-separated group columns: `team`, `age_band`, `sex`, `ethnicity_group`,
     /// `disability`, or the indicator's own (see the catalogue's `groups`).
     group_by: Option<String>,
     /// Judge as of this day (YYYY-MM-DD); default today in Europe/London.
+    #[param(schema_with = super::doc::date)]
     as_of: Option<String>,
     /// `end` (default): cases count in the period they ended, open/overdue are snapshots at
     /// each period's end; `start`: cases count in the period their clock started.
+    #[param(schema_with = super::doc::date_basis_names)]
     date_basis: Option<String>,
 }
 
@@ -546,21 +551,56 @@ pub async fn summary(
 pub struct CasesParams {
     /// `met`, `missed`, `open`, `overdue` or `not_applicable` (proportions: `met` = the
     /// condition holds, `missed` = it does not).
+    #[param(schema_with = super::doc::case_statuses)]
     status: Option<String>,
     /// With `to`: the cases a summary over `[from, to]` counts (ended in the range, or open at
     /// `to`). Statuses are then judged as of `to` (or `as_of` if earlier).
+    #[param(schema_with = super::doc::date)]
     from: Option<String>,
+    #[param(schema_with = super::doc::date)]
     to: Option<String>,
     /// Only cases due before this day (e.g. `status=open&due_before=...` for what falls due soon).
+    #[param(schema_with = super::doc::date)]
     due_before: Option<String>,
     /// Only this team (the record's team, else the child's).
+    #[param(schema_with = super::doc::code)]
     team: Option<String>,
     /// Judge as of this day; default today in Europe/London.
+    #[param(schema_with = super::doc::date)]
     as_of: Option<String>,
     /// `next_cursor` from the previous page.
+    #[param(schema_with = super::doc::cursor)]
     cursor: Option<String>,
     /// Page size, 1-1000 (default 100 for JSON; CSV and NDJSON stream every row unless given).
+    #[param(schema_with = super::doc::limit)]
     limit: Option<String>,
+}
+
+/// The statuses a case can have.
+pub const CASE_STATUSES: &[&str] = &["met", "missed", "open", "overdue", "not_applicable"];
+
+/// The `id` path parameter of `/v1/indicators/{id}/...` lists the catalogue's ids.
+pub fn document_indicator_ids(doc: &mut serde_json::Value) {
+    let ids: Vec<&str> = catalogue::CATALOGUE.iter().map(|i| i.id).collect();
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if !path.starts_with("/v1/indicators/{id}") {
+            continue;
+        }
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|m| m.values_mut())
+        {
+            for p in op["parameters"].as_array_mut().into_iter().flatten() {
+                if p["name"] == "id" && p["in"] == "path" {
+                    p["schema"] = serde_json::json!({"type": "string", "enum": ids});
+                }
+            }
+        }
+    }
 }
 
 /// A case: the drill-down row behind every summary figure.
@@ -689,11 +729,7 @@ pub async fn cases(
     let from = c.date("from", &p.from);
     let to = c.date("to", &p.to);
     c.ordered(from, to);
-    let status = c.one_of(
-        "status",
-        &p.status,
-        &["met", "missed", "open", "overdue", "not_applicable"],
-    );
+    let status = c.one_of("status", &p.status, CASE_STATUSES);
     let due_before = c.date("due_before", &p.due_before);
     let team = c.code("team", &p.team);
     let limit = c.int("limit", &p.limit, 1, params::MAX_LIMIT);

@@ -20,8 +20,10 @@ use crate::http::stream::{self, Tabular};
 #[into_params(parameter_in = Query)]
 pub struct KeysParams {
     /// `next_cursor` from the previous page.
+    #[param(schema_with = super::doc::cursor)]
     cursor: Option<String>,
     /// Page size, 1-1000 (default 100).
+    #[param(schema_with = super::doc::limit)]
     limit: Option<String>,
 }
 
@@ -154,7 +156,7 @@ pub async fn list_keys(
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
-/// Revoke one of your authority's keys at once (the key making the request included).
+/// Revoke one of your authority's keys at once (not the key making the request).
 #[utoipa::path(
     tag = "keys",
     params(("id" = i64, Path, description = "Key id", minimum = 1)),
@@ -163,6 +165,7 @@ pub struct NoParams {}
         (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unrevoked key for your authority", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The key making the request cannot revoke itself", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad id", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"]), ("api_key" = ["admin"]), ("api_key_query" = ["admin"]))
@@ -184,6 +187,13 @@ pub async fn revoke_key(
             ));
         }
     };
+    if id == caller.key_id {
+        return Err(ApiError::Conflict {
+            detail: "a key cannot revoke itself; use another admin key or `driftwatch keys revoke`"
+                .into(),
+            references: vec![],
+        });
+    }
     let la = caller.la_code.clone();
     let revoked = db::with_tenant(&state.pool, &la, async |conn| {
         auth::revoke_own_key(conn, &la, id).await

@@ -401,7 +401,7 @@ pub fn openapi_paths() -> (
             q(
                 "child_id",
                 "Only this child's records.",
-                json!({"type": "string"}),
+                json!({"type": "string", "minLength": 1, "maxLength": 128}),
             ),
             q(
                 "from",
@@ -416,7 +416,7 @@ pub fn openapi_paths() -> (
             q(
                 "cursor",
                 "`next_cursor` of the previous page.",
-                json!({"type": "string"}),
+                json!({"type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$"}),
             ),
             q(
                 "limit",
@@ -430,7 +430,14 @@ pub fn openapi_paths() -> (
             ),
         ];
         if rt.has_field("team") {
-            list_params.insert(1, q("team", "Only this team.", json!({"type": "string"})));
+            list_params.insert(
+                1,
+                q(
+                    "team",
+                    "Only this team.",
+                    json!({"type": "string", "minLength": 1, "maxLength": 128}),
+                ),
+            );
         }
         let common_errors = |mut m: serde_json::Map<String, Value>| {
             m.insert("401".into(), problem_response("No or bad key"));

@@ -117,6 +117,16 @@ async fn child_level_reads_are_recorded_with_what_they_returned() {
     assert_eq!(bad["status"], 422);
     assert_eq!(bad["rows"], 0);
     assert!(!bad.to_string().contains(&key));
+    // A NUL in a parameter (which PostgreSQL cannot store) does not lose the audit row.
+    let res = app
+        .get("/v1/children?team=a%00b", &key)
+        .header("x-request-id", "r-nul")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let nul = entry_for(&app, &admin, "r-nul").await;
+    assert_eq!(nul["query"], json!({"team": "a\u{fffd}b"}));
 
     // Cases, JSON: the 4 cases (open and overdue as of 2024-04-01) of 2 children.
     get_with_id(
