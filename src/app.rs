@@ -59,7 +59,8 @@ impl AppState {
     modifiers(&SecurityAddon),
     tags(
         (name = "indicators", description = "The catalogue, summaries and case lists"),
-        (name = "calendar", description = "Working days"),
+        (name = "standards", description = "Your authority's own limits, targets and RAG thresholds"),
+        (name = "calendar", description = "Working days and your closure days"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

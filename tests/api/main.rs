@@ -4,9 +4,15 @@
 mod harness;
 
 mod calendar;
+mod closures;
 mod errors;
 mod formats;
+mod pathway;
+mod pathway_indicators;
+mod pathway_recurring;
 mod records;
 mod rhi;
+mod scorecard;
 mod spec;
+mod standards;
 mod tenancy;
