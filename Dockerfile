@@ -4,6 +4,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
+COPY dashboard dashboard
 RUN cargo build --release --locked && strip target/release/driftwatch
 
 FROM debian:bookworm-slim

@@ -148,6 +148,7 @@ impl Application {
                 .configure(routes::configure)
                 .map(|app| {
                     app.configure(routes::records::register)
+                        .configure(routes::dashboard::register)
                         .service(
                             SwaggerUi::new("/docs/{_:.*}")
                                 .external_url_unchecked("/openapi.json", openapi().clone()),

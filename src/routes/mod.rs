@@ -3,6 +3,7 @@
 //! type by `records`.
 
 pub mod calendar;
+pub mod dashboard;
 pub mod health;
 pub mod indicators;
 pub mod records;
