@@ -1,9 +1,10 @@
 # Build: docker build -t driftwatch .   (docker compose up does this for you)
 FROM rust:1-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
+COPY dashboard dashboard
 RUN cargo build --release --locked && strip target/release/driftwatch
 
 FROM debian:bookworm-slim

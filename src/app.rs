@@ -65,7 +65,8 @@ impl AppState {
     modifiers(&SecurityAddon),
     tags(
         (name = "indicators", description = "The catalogue, summaries and case lists"),
-        (name = "calendar", description = "Working days"),
+        (name = "standards", description = "Your authority's own limits, targets and RAG thresholds"),
+        (name = "calendar", description = "Working days and your closure days"),
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Who read which child-level rows, and every write (admin)"),
         (name = "keys", description = "Your authority's API keys (admin)"),
@@ -264,6 +265,7 @@ impl Application {
                 .configure(routes::configure)
                 .map(|app| {
                     app.configure(routes::records::register)
+                        .configure(routes::dashboard::register)
                         .service(
                             SwaggerUi::new("/docs/{_:.*}")
                                 .external_url_unchecked("/openapi.json", openapi().clone()),

@@ -254,18 +254,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(LogFormat::Pretty);
             let mut conn = db::connect(&database_url()?).await?;
             let detail = |e: driftwatch::error::ApiError| anyhow::anyhow!("{}", e.problem().detail);
-            if !demo::has_children(&mut conn, &la).await.map_err(detail)? {
-                let spec = demo::DemoSpec {
-                    la_codes: vec![la.clone()],
-                    children_per_la: children,
-                    years: 2,
-                    seed: 42,
-                    end: driftwatch::routes::indicators::today_london(),
-                };
-                demo::write_batch(&mut conn, &la, &demo::generate_la(&spec, 0))
+            // Load each record type the authority has none of yet: once for a new demo, and
+            // again only for record types added since (an older demo gains the new ones).
+            let spec = demo::DemoSpec {
+                la_codes: vec![la.clone()],
+                children_per_la: children,
+                years: 2,
+                seed: 42,
+                end: driftwatch::routes::indicators::today_london(),
+            };
+            let batch = demo::only_empty_types(&mut conn, &la, demo::generate_la(&spec, 0))
+                .await
+                .map_err(detail)?;
+            if !batch.is_empty() {
+                demo::write_batch(&mut conn, &la, &batch)
                     .await
                     .map_err(detail)?;
-                eprintln!("loaded demo data for {la}");
+                let loaded: Vec<&str> = batch.iter().map(|(rt, _)| rt.path).collect();
+                eprintln!("loaded demo data for {la}: {}", loaded.join(", "));
             }
             let existing = std::fs::read_to_string(&key_file)
                 .ok()

@@ -7,9 +7,11 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use serde_json::Value as Json;
+
 use crate::db::Conn;
-use crate::error::ApiResult;
-use crate::indicators::catalogue::{Indicator, Limit, Unit};
+use crate::error::{ApiResult, FieldError};
+use crate::indicators::catalogue::{Basis, Indicator, IndicatorKind, Limit, Unit};
 
 #[derive(QueryableByName, Debug, Clone, Serialize, ToSchema)]
 pub struct Standard {
@@ -31,17 +33,9 @@ pub struct Standard {
 
 impl Standard {
     pub fn limit(&self) -> Option<Limit> {
-        let unit = match self.limit_unit.as_deref()? {
-            "hours" => Unit::Hours,
-            "calendar_days" => Unit::CalendarDays,
-            "working_days" => Unit::WorkingDays,
-            "weeks" => Unit::Weeks,
-            "months" => Unit::Months,
-            _ => return None,
-        };
         Some(Limit {
             value: self.limit_value?,
-            unit,
+            unit: Unit::parse(self.limit_unit.as_deref()?)?,
         })
     }
 }
@@ -81,4 +75,319 @@ pub fn rag(standard: Option<&Standard>, value: Option<f64>) -> (Option<f64>, Opt
         }
     });
     (Some(target), rag)
+}
+
+/// A validated standard, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandardInput {
+    pub limit: Option<Limit>,
+    pub target: Option<f64>,
+    pub amber_from: Option<f64>,
+}
+
+/// Largest limit value accepted (in any unit).
+pub const MAX_LIMIT_VALUE: i64 = 10_000;
+
+/// A percentage with at most one decimal, 0-100 (stored as numeric(5,1): no silent rounding).
+fn percent(v: &Json, ptr: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
+    match v {
+        Json::Null => None,
+        Json::Number(n) => match n.as_f64() {
+            Some(x)
+                if (0.0..=100.0).contains(&x) && ((x * 10.0).round() - x * 10.0).abs() < 1e-9 =>
+            {
+                Some((x * 10.0).round() / 10.0)
+            }
+            _ => {
+                errors.push(FieldError::pointer(
+                    ptr,
+                    "must be a percentage from 0 to 100 with at most one decimal",
+                ));
+                None
+            }
+        },
+        _ => {
+            errors.push(FieldError::pointer(
+                ptr,
+                "must be a number (percent) or null",
+            ));
+            None
+        }
+    }
+}
+
+fn parse_limit(v: &Json, errors: &mut Vec<FieldError>) -> Option<Limit> {
+    let obj = match v {
+        Json::Null => return None,
+        Json::Object(o) => o,
+        _ => {
+            errors.push(FieldError::pointer(
+                "/limit",
+                "must be an object {\"value\": <whole number>, \"unit\": <unit>} or null",
+            ));
+            return None;
+        }
+    };
+    let n = errors.len();
+    for key in obj
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "value" | "unit"))
+    {
+        errors.push(FieldError::pointer(
+            format!("/limit{}", crate::records::validate::pointer(key)),
+            format!("unknown field `{key}`; a limit has `value` and `unit`"),
+        ));
+    }
+    let value = match obj.get("value").and_then(Json::as_i64) {
+        Some(x) if (0..=MAX_LIMIT_VALUE).contains(&x) => Some(x as i32),
+        _ => {
+            errors.push(FieldError::pointer(
+                "/limit/value",
+                format!("must be a whole number from 0 to {MAX_LIMIT_VALUE}"),
+            ));
+            None
+        }
+    };
+    let unit = obj.get("unit").and_then(Json::as_str).and_then(Unit::parse);
+    if unit.is_none() {
+        errors.push(FieldError::pointer(
+            "/limit/unit",
+            format!("must be one of: {}", Unit::NAMES.join(", ")),
+        ));
+    }
+    if errors.len() > n {
+        return None;
+    }
+    Some(Limit {
+        value: value?,
+        unit: unit?,
+    })
+}
+
+/// Validate a standard for `ind`. A limit is only for timeliness indicators; where the
+/// indicator's limit is statutory it may only tighten it, in the same unit (units are not
+/// converted: months and working days have no fixed length in days, so "tighter" is only
+/// well defined within one unit). A local limit may use any unit.
+pub fn parse_input(ind: &Indicator, body: &Json) -> Result<StandardInput, Vec<FieldError>> {
+    let Some(obj) = body.as_object() else {
+        return Err(vec![FieldError::pointer(
+            "",
+            "the body must be a JSON object",
+        )]);
+    };
+    let mut errors = Vec::new();
+    for key in obj.keys().filter(|k| {
+        !matches!(
+            k.as_str(),
+            "limit" | "target" | "amber_from" | "indicator_id"
+        )
+    }) {
+        errors.push(FieldError::pointer(
+            crate::records::validate::pointer(key),
+            format!("unknown field `{key}`; a standard has `limit`, `target` and `amber_from`"),
+        ));
+    }
+    if let Some(id) = obj.get("indicator_id")
+        && id.as_str() != Some(ind.id)
+    {
+        errors.push(FieldError::pointer(
+            "/indicator_id",
+            "`indicator_id` in the body must equal the one in the path (or be left out)",
+        ));
+    }
+    let null = Json::Null;
+    let limit = parse_limit(obj.get("limit").unwrap_or(&null), &mut errors);
+    let target = percent(obj.get("target").unwrap_or(&null), "/target", &mut errors);
+    let amber_from = percent(
+        obj.get("amber_from").unwrap_or(&null),
+        "/amber_from",
+        &mut errors,
+    );
+    if let Some(l) = limit {
+        match (ind.kind, ind.basis, ind.limit) {
+            (IndicatorKind::Proportion, _, _) | (_, _, None) => errors.push(FieldError::pointer(
+                "/limit",
+                format!("`{}` is a proportion: it has no time limit", ind.id),
+            )),
+            (_, Basis::Statutory, Some(stat)) if l.unit != stat.unit => {
+                errors.push(FieldError::pointer(
+                    "/limit/unit",
+                    format!(
+                        "the statutory limit of `{}` is {} {}: it can only be tightened, in {}",
+                        ind.id,
+                        stat.value,
+                        stat.unit.as_str(),
+                        stat.unit.as_str()
+                    ),
+                ))
+            }
+            (_, Basis::Statutory, Some(stat)) if l.value > stat.value => {
+                errors.push(FieldError::pointer(
+                    "/limit/value",
+                    format!(
+                        "a statutory limit is never loosened: `{}` allows at most {} {}",
+                        ind.id,
+                        stat.value,
+                        stat.unit.as_str()
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    match (target, amber_from) {
+        (None, Some(_)) => errors.push(FieldError::pointer(
+            "/amber_from",
+            "`amber_from` needs a `target`",
+        )),
+        (Some(t), Some(a)) if a > t => errors.push(FieldError::pointer(
+            "/amber_from",
+            "`amber_from` must not be above `target`",
+        )),
+        _ => {}
+    }
+    if errors.is_empty() && limit.is_none() && target.is_none() && amber_from.is_none() {
+        errors.push(FieldError::pointer(
+            "",
+            "set at least one of `limit`, `target` and `amber_from` (DELETE removes a standard)",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(StandardInput {
+            limit,
+            target,
+            amber_from,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Written {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    created: bool,
+}
+
+/// Create or replace the authority's standard for `indicator_id`. `Some(true)` created,
+/// `Some(false)` changed, `None` unchanged.
+pub async fn put(
+    conn: &mut Conn,
+    la: &str,
+    indicator_id: &str,
+    s: &StandardInput,
+) -> ApiResult<Option<bool>> {
+    let rows: Vec<Written> = diesel::sql_query(
+        "INSERT INTO standards AS s (la_code, indicator_id, limit_value, limit_unit, target, amber_from) \
+         VALUES ($1, $2, $3, $4, $5::numeric(5, 1), $6::numeric(5, 1)) \
+         ON CONFLICT (la_code, indicator_id) DO UPDATE SET \
+           limit_value = excluded.limit_value, limit_unit = excluded.limit_unit, \
+           target = excluded.target, amber_from = excluded.amber_from, updated_at = now() \
+         WHERE (s.limit_value, s.limit_unit, s.target, s.amber_from) IS DISTINCT FROM \
+               (excluded.limit_value, excluded.limit_unit, excluded.target, excluded.amber_from) \
+         RETURNING (xmax = 0) AS created",
+    )
+    .bind::<Text, _>(la)
+    .bind::<Text, _>(indicator_id)
+    .bind::<Nullable<Integer>, _>(s.limit.map(|l| l.value))
+    .bind::<Nullable<Text>, _>(s.limit.map(|l| l.unit.as_str()))
+    .bind::<Nullable<Double>, _>(s.target)
+    .bind::<Nullable<Double>, _>(s.amber_from)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next().map(|r| r.created))
+}
+
+/// Remove the authority's standard; false when it had none.
+pub async fn delete(conn: &mut Conn, la: &str, indicator_id: &str) -> ApiResult<bool> {
+    let n = diesel::sql_query("DELETE FROM standards WHERE la_code = $1 AND indicator_id = $2")
+        .bind::<Text, _>(la)
+        .bind::<Text, _>(indicator_id)
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::catalogue::by_id;
+    use serde_json::json;
+
+    fn pointers(ind: &str, body: Json) -> Vec<String> {
+        parse_input(by_id(ind).unwrap(), &body)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.pointer.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn statutory_limits_are_tightened_never_loosened() {
+        // icpc-timeliness: 15 working days (statutory).
+        let ok = parse_input(
+            by_id("icpc-timeliness").unwrap(),
+            &json!({"limit": {"value": 10, "unit": "working_days"}, "target": 90}),
+        )
+        .unwrap();
+        assert_eq!(ok.limit.unwrap().value, 10);
+        assert_eq!(
+            pointers(
+                "icpc-timeliness",
+                json!({"limit": {"value": 16, "unit": "working_days"}})
+            ),
+            ["/limit/value"]
+        );
+        // Another unit is not comparable: refused even when it looks shorter.
+        assert_eq!(
+            pointers(
+                "icpc-timeliness",
+                json!({"limit": {"value": 7, "unit": "calendar_days"}})
+            ),
+            ["/limit/unit"]
+        );
+        // A local limit may change unit and grow.
+        assert!(
+            parse_input(
+                by_id("strategy-discussion-timeliness").unwrap(),
+                &json!({"limit": {"value": 24, "unit": "hours"}})
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn targets_and_shapes() {
+        assert_eq!(
+            pointers(
+                "rhi-offered",
+                json!({"limit": {"value": 1, "unit": "hours"}})
+            ),
+            ["/limit"]
+        );
+        assert_eq!(
+            pointers("rhi-offered", json!({"target": 95.25, "amber_from": 101})),
+            ["/target", "/amber_from"]
+        );
+        assert_eq!(
+            pointers("rhi-offered", json!({"target": 80, "amber_from": 90})),
+            ["/amber_from"]
+        );
+        assert_eq!(
+            pointers("rhi-offered", json!({"amber_from": 70})),
+            ["/amber_from"]
+        );
+        assert_eq!(pointers("rhi-offered", json!({})), [""]);
+        assert_eq!(
+            pointers("rhi-offered", json!({"colour": "red"})),
+            ["/colour"]
+        );
+        assert_eq!(
+            pointers(
+                "referral-decision",
+                json!({"limit": {"value": "1", "unit": "fortnights"}})
+            ),
+            ["/limit/value", "/limit/unit"]
+        );
+    }
 }

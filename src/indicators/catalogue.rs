@@ -19,6 +19,32 @@
 //!
 //! Proportion indicators return `case_id`, `child_id`, `team`, `worker_id`, `start_on` (the day
 //! the case became eligible), `holds` (bool: the condition is met by `{as_of}`) and `g_<group>`.
+//!
+//! ## Recurring duties: the series contract
+//!
+//! A `recurring` indicator ("every N after the previous one, while the plan is open": visits,
+//! core groups, reviews) does not list its cases itself. Its `sql` returns the **series**: one
+//! row per event, and the engine (`engine::intervals_sql`) turns each series into interval
+//! cases with one window pass, the same way for every recurring indicator.
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `series_id` | text | the plan (or placement...) the duty belongs to; cases are `<series_id>#<n>` |
+//! | `event_id` | text | the event's record id; NULL for the anchor row that opens interval 1 (e.g. the plan start) |
+//! | `event_on` | date | the day of the event (or anchor) |
+//! | `stop_on` | date | the day the duty ended (plan end), the same on every row of a series |
+//! | `child_id`, `team`, `worker_id` | text | who (usually the plan's) |
+//! | `lim_n`, `lim_unit` | int, text | the limit of the interval that starts at this row, or NULL for the indicator's own |
+//! | `g_<group>` | any | one column per indicator-specific group |
+//!
+//! Interval n runs from the nth event (by day; events on one day count once, the anchor first)
+//! to the next one: `open`/`overdue` while there is no next one, `not_applicable` when the
+//! plan ended on or before the interval's due date, `missed` when it ended after. Leave out the
+//! anchor row when the first interval is measured by another indicator (core groups: the first
+//! is `core-group-first`, so `core-group-frequency` runs from each core group to the next).
+//! The series SQL keeps only events on or after the anchor (events after `stop_on` end nothing
+//! and start nothing). A varying limit (e.g. visits every 6 weeks in a placement's first year,
+//! then 3 months) goes in `lim_n`/`lim_unit` of the row that starts the interval.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,6 +68,18 @@ impl Unit {
             Unit::Weeks => "weeks",
             Unit::Months => "months",
         }
+    }
+    pub const NAMES: &[&str] = &["hours", "calendar_days", "working_days", "weeks", "months"];
+    pub fn parse(s: &str) -> Option<Unit> {
+        [
+            Unit::Hours,
+            Unit::CalendarDays,
+            Unit::WorkingDays,
+            Unit::Weeks,
+            Unit::Months,
+        ]
+        .into_iter()
+        .find(|u| u.as_str() == s)
     }
     /// Unit in which elapsed time is reported.
     pub fn elapsed_unit(self) -> &'static str {
@@ -209,6 +247,375 @@ pub static CATALOGUE: &[Indicator] = &[
                      m.rhi_provider AS g_provider \
               FROM missing_episodes m \
               WHERE m.la_code = {la} AND m.kind = 'missing' AND m.rhi_offered_at IS NOT NULL",
+    },
+    // -----------------------------------------------------------------------------------------
+    // Front door, child protection and child in need (issue 3).
+    Indicator {
+        id: "referral-decision",
+        title: "Referral decisions within one working day",
+        description: "Of referrals decided in the period, the share decided within one working day of receipt (the working day after the day received, the authority's closure days excluded).",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "referral received",
+        end_event: "decision on the type of response",
+        limit: Some(Limit {
+            value: 1,
+            unit: Unit::WorkingDays,
+        }),
+        basis: Basis::Statutory,
+        source: "Working Together to Safeguard Children: a decision on the type of response within one working day of a referral (REFERENCE.md §1.2 FD-01)",
+        finding: Some("front door decisions"),
+        groups: &[Group {
+            name: "source",
+            doc: "who referred (DfE referral source code)",
+        }],
+        sql: "SELECT r.id AS case_id, r.child_id, r.team, r.worker_id, \
+                     r.received_at AS start_at, r.received_at_has_time AS start_has_time, r.received_on AS start_on, \
+                     r.decision_at AS end_at, r.decision_at_has_time AS end_has_time, r.decision_on AS end_on, \
+                     NULL::date AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit, \
+                     r.source AS g_source \
+              FROM referrals r WHERE r.la_code = {la}",
+    },
+    Indicator {
+        id: "strategy-discussion-timeliness",
+        title: "Strategy discussions held within one working day",
+        description: "Of strategy discussions held in the period, the share held within one working day of the concern being identified. Group by `delay_reason` to see why the late ones were late (police availability, other partners).",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "concern requiring a strategy discussion identified",
+        end_event: "strategy discussion held",
+        limit: Some(Limit {
+            value: 1,
+            unit: Unit::WorkingDays,
+        }),
+        basis: Basis::Local,
+        source: "No national limit; local procedures set 24 hours to 2 working days (REFERENCE.md §1.2 FD-03). Default 1 working day until the authority sets its own standard",
+        finding: Some("strategy meetings delayed"),
+        groups: &[Group {
+            name: "delay_reason",
+            doc: "why the discussion was not held sooner (`none`, `police_unavailable`, ...)",
+        }],
+        sql: "SELECT s.id AS case_id, s.child_id, s.team, s.worker_id, \
+                     s.concern_identified_at AS start_at, s.concern_identified_at_has_time AS start_has_time, \
+                     s.concern_identified_on AS start_on, \
+                     s.held_at AS end_at, s.held_at_has_time AS end_has_time, s.held_on AS end_on, \
+                     NULL::date AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit, \
+                     s.delay_reason AS g_delay_reason \
+              FROM strategy_discussions s WHERE s.la_code = {la}",
+    },
+    Indicator {
+        id: "strategy-discussion-police-attendance",
+        title: "Strategy discussions the police attended",
+        description: "Of strategy discussions held in the period, the share in which the police took part.",
+        kind: IndicatorKind::Proportion,
+        recurring: false,
+        start_event: "strategy discussion held",
+        end_event: "police attended",
+        limit: None,
+        basis: Basis::Statutory,
+        source: "Working Together to Safeguard Children: strategy discussions involve the local authority, the police and health (REFERENCE.md §1.2 FD-03)",
+        finding: Some("police availability"),
+        groups: &[
+            Group {
+                name: "police_invited",
+                doc: "whether the police were invited",
+            },
+            Group {
+                name: "delay_reason",
+                doc: "why the discussion was not held sooner",
+            },
+        ],
+        sql: "SELECT s.id AS case_id, s.child_id, s.team, s.worker_id, s.held_on AS start_on, \
+                     coalesce(s.police_attended, false) AS holds, \
+                     s.police_invited AS g_police_invited, s.delay_reason AS g_delay_reason \
+              FROM strategy_discussions s WHERE s.la_code = {la} AND s.held_at IS NOT NULL",
+    },
+    Indicator {
+        id: "threshold-visit-outcomes",
+        title: "Threshold visits that led to statutory work",
+        description: "Of threshold visits whose outcome was decided (visits in the period), the share that led to statutory work rather than step-down to early help or no further action. Group by `outcome` for the mix.",
+        kind: IndicatorKind::Proportion,
+        recurring: false,
+        start_event: "threshold visit completed (outcome decided)",
+        end_event: "led to statutory work",
+        limit: None,
+        basis: Basis::Local,
+        source: "Local practice: threshold visits have no national standard (REFERENCE.md §1, local configuration)",
+        finding: Some("threshold visits to be reviewed"),
+        groups: &[Group {
+            name: "outcome",
+            doc: "`statutory_work`, `step_down` or `nfa`",
+        }],
+        sql: "SELECT t.id AS case_id, t.child_id, t.team, t.worker_id, t.visited_on AS start_on, \
+                     t.outcome = 'statutory_work' AS holds, t.outcome AS g_outcome \
+              FROM threshold_visits t WHERE t.la_code = {la} AND t.outcome IS NOT NULL",
+    },
+    Indicator {
+        id: "assessment-timeliness",
+        title: "Assessments authorised within 45 working days",
+        description: "Of assessments authorised in the period, the share authorised within 45 working days of the referral they answer (the clock starts at the referral, not the assessment start).",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "referral received",
+        end_event: "assessment authorised",
+        limit: Some(Limit {
+            value: 45,
+            unit: Unit::WorkingDays,
+        }),
+        basis: Basis::Statutory,
+        source: "Working Together to Safeguard Children: assessment within 45 working days of the referral (REFERENCE.md §1.2 FD-02; DfE CIN validation rule 8670Q)",
+        finding: None,
+        groups: &[],
+        sql: "SELECT a.id AS case_id, a.child_id, a.team, a.worker_id, \
+                     r.received_at AS start_at, r.received_at_has_time AS start_has_time, r.received_on AS start_on, \
+                     NULL::timestamptz AS end_at, false AS end_has_time, a.authorised_on AS end_on, \
+                     NULL::date AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM assessments a JOIN referrals r ON r.la_code = a.la_code AND r.id = a.referral_id \
+              WHERE a.la_code = {la}",
+    },
+    Indicator {
+        id: "icpc-timeliness",
+        title: "Initial child protection conferences within 15 working days",
+        description: "Of section 47 enquiries whose initial conference was held in the period, the share held within 15 working days of the strategy discussion that started the enquiry (its held date; the enquiry's start date when no discussion is linked). Enquiries that concluded no conference was needed are not counted; transfer-in conferences do not count as initial conferences.",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "strategy discussion that started the section 47 enquiry",
+        end_event: "initial child protection conference held",
+        limit: Some(Limit {
+            value: 15,
+            unit: Unit::WorkingDays,
+        }),
+        basis: Basis::Statutory,
+        source: "Working Together to Safeguard Children: initial conference within 15 working days of the strategy discussion at which the section 47 enquiry was initiated (REFERENCE.md §1.2 CP-01; CIN census InitialCPCtarget; DfE rule 8675Q)",
+        finding: None,
+        groups: &[],
+        sql: "SELECT e.id AS case_id, e.child_id, e.team, e.worker_id, \
+                     NULL::timestamptz AS start_at, false AS start_has_time, coalesce(sd.held_on, e.started_on) AS start_on, \
+                     NULL::timestamptz AS end_at, false AS end_has_time, ic.held_on AS end_on, \
+                     NULL::date AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM section47_enquiries e \
+              LEFT JOIN strategy_discussions sd ON sd.la_code = e.la_code AND sd.id = e.strategy_discussion_id \
+              LEFT JOIN (SELECT c.s47_enquiry_id, min(c.held_on) AS held_on FROM cp_conferences c \
+                         WHERE c.la_code = {la} AND c.kind = 'initial' AND c.s47_enquiry_id IS NOT NULL \
+                         GROUP BY c.s47_enquiry_id) ic ON ic.s47_enquiry_id = e.id \
+              WHERE e.la_code = {la} AND (e.icpc_required IS DISTINCT FROM false OR ic.held_on IS NOT NULL)",
+    },
+    Indicator {
+        id: "core-group-first",
+        title: "First core group within 10 working days",
+        description: "Of child protection plans whose first core group was held in the period, the share held within 10 working days of the plan start (the initial conference). A plan that ended before its first core group was due is not applicable.",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "initial conference (child protection plan start)",
+        end_event: "first core group",
+        limit: Some(Limit {
+            value: 10,
+            unit: Unit::WorkingDays,
+        }),
+        basis: Basis::Statutory,
+        source: "Working Together and local safeguarding children procedures: first core group within 10 working days of the initial conference (REFERENCE.md §1.2 CP-03)",
+        finding: None,
+        groups: &[],
+        sql: "SELECT p.id AS case_id, p.child_id, p.team, p.worker_id, \
+                     NULL::timestamptz AS start_at, false AS start_has_time, p.started_on AS start_on, \
+                     NULL::timestamptz AS end_at, false AS end_has_time, g.first_on AS end_on, \
+                     p.ended_on AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM cp_plans p \
+              LEFT JOIN LATERAL (SELECT min(g.held_on) AS first_on FROM core_groups g \
+                                 WHERE g.la_code = p.la_code AND g.cp_plan_id = p.id AND g.held_on >= p.started_on) g ON true \
+              WHERE p.la_code = {la}",
+    },
+    Indicator {
+        id: "core-group-frequency",
+        title: "Core groups at least every 4 weeks",
+        description: "Each interval from one core group to the next while the child protection plan is open is a case (`<plan id>#<n>`); the share of intervals ended in the period that were within the limit.",
+        kind: IndicatorKind::Timeliness,
+        recurring: true,
+        start_event: "previous core group",
+        end_event: "next core group, while the plan is open",
+        limit: Some(Limit {
+            value: 4,
+            unit: Unit::Weeks,
+        }),
+        basis: Basis::Local,
+        source: "No national frequency; local procedures set 4-weekly (e.g. Sefton, Newcastle) or 6-weekly (Wales) core groups (REFERENCE.md §1.2 CP-04). Default 4 weeks",
+        finding: None,
+        groups: &[],
+        sql: "SELECT p.id AS series_id, g.id AS event_id, g.held_on AS event_on, p.ended_on AS stop_on, \
+                     p.child_id, p.team, p.worker_id, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM cp_plans p JOIN core_groups g ON g.la_code = p.la_code AND g.cp_plan_id = p.id \
+              WHERE p.la_code = {la} AND g.held_on >= p.started_on",
+    },
+    Indicator {
+        id: "cp-review-first",
+        title: "First child protection review within 3 months",
+        description: "Of child protection plans whose first review conference was held in the period, the share held within 3 months of the plan start. A plan that ended before its first review was due is not applicable.",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "initial conference (child protection plan start)",
+        end_event: "first review conference",
+        limit: Some(Limit {
+            value: 3,
+            unit: Unit::Months,
+        }),
+        basis: Basis::Statutory,
+        source: "Working Together to Safeguard Children: first review conference within 3 months of the initial conference (REFERENCE.md §1.2 CP-05)",
+        finding: None,
+        groups: &[],
+        sql: "SELECT p.id AS case_id, p.child_id, p.team, p.worker_id, \
+                     NULL::timestamptz AS start_at, false AS start_has_time, p.started_on AS start_on, \
+                     NULL::timestamptz AS end_at, false AS end_has_time, rc.first_on AS end_on, \
+                     p.ended_on AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM cp_plans p \
+              LEFT JOIN LATERAL (SELECT min(c.held_on) AS first_on FROM cp_conferences c \
+                                 WHERE c.la_code = p.la_code AND c.cp_plan_id = p.id AND c.kind = 'review' \
+                                   AND c.held_on >= p.started_on) rc ON true \
+              WHERE p.la_code = {la}",
+    },
+    Indicator {
+        id: "cp-review-subsequent",
+        title: "Child protection reviews at least every 6 months",
+        description: "Each interval from one review conference to the next while the plan is open is a case (`<plan id>#<n>`; the first review is `cp-review-first`).",
+        kind: IndicatorKind::Timeliness,
+        recurring: true,
+        start_event: "review conference",
+        end_event: "next review conference, while the plan is open",
+        limit: Some(Limit {
+            value: 6,
+            unit: Unit::Months,
+        }),
+        basis: Basis::Statutory,
+        source: "Working Together to Safeguard Children: further reviews at intervals of no more than 6 months (REFERENCE.md §1.2 CP-06)",
+        finding: None,
+        groups: &[],
+        sql: "SELECT p.id AS series_id, c.id AS event_id, c.held_on AS event_on, p.ended_on AS stop_on, \
+                     p.child_id, p.team, p.worker_id, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM cp_plans p JOIN cp_conferences c ON c.la_code = p.la_code AND c.cp_plan_id = p.id AND c.kind = 'review' \
+              WHERE p.la_code = {la} AND c.held_on >= p.started_on",
+    },
+    Indicator {
+        id: "cp-visit-frequency",
+        title: "Child protection visits at least every 10 working days",
+        description: "From the plan start, and then from each visit at which the child was seen, to the next such visit while the plan is open: each interval is a case (`<plan id>#<n>`). Visits where the child was not seen do not count.",
+        kind: IndicatorKind::Timeliness,
+        recurring: true,
+        start_event: "child protection plan start or previous visit with the child seen",
+        end_event: "next visit with the child seen, while the plan is open",
+        limit: Some(Limit {
+            value: 10,
+            unit: Unit::WorkingDays,
+        }),
+        basis: Basis::Local,
+        source: "No national frequency: child protection plans must state how often the child is visited (REFERENCE.md §1.2 CP-07). Default 10 working days until the authority sets its own standard",
+        finding: None,
+        groups: &[],
+        sql: "SELECT p.id AS series_id, NULL::text AS event_id, p.started_on AS event_on, p.ended_on AS stop_on, \
+                     p.child_id, p.team, p.worker_id, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM cp_plans p WHERE p.la_code = {la} \
+              UNION ALL \
+              SELECT p.id, v.id, v.visited_on, p.ended_on, p.child_id, p.team, p.worker_id, NULL::int, NULL::text \
+              FROM cp_plans p JOIN visits v ON v.la_code = p.la_code AND v.cp_plan_id = p.id \
+              WHERE p.la_code = {la} AND v.kind = 'cp' AND v.child_seen AND v.visited_on >= p.started_on",
+    },
+    Indicator {
+        id: "cin-review-frequency",
+        title: "Child in need plan reviews at least every 3 months",
+        description: "From the CIN plan start, and then from each review, to the next review while the plan is open: each interval is a case (`<plan id>#<n>`). Group by `team` to see the disabled children's team.",
+        kind: IndicatorKind::Timeliness,
+        recurring: true,
+        start_event: "child in need plan start or previous review",
+        end_event: "next review, while the plan is open",
+        limit: Some(Limit {
+            value: 3,
+            unit: Unit::Months,
+        }),
+        basis: Basis::Local,
+        source: "No national limit; commonly 3-monthly (REFERENCE.md §1.2 CIN-01). Default 3 months until the authority sets its own standard",
+        finding: Some("level-2 reviews in the disabled children's team"),
+        groups: &[],
+        sql: "SELECT p.id AS series_id, NULL::text AS event_id, p.started_on AS event_on, p.ended_on AS stop_on, \
+                     p.child_id, p.team, p.worker_id, NULL::int AS lim_n, NULL::text AS lim_unit \
+              FROM cin_plans p WHERE p.la_code = {la} \
+              UNION ALL \
+              SELECT p.id, r.id, r.held_on, p.ended_on, p.child_id, p.team, p.worker_id, NULL::int, NULL::text \
+              FROM cin_plans p JOIN plan_reviews r ON r.la_code = p.la_code AND r.cin_plan_id = p.id \
+              WHERE p.la_code = {la} AND r.held_on >= p.started_on",
+    },
+    Indicator {
+        id: "plan-actions-with-timescales",
+        title: "Plan actions with a timescale",
+        description: "Of actions agreed on child in need and child protection plans in the period, the share given a target date.",
+        kind: IndicatorKind::Proportion,
+        recurring: false,
+        start_event: "action agreed on a CIN or CP plan",
+        end_event: "action has a target date",
+        limit: None,
+        basis: Basis::Local,
+        source: "No national standard; plans without timescales for actions were an inspection finding (REFERENCE.md §1.2 CIN-01)",
+        finding: Some("plans without timescales"),
+        groups: &[Group {
+            name: "plan_type",
+            doc: "`cin` or `cp`",
+        }],
+        sql: "SELECT a.id AS case_id, a.child_id, a.team, a.worker_id, a.agreed_on AS start_on, \
+                     a.target_date IS NOT NULL AS holds, \
+                     CASE WHEN a.cp_plan_id IS NOT NULL THEN 'cp' ELSE 'cin' END AS g_plan_type \
+              FROM plan_actions a WHERE a.la_code = {la}",
+    },
+    Indicator {
+        id: "plan-actions-overdue",
+        title: "Plan actions completed by their target date",
+        description: "Each plan action with a target date is a case from that date: met when completed by the target (an early completion counts on the target date), missed when completed later, overdue while outstanding after it. An action whose plan ended by the target date is not applicable; one whose plan ended later without it is missed.",
+        kind: IndicatorKind::Timeliness,
+        recurring: false,
+        start_event: "plan action target date",
+        end_event: "action completed",
+        limit: Some(Limit {
+            value: 0,
+            unit: Unit::CalendarDays,
+        }),
+        basis: Basis::Local,
+        source: "No national standard: the plan's own timescale, 0 days' grace by default (REFERENCE.md §1.2 CIN-01)",
+        finding: Some("drift on plans"),
+        groups: &[Group {
+            name: "plan_type",
+            doc: "`cin` or `cp`",
+        }],
+        sql: "SELECT a.id AS case_id, a.child_id, a.team, a.worker_id, \
+                     NULL::timestamptz AS start_at, false AS start_has_time, a.target_date AS start_on, \
+                     NULL::timestamptz AS end_at, false AS end_has_time, \
+                     CASE WHEN a.completed_on IS NOT NULL THEN greatest(a.completed_on, a.target_date) END AS end_on, \
+                     CASE WHEN coalesce(cp.ended_on, cin.ended_on) IS NOT NULL \
+                          THEN greatest(coalesce(cp.ended_on, cin.ended_on), a.target_date) END AS stop_on, \
+                     NULL::int AS lim_n, NULL::text AS lim_unit, \
+                     CASE WHEN a.cp_plan_id IS NOT NULL THEN 'cp' ELSE 'cin' END AS g_plan_type \
+              FROM plan_actions a \
+              LEFT JOIN cp_plans cp ON cp.la_code = a.la_code AND cp.id = a.cp_plan_id \
+              LEFT JOIN cin_plans cin ON cin.la_code = a.la_code AND cin.id = a.cin_plan_id \
+              WHERE a.la_code = {la} AND a.target_date IS NOT NULL",
+    },
+    Indicator {
+        id: "cp-plan-repeat",
+        title: "Repeat child protection plans within 2 years",
+        description: "Of child protection plans started in the period, the share for a child whose previous plan ended within the 2 years before (on or before the new start).",
+        kind: IndicatorKind::Proportion,
+        recurring: false,
+        start_event: "child protection plan started",
+        end_event: "the child had a previous plan ending within 2 years",
+        limit: None,
+        basis: Basis::Statutory,
+        source: "DfE children in need statistics: second or subsequent plans (CIN census NumberOfPreviousCPP; REFERENCE.md §1.2 CP-08)",
+        finding: None,
+        groups: &[Group {
+            name: "category",
+            doc: "initial category of abuse of the new plan",
+        }],
+        sql: "SELECT p.id AS case_id, p.child_id, p.team, p.worker_id, p.started_on AS start_on, \
+                     EXISTS (SELECT 1 FROM cp_plans q WHERE q.la_code = p.la_code AND q.child_id = p.child_id \
+                             AND q.id <> p.id AND q.ended_on IS NOT NULL AND q.ended_on <= p.started_on \
+                             AND q.ended_on >= (p.started_on - interval '2 years')::date) AS holds, \
+                     p.initial_category AS g_category \
+              FROM cp_plans p WHERE p.la_code = {la}",
     },
 ];
 

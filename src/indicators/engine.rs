@@ -11,10 +11,11 @@
 //! - status as of a day X: ended by X -> its outcome; else `overdue` when the due date is before
 //!   X (for a timed `hours` case: the due instant is before the end of X), else `open`.
 //! - hours with a date-only side are judged in days: (end date - start date) * 24 <= N.
+//! - recurring duties: a series of events becomes one case per interval (`intervals_sql`).
 
 use chrono::NaiveDate;
 
-use super::catalogue::{Indicator, IndicatorKind, Limit, STANDARD_GROUPS};
+use super::catalogue::{Group, Indicator, IndicatorKind, Limit, STANDARD_GROUPS};
 use crate::db::sql::Sql;
 use crate::domain::periods::Period;
 
@@ -35,8 +36,46 @@ fn base_params(sql: &mut Sql, la: &str, as_of: NaiveDate, limit: Option<Limit>) 
     sql.bind(limit.map(|l| l.unit.as_str().to_string()));
 }
 
+/// The indicator's case source with its parameters in place; a recurring indicator's series is
+/// turned into interval cases here (`intervals_sql`).
 fn source_sql(ind: &Indicator) -> String {
-    ind.sql.replace("{la}", "$1").replace("{as_of}", "$2::date")
+    let sql = ind.sql.replace("{la}", "$1").replace("{as_of}", "$2::date");
+    if ind.recurring {
+        intervals_sql(&sql, ind.groups)
+    } else {
+        sql
+    }
+}
+
+/// Recurring duties ("every N after the previous one, while the plan is open"): the one
+/// mechanism every recurring indicator uses. `series` returns one row per event of a series
+/// (see the series contract in `catalogue`): `series_id`, `event_id`, `event_on`, `stop_on`,
+/// `child_id`, `team`, `worker_id`, `lim_n`, `lim_unit` and the indicator's `g_<group>`
+/// columns. An anchor that opens the first interval (e.g. the plan start) is a row with a null
+/// `event_id`.
+///
+/// Events are ordered by day within a series (several on one day count once, the anchor
+/// first); interval n runs from the nth event to the next one (`lead` over the series) and is
+/// a case with id `<series_id>#<n>`, starting on the nth event's day and ending on the next
+/// event's day, or not ended. The series' `stop_on` (the plan ended) stops every interval, so
+/// the engine's usual rule applies: a last interval the plan outlived is `open` or `overdue`;
+/// one whose plan ended on or before its due date is `not_applicable`, after it `missed`.
+/// Intervals that would start on or after the stop day are not cases (the duty has ended).
+/// Everything is set-based: one sort and one window pass, however long the series.
+pub fn intervals_sql(series: &str, groups: &[Group]) -> String {
+    let g: String = groups.iter().map(|g| format!(", i.g_{}", g.name)).collect();
+    format!(
+        "SELECT i.series_id || '#' || i.n AS case_id, i.child_id, i.team, i.worker_id, \
+                NULL::timestamptz AS start_at, false AS start_has_time, i.event_on AS start_on, \
+                NULL::timestamptz AS end_at, false AS end_has_time, i.next_on AS end_on, \
+                i.stop_on, i.lim_n, i.lim_unit{g} \
+         FROM (SELECT d.*, lead(d.event_on) OVER w AS next_on, row_number() OVER w AS n \
+               FROM (SELECT DISTINCT ON (s.series_id, s.event_on) s.* FROM ({series}) s \
+                     WHERE s.event_on IS NOT NULL \
+                     ORDER BY s.series_id, s.event_on, s.event_id NULLS FIRST) d \
+               WINDOW w AS (PARTITION BY d.series_id ORDER BY d.event_on)) i \
+         WHERE i.stop_on IS NULL OR i.event_on < i.stop_on"
+    )
 }
 
 /// SQL expression of a group, over `s` (the source row) and `c` (the child).

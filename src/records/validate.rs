@@ -111,6 +111,24 @@ impl Record {
         }
     }
 
+    pub fn is_false(&self, name: &str) -> bool {
+        matches!(self.get(name), Value::Bool(false))
+    }
+
+    /// `field` must be given (`why` says when and why).
+    pub fn require_present(&self, field: &str, why: &str, errors: &mut Vec<FieldError>) {
+        if !self.has(field) {
+            errors.push(FieldError::pointer(format!("/{field}"), why));
+        }
+    }
+
+    /// `field` must be absent or null (`why` says why).
+    pub fn require_absent(&self, field: &str, why: &str, errors: &mut Vec<FieldError>) {
+        if self.has(field) {
+            errors.push(FieldError::pointer(format!("/{field}"), why));
+        }
+    }
+
     /// The row as the JSON object that `json_to_recordset` reads (see `store`).
     pub fn to_row(&self) -> Map<String, Json> {
         let mut row = Map::new();
@@ -163,6 +181,21 @@ pub fn check_id(id: &str) -> Result<(), String> {
     } else {
         Err("must be 1-128 characters: letters, digits and . _ : ~ - (starting with a letter or digit)".into())
     }
+}
+
+/// A short code or label: 1-64 printable characters. No leading = + - @: such cells are formulas
+/// when a CSV export is opened in a spreadsheet, and no team or provider code needs them.
+pub fn check_code(s: &str) -> Result<(), String> {
+    if s.is_empty()
+        || s.chars().count() > 64
+        || s.chars().any(|c| c.is_control())
+        || s.starts_with(['=', '+', '-', '@'])
+    {
+        return Err(
+            "must be a code of 1-64 printable characters, not starting with = + - @".into(),
+        );
+    }
+    Ok(())
 }
 
 /// Members every record may carry but that the server owns: accepted and ignored, so a client
@@ -253,17 +286,7 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
     match field.kind {
         Kind::Code => {
             let s = raw.as_str().ok_or("must be a string")?;
-            // No leading = + - @: such cells are formulas when a CSV export is opened in a
-            // spreadsheet, and no team or provider code needs them.
-            if s.is_empty()
-                || s.chars().count() > 64
-                || s.chars().any(|c| c.is_control())
-                || s.starts_with(['=', '+', '-', '@'])
-            {
-                return Err(
-                    "must be a code of 1-64 printable characters, not starting with = + - @".into(),
-                );
-            }
+            check_code(s)?;
             Ok(Value::Text(s.to_string()))
         }
         Kind::Ref(target) => {

@@ -1,6 +1,6 @@
-//! The working-day calendar as your authority sees it.
+//! The working-day calendar as your authority sees it, and its closure days.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Date, Nullable, Text};
@@ -12,7 +12,7 @@ use super::FormatParam;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
 use crate::http::stream::{self, Tabular};
@@ -146,4 +146,214 @@ pub async fn working_days(
                 .body(w.take())
         }
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closure days.
+
+/// One of your authority's closure days.
+#[derive(QueryableByName, Serialize, ToSchema, Debug)]
+pub struct Closure {
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    /// A short label, e.g. `Christmas shutdown`.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub name: Option<String>,
+}
+
+/// Body of `PUT /v1/calendar/closures/{date}` (optional; an empty body means no name).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ClosureInput {
+    /// A short label: 1-64 printable characters.
+    name: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Upserted {
+    #[diesel(sql_type = Bool)]
+    created: bool,
+}
+
+/// The path date: a real `YYYY-MM-DD` inside the calendar's span.
+fn closure_day(raw: &str) -> ApiResult<NaiveDate> {
+    let d =
+        crate::records::validate::parse_date(raw).map_err(|m| ApiError::parameter("date", m))?;
+    if d < FIRST_DATE || d > LAST_DATE {
+        return Err(ApiError::parameter(
+            "date",
+            format!("the calendar covers {FIRST_DATE} to {LAST_DATE}"),
+        ));
+    }
+    Ok(d)
+}
+
+/// The optional body: nothing, or `{"name": <short label> | null}`.
+fn closure_name(req: &HttpRequest, body: &[u8]) -> ApiResult<Option<String>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value = crate::routes::records::json_body(req, body)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    let Some(obj) = value.as_object() else {
+        return Err(ApiError::field("", "the body must be a JSON object"));
+    };
+    let mut errors = Vec::new();
+    for key in obj.keys().filter(|k| *k != "name") {
+        errors.push(FieldError::pointer(
+            crate::records::validate::pointer(key),
+            format!("unknown field `{key}`; a closure has only `name`"),
+        ));
+    }
+    let name = match obj.get("name") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => match crate::records::validate::check_code(s) {
+            Ok(()) => Some(s.clone()),
+            Err(m) => {
+                errors.push(FieldError::pointer("/name", m));
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError::pointer("/name", "must be a string"));
+            None
+        }
+    };
+    if errors.is_empty() {
+        Ok(name)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Serialise calendar changes of one authority: rebuilding its calendar deletes and re-inserts
+/// its rows, which two concurrent transactions must not do at once.
+async fn lock_calendar(conn: &mut db::Conn, la: &str) -> ApiResult<()> {
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtext('driftwatch.la_calendar'), hashtext($1))",
+    )
+    .bind::<Text, _>(la)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn rebuild_calendar(conn: &mut db::Conn, la: &str) -> ApiResult<()> {
+    diesel::sql_query("SELECT la_calendar_rebuild($1)")
+        .bind::<Text, _>(la)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Make a day one of your closure days (e.g. a Christmas shutdown): it stops being a working
+/// day for your authority, so every working-day due date and elapsed count over it moves.
+/// Idempotent: 201 when the day was not a closure day, 200 otherwise.
+#[utoipa::path(
+    tag = "calendar",
+    params(("date" = String, Path, description = "The day, `YYYY-MM-DD` (1990-2040)")),
+    request_body(content = Option<ClosureInput>, content_type = "application/json",
+                 description = "Optional: `{\"name\": \"Christmas shutdown\"}`"),
+    responses(
+        (status = 200, description = "Already a closure day (name updated if given)", body = Closure),
+        (status = 201, description = "Now a closure day", body = Closure),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad date or name", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+)]
+#[put("/v1/calendar/closures/{date}")]
+pub async fn put_closure(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    date: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    params::parse::<crate::routes::records::NoParams>(&req)?;
+    let day = closure_day(&date)?;
+    let body = crate::routes::records::read_body(payload, state.settings.max_body_bytes).await?;
+    let name = closure_name(&req, &body)?;
+    let la = caller.la_code.clone();
+    let created = db::with_tenant(&state.pool, &la, async |conn| {
+        lock_calendar(conn, &la).await?;
+        let rows: Vec<Upserted> = diesel::sql_query(
+            "INSERT INTO la_closures AS x (la_code, day, name) VALUES ($1, $2, $3) \
+             ON CONFLICT (la_code, day) DO UPDATE SET name = excluded.name \
+             WHERE x.name IS DISTINCT FROM excluded.name \
+             RETURNING (xmax = 0) AS created",
+        )
+        .bind::<Text, _>(&la)
+        .bind::<Date, _>(day)
+        .bind::<Nullable<Text>, _>(&name)
+        .load(conn)
+        .await?;
+        let created = rows.iter().any(|r| r.created);
+        if created {
+            rebuild_calendar(conn, &la).await?;
+        }
+        if !rows.is_empty() {
+            db::bump_data_version(conn, &la).await?;
+        }
+        Ok(created)
+    })
+    .await?;
+    let closure = Closure { day, name };
+    Ok(if created {
+        HttpResponse::Created()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/v1/calendar/closures/{day}"),
+            ))
+            .json(closure)
+    } else {
+        HttpResponse::Ok().json(closure)
+    })
+}
+
+/// Remove one of your closure days: it is a working day again (unless a weekend or bank holiday).
+#[utoipa::path(
+    tag = "calendar",
+    params(("date" = String, Path, description = "The day, `YYYY-MM-DD`")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not one of your closure days", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+)]
+#[delete("/v1/calendar/closures/{date}")]
+pub async fn delete_closure(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    date: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    params::parse::<crate::routes::records::NoParams>(&req)?;
+    let day = closure_day(&date)?;
+    let la = caller.la_code.clone();
+    db::with_tenant(&state.pool, &la, async |conn| {
+        lock_calendar(conn, &la).await?;
+        let n = diesel::sql_query("DELETE FROM la_closures WHERE la_code = $1 AND day = $2")
+            .bind::<Text, _>(&la)
+            .bind::<Date, _>(day)
+            .execute(conn)
+            .await?;
+        if n == 0 {
+            return Err(ApiError::NotFound(format!(
+                "{day} is not one of your closure days"
+            )));
+        }
+        rebuild_calendar(conn, &la).await?;
+        db::bump_data_version(conn, &la).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -4,10 +4,13 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod dashboard;
 pub mod health;
 pub mod indicators;
 pub mod keys;
 pub mod records;
+pub mod scorecard;
+pub mod standards;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,12 +19,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(calendar::working_days)
+        .service(calendar::put_closure)
+        .service(calendar::delete_closure)
         .service(indicators::list_indicators)
         .service(indicators::summary)
         .service(indicators::cases)
         .service(audit::list_audit)
         .service(keys::list_keys)
-        .service(keys::revoke_key);
+        .service(keys::revoke_key)
+        .service(scorecard::scorecard)
+        .service(standards::list_standards)
+        .service(standards::get_standard)
+        .service(standards::put_standard)
+        .service(standards::delete_standard);
 }
 
 /// Query parameter documenting the `format` override every tabular endpoint accepts.

@@ -1,0 +1,15 @@
+DELETE FROM standards WHERE limit_value = 0;
+ALTER TABLE standards DROP CONSTRAINT standards_limit_value_check;
+ALTER TABLE standards ADD CONSTRAINT standards_limit_value_check CHECK (limit_value > 0);
+DROP TABLE plan_actions;
+DROP TABLE plan_reviews;
+DROP TABLE visits;
+DROP TABLE cin_plans;
+DROP TABLE core_groups;
+DROP TABLE cp_conferences;
+DROP TABLE cp_plans;
+DROP TABLE section47_enquiries;
+DROP TABLE threshold_visits;
+DROP TABLE strategy_discussions;
+DROP TABLE assessments;
+DROP TABLE referrals;

@@ -1,0 +1,84 @@
+//! `GET /v1/scorecard`: the summary rows of every indicator in one flat table, for a dashboard
+//! that refreshes in one call. Each indicator's rows are exactly its `/summary` rows for the
+//! same parameters (the same `SummarySpec` and `summary_rows`), computed in one snapshot.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::FormatParam;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiResult, Problem};
+use crate::http::conditional;
+use crate::http::format::negotiate;
+use crate::http::params;
+use crate::indicators::catalogue::CATALOGUE;
+use crate::routes::indicators::{
+    SummaryParams, SummaryResponse, SummarySpec, not_modified_response, summary_columns,
+    summary_rows, table_response,
+};
+
+/// Every indicator's summary rows in one table: the same rows, columns and parameters as
+/// `/v1/indicators/{id}/summary`, indicators in catalogue order, each by period. `group_by`
+/// takes only the groups every indicator has (`team`, `age_band`, `sex`, `ethnicity_group`,
+/// `disability`).
+#[utoipa::path(
+    tag = "indicators",
+    params(SummaryParams, FormatParam),
+    responses(
+        (status = 200, description = "One row per indicator x period (x group)", body = SummaryResponse,
+         content((SummaryResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("ETag" = String), ("Last-Modified" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+)]
+#[get("/v1/scorecard")]
+pub async fn scorecard(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let format = negotiate(&req)?;
+    let p: SummaryParams = params::parse(&req)?;
+    // No indicator: only the standard groups are accepted.
+    let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
+    let la = caller.la_code.clone();
+    let (rows, tag, v) = db::with_tenant_snapshot(&state.pool, &la, async |conn| {
+        let v = conditional::data_version(conn, &la).await?;
+        let tag = conditional::etag(&req, &la, v, format, spec.as_of);
+        if conditional::not_modified(&req, &tag) {
+            return Ok((None, tag, v));
+        }
+        let standards = crate::standards::all(conn, &la).await?;
+        let mut rows = Vec::new();
+        for ind in CATALOGUE {
+            rows.extend(summary_rows(conn, &la, ind, &spec, &standards).await?);
+        }
+        Ok((Some(rows), tag, v))
+    })
+    .await?;
+    let Some(rows) = rows else {
+        return Ok(not_modified_response(&tag, v));
+    };
+    let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
+    let as_of = spec.as_of;
+    Ok(table_response(
+        format,
+        &rows,
+        summary_columns(&groups),
+        &tag,
+        v,
+        || {
+            serde_json::json!({
+                "data": rows,
+                "as_of": as_of,
+                "data_version": v.version,
+                "last_modified": v.changed_at,
+            })
+        },
+    ))
+}

@@ -1,0 +1,244 @@
+//! `GET /v1/scorecard`: every indicator's summary rows in one table, equal to the individual
+//! summaries for the same parameters, with the same formats and conditional requests.
+
+use serde_json::{Value, json};
+
+use crate::pathway::{put, setup};
+
+const Q: &str = "from=2024-01-01&to=2024-06-30&as_of=2024-07-15";
+
+#[tokio::test]
+async fn scorecard_rows_equal_the_individual_summaries() {
+    let (app, key) = setup().await;
+    // A little of everything, so most indicators have non-zero figures.
+    put(
+        &app,
+        &key,
+        "referrals",
+        "r1",
+        json!({"received_at": "2024-03-04", "decision_at": "2024-03-05", "outcome": "assessment"}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "assessments",
+        "a1",
+        json!({"referral_id": "r1", "started_on": "2024-03-05", "authorised_on": "2024-04-10"}),
+    )
+    .await;
+    put(&app, &key, "strategy-discussions", "s1", json!({"concern_identified_at": "2024-03-04", "held_at": "2024-03-06", "police_invited": true, "police_attended": false, "delay_reason": "police_unavailable"})).await;
+    put(
+        &app,
+        &key,
+        "section47-enquiries",
+        "e1",
+        json!({"strategy_discussion_id": "s1", "started_on": "2024-03-06", "icpc_required": true}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "cp-plans",
+        "p1",
+        json!({"started_on": "2024-03-25", "team": "Child Protection"}),
+    )
+    .await;
+    put(&app, &key, "cp-conferences", "k1", json!({"kind": "initial", "s47_enquiry_id": "e1", "cp_plan_id": "p1", "held_on": "2024-03-25"})).await;
+    put(
+        &app,
+        &key,
+        "core-groups",
+        "g1",
+        json!({"cp_plan_id": "p1", "held_on": "2024-04-05"}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "visits",
+        "v1",
+        json!({"kind": "cp", "cp_plan_id": "p1", "visited_on": "2024-04-02", "child_seen": true}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "cin-plans",
+        "n1",
+        json!({"child_id": "c2", "started_on": "2024-01-15"}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "plan-reviews",
+        "w1",
+        json!({"child_id": "c2", "cin_plan_id": "n1", "held_on": "2024-04-20"}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "plan-actions",
+        "x1",
+        json!({"cp_plan_id": "p1", "agreed_on": "2024-03-25", "target_date": "2024-04-30"}),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "threshold-visits",
+        "t1",
+        json!({"visited_on": "2024-02-01", "outcome": "step_down"}),
+    )
+    .await;
+    put(&app, &key, "missing-episodes", "m1", json!({"kind": "missing", "started_at": "2024-05-01", "returned_at": "2024-05-02", "rhi_held_at": "2024-05-03"})).await;
+    app.put_ok(
+        "/v1/standards/cp-visit-frequency",
+        &key,
+        json!({"target": 90, "amber_from": 75}),
+    )
+    .await;
+
+    let catalogue = app.get_json("/v1/indicators", &key).await;
+    let ids: Vec<String> = catalogue["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    for extra in ["", "&group_by=team,sex", "&period=quarter&date_basis=start"] {
+        let card = app
+            .get_json(&format!("/v1/scorecard?{Q}{extra}"), &key)
+            .await;
+        let rows = card["data"].as_array().unwrap();
+        let mut expected: Vec<Value> = Vec::new();
+        for id in &ids {
+            let s = app
+                .get_json(&format!("/v1/indicators/{id}/summary?{Q}{extra}"), &key)
+                .await;
+            assert_eq!(s["data_version"], card["data_version"]);
+            expected.extend(s["data"].as_array().unwrap().iter().cloned());
+        }
+        // The same rows in catalogue order, indicator by indicator.
+        assert_eq!(rows, &expected, "{extra}");
+        assert_eq!(card["as_of"], "2024-07-15");
+    }
+    // Sanity on a couple of the figures the rows carry: the one visit interval was met, and
+    // the RAG from the standard shows up (100% >= 90: green).
+    let card = app
+        .get_json(&format!("/v1/scorecard?{Q}&period=all"), &key)
+        .await;
+    let row = |id: &str| {
+        card["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // p1 from 25 Mar; visit 2 Apr (Good Friday and Easter Monday skipped: 26, 27, 28 Mar and
+    // 2 Apr are 4 working days): met.
+    assert_eq!(
+        (
+            row("cp-visit-frequency")["numerator"].as_i64(),
+            row("cp-visit-frequency")["rag"].as_str()
+        ),
+        (Some(1), Some("green"))
+    );
+    assert_eq!(row("strategy-discussion-timeliness")["numerator"], 0);
+    assert_eq!(card["data"].as_array().unwrap().len(), ids.len());
+}
+
+#[tokio::test]
+async fn scorecard_formats_groups_and_conditional_requests() {
+    let (app, key) = setup().await;
+    put(
+        &app,
+        &key,
+        "referrals",
+        "r1",
+        json!({"received_at": "2024-03-04", "decision_at": "2024-03-05"}),
+    )
+    .await;
+    // Indicator-specific groups are not accepted here: 422 naming `group_by`.
+    let res = app
+        .get(&format!("/v1/scorecard?{Q}&group_by=delay_reason"), &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["parameter"], "group_by");
+    let res = app
+        .get(&format!("/v1/scorecard?{Q}&colour=red"), &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    // CSV: the summary's columns, one row per indicator x month (6 months).
+    let csv = app
+        .get(&format!("/v1/scorecard?{Q}&group_by=team&format=csv"), &key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "indicator_id,la_code,period,period_start,period_end,team,denominator,numerator,value,value_unit,median_elapsed,p90_elapsed,elapsed_unit,open_at_period_end,overdue_at_period_end,not_applicable,target,rag"
+    );
+    let ndjson = app
+        .get(&format!("/v1/scorecard?{Q}&format=ndjson"), &key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let catalogue = app.get_json("/v1/indicators", &key).await;
+    let n = catalogue["data"].as_array().unwrap().len();
+    assert_eq!(ndjson.lines().count(), n * 6);
+    // ETag and 304 while nothing changed; a write changes the tag.
+    let first = app
+        .get(&format!("/v1/scorecard?{Q}"), &key)
+        .send()
+        .await
+        .unwrap();
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert!(first.headers().contains_key("last-modified"));
+    let again = app
+        .get(&format!("/v1/scorecard?{Q}"), &key)
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    put(
+        &app,
+        &key,
+        "referrals",
+        "r2",
+        json!({"received_at": "2024-03-11"}),
+    )
+    .await;
+    let after = app
+        .get(&format!("/v1/scorecard?{Q}"), &key)
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 200);
+    // Only indicators and calendar readers may see it: a key without read:indicators is 403.
+    let writer = app.key("LA1", "write").await;
+    let res = app
+        .get(&format!("/v1/scorecard?{Q}"), &writer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
