@@ -109,8 +109,16 @@ impl AuditCtx {
                 break;
             }
         }
+        let head = req
+            .extensions()
+            .get::<crate::http::middleware::WasHead>()
+            .is_some();
         AuditCtx {
-            method: req.method().to_string(),
+            method: if head {
+                "HEAD".to_string()
+            } else {
+                req.method().to_string()
+            },
             route: route.to_string(),
             path: truncate(req.path(), 1024),
             query: serde_json::Value::Object(query),
@@ -204,7 +212,9 @@ impl AuditCtx {
 
     /// Insert the audit row in the current transaction of `conn`.
     async fn insert(&self, conn: &mut Conn, caller: &Caller, status: u16) -> ApiResult<()> {
-        let (rows, children, complete) = {
+        let (rows, children, complete) = if self.method == "HEAD" {
+            (0, 0, true) // headers only: no rows were sent
+        } else {
             let c = self.counts.lock().expect("audit lock");
             (c.rows, c.children.len() as i64, c.complete)
         };
@@ -292,12 +302,7 @@ pub async fn middleware<B: MessageBody + 'static>(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let route = state.as_ref().and_then(|s| {
         let route = s.routes.find(req.path())?;
-        let method = if req.method() == Method::HEAD {
-            Method::GET
-        } else {
-            req.method().clone()
-        };
-        let op = route.operation(&method)?;
+        let op = route.operation(req.method())?;
         op.audited.then(|| route.pattern.clone())
     });
     let (Some(state), Some(route)) = (state, route) else {

@@ -41,10 +41,20 @@ fn acceptable_request_id(v: &str) -> bool {
     !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
+/// A `HEAD` request, answered as its `GET` (the server sends the headers without the body).
+#[derive(Clone, Copy, Debug)]
+pub struct WasHead;
+
 pub async fn request_id(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    // HEAD is GET without the body: route it as GET (the HTTP layer, which saw HEAD, does not
+    // send the body), so every GET operation answers HEAD, e.g. to read an ETag.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+        req.extensions_mut().insert(WasHead);
+    }
     let id = req
         .headers()
         .get(&X_REQUEST_ID)
@@ -74,9 +84,14 @@ impl RootSpanBuilder for RootSpan {
         let route = request
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_string());
+        let method = if request.extensions().get::<WasHead>().is_some() {
+            Method::HEAD
+        } else {
+            request.method().clone()
+        };
         tracing::info_span!(
             "request",
-            method = %request.method(),
+            method = %method,
             route = %route,
             request_id = %request_id,
             key_id = tracing::field::Empty,
@@ -274,11 +289,7 @@ async fn check(
         }
         return Ok(None);
     };
-    let method = if req.method() == Method::HEAD {
-        Method::GET
-    } else {
-        req.method().clone()
-    };
+    let method = req.method().clone();
     let Some(op) = route.operation(&method) else {
         let allow = route
             .operations

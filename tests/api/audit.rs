@@ -458,3 +458,51 @@ async fn admins_list_their_own_audit_log_with_filters_and_pages() {
     let res = app.get("/v1/audit", &key).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn head_answers_like_get_without_the_body_and_is_recorded_as_such() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let admin = app.key("LA1", "admin").await;
+    seed(&app, &key).await;
+    // A figure: the ETag can be read with HEAD (and matches GET's).
+    let summary = "/v1/indicators/rhi-timeliness/summary";
+    let head = app
+        .client
+        .head(app.url(summary))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    let etag = head.headers()["etag"].to_str().unwrap().to_string();
+    assert!(head.bytes().await.unwrap().is_empty());
+    let get = app.get(summary, &key).send().await.unwrap();
+    assert_eq!(get.headers()["etag"].to_str().unwrap(), etag);
+    // A child-level read by HEAD: recorded as HEAD, with no rows sent.
+    let res = app
+        .client
+        .head(app.url("/v1/missing-episodes?format=csv"))
+        .bearer_auth(&key)
+        .header("x-request-id", "r-head")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().is_empty());
+    let e = entry_for(&app, &admin, "r-head").await;
+    assert_eq!(e["method"], "HEAD");
+    assert_eq!(
+        (e["rows"].as_i64(), e["children"].as_i64()),
+        (Some(0), Some(0))
+    );
+    // HEAD on a write-only path is still a 405 naming what is allowed.
+    let res = app
+        .client
+        .head(app.url("/v1/keys/1"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+}
