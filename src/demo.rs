@@ -847,3 +847,47 @@ pub async fn only_empty_types(conn: &mut Conn, la: &str, batch: Batch) -> ApiRes
     }
     Ok(out)
 }
+
+/// Standards a demo authority starts with, so RAG ratings show: (indicator, target, amber from).
+/// For `cp-plan-repeat` lower is better, so its amber threshold is above its target.
+pub const DEMO_STANDARDS: &[(&str, f64, f64)] = &[
+    ("rhi-timeliness", 80.0, 60.0),
+    ("rhi-offered", 95.0, 85.0),
+    ("referral-decision", 95.0, 85.0),
+    ("strategy-discussion-timeliness", 85.0, 70.0),
+    ("assessment-timeliness", 90.0, 80.0),
+    ("icpc-timeliness", 85.0, 70.0),
+    ("core-group-frequency", 90.0, 75.0),
+    ("cp-visit-frequency", 90.0, 80.0),
+    ("cin-review-frequency", 90.0, 75.0),
+    ("plan-actions-overdue", 80.0, 60.0),
+    ("cp-plan-repeat", 20.0, 25.0),
+];
+
+/// Give the authority the demo standards it does not have yet (never overwriting its own).
+pub async fn ensure_standards(conn: &mut Conn, la: &str) -> ApiResult<usize> {
+    use diesel_async::RunQueryDsl;
+    db::tenant_tx(conn, la, async |conn| {
+        let mut added = 0;
+        for (id, target, amber) in DEMO_STANDARDS {
+            if crate::indicators::catalogue::by_id(id).is_none() {
+                continue;
+            }
+            added += diesel::sql_query(
+                "INSERT INTO standards (la_code, indicator_id, target, amber_from) \
+                 VALUES ($1, $2, $3::numeric, $4::numeric) ON CONFLICT DO NOTHING",
+            )
+            .bind::<diesel::sql_types::Text, _>(la)
+            .bind::<diesel::sql_types::Text, _>(*id)
+            .bind::<diesel::sql_types::Double, _>(*target)
+            .bind::<diesel::sql_types::Double, _>(*amber)
+            .execute(conn)
+            .await?;
+        }
+        if added > 0 {
+            db::bump_data_version(conn, la).await?;
+        }
+        Ok(added)
+    })
+    .await
+}

@@ -210,11 +210,7 @@ async fn check(req: &ServiceRequest) -> Result<Option<Caller>, ApiError> {
     let Some(route) = table.find(req.path()) else {
         return Ok(None);
     };
-    let method = if req.method() == Method::HEAD {
-        Method::GET
-    } else {
-        req.method().clone()
-    };
+    let method = req.method().clone();
     let Some((_, scopes)) = route.methods.iter().find(|(m, _)| *m == method) else {
         let allow = route.methods.iter().map(|(m, _)| m.to_string()).collect();
         return Err(ApiError::MethodNotAllowed(allow));
