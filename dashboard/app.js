@@ -51,6 +51,13 @@ function query(params) {
   return q.toString();
 }
 
+// An instant as "2024-03-08 18:00" (the API gives RFC 3339 with the London offset); dates as they are.
+function fmtWhen(s) {
+  if (!s) return "";
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(s);
+  return m ? `${m[1]} ${m[2]}` : s;
+}
+
 function fmtValue(v, unit) {
   if (v === null || v === undefined) return "–";
   return unit === "days" ? `${v} days` : `${v}%`;
@@ -276,7 +283,7 @@ async function loadCases() {
   }
   tbody.replaceChildren(...rows.map((c) => el("tr", { "data-case": c.case_id },
     el("td", { text: c.case_id }), el("td", { text: c.child_id ?? "" }), el("td", { text: c.team ?? "" }),
-    el("td", { text: c.start }), el("td", { text: c.due ?? "" }),
+    el("td", { text: fmtWhen(c.start) }), el("td", { text: fmtWhen(c.due) }),
     el("td", { class: `status-${c.status}`, text: c.status.replace("_", " ") }),
     el("td", { class: "num", text: c.days_overdue ?? "" }))));
   if (!rows.length) tbody.append(el("tr", {}, el("td", { colSpan: 7, text: "No open cases." })));

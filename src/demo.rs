@@ -191,9 +191,21 @@ pub fn missing_episodes(
                 let returned_v = instant(rng, returned, date_only);
                 let returned_date_only = returned_v.as_str().is_some_and(|s| s.len() == 10);
                 body["returned_at"] = returned_v;
-                if kind == "missing" && rng.chance(0.9) {
+                // Nine in ten returns are offered an interview within a day and a half; the
+                // rest wait: recent ones are still unoffered (the live backlog), older ones
+                // were offered late, after four to ten days.
+                // A few (3%) are never offered one at all: the drift this tool exists to show.
+                let prompt = rng.chance(0.9);
+                let recent = returned > end_instant - Duration::days(20);
+                let forgotten = rng.chance(0.03);
+                if kind == "missing" && !forgotten && (prompt || !recent) {
                     let provider = *rng.weighted(&[("LA", 60.0), ("Commissioned", 40.0)]);
-                    let offered = returned + Duration::minutes(rng.range(30, 36 * 60));
+                    let delay = if prompt {
+                        rng.range(30, 36 * 60)
+                    } else {
+                        rng.range(4 * 24 * 60, 10 * 24 * 60)
+                    };
+                    let offered = returned + Duration::minutes(delay);
                     if offered < end_instant {
                         body["rhi_provider"] = json!(provider);
                         body["rhi_offered_at"] = if returned_date_only {
@@ -203,8 +215,13 @@ pub fn missing_episodes(
                         };
                         if rng.chance(0.75) {
                             body["rhi_accepted"] = json!(true);
-                            let hours = rng.lognormal(52.0, 0.75);
-                            let held = returned + Duration::minutes((hours * 60.0) as i64);
+                            let held = if prompt {
+                                returned
+                                    + Duration::minutes((rng.lognormal(52.0, 0.75) * 60.0) as i64)
+                            } else {
+                                offered
+                                    + Duration::minutes((rng.lognormal(30.0, 0.5) * 60.0) as i64)
+                            };
                             if held < end_instant {
                                 body["rhi_held_at"] = if returned_date_only {
                                     json!(held.with_timezone(&London).date_naive().to_string())
@@ -301,6 +318,10 @@ struct Journey<'a> {
     kid: &'a DemoChild,
     end: NaiveDate,
     out: &'a mut Pathway,
+    /// A re-referral of a child whose earlier child protection plan ended: it goes straight
+    /// to a strategy discussion, an enquiry and a new plan (the repeat plans the
+    /// `cp-plan-repeat` indicator counts).
+    escalate: bool,
 }
 
 impl Journey<'_> {
@@ -553,7 +574,7 @@ impl Journey<'_> {
                 ("other", 10.0),
             ]))
         };
-        let s47 = self.rng.chance(0.75);
+        let s47 = self.escalate || self.rng.chance(0.75);
         body["held_at"] = json!(held.with_timezone(&London).to_rfc3339());
         body["police_invited"] = json!(invited);
         body["police_attended"] = json!(attended);
@@ -565,7 +586,7 @@ impl Journey<'_> {
         }
         let held_day = held.with_timezone(&London).date_naive();
         let eid = format!("{rid}-S47");
-        let icpc = self.rng.chance(0.6);
+        let icpc = self.escalate || self.rng.chance(0.6);
         let completed = add_wd(held_day, self.rng.range(4, 14));
         let mut e = json!({"child_id": self.kid.id, "team": team, "worker_id": self.worker("CP"),
                            "strategy_discussion_id": id, "started_on": held_day.to_string()});
@@ -590,7 +611,7 @@ impl Journey<'_> {
         if day > self.end {
             return None;
         }
-        let plan = self.rng.chance(0.85);
+        let plan = self.escalate || self.rng.chance(0.85);
         let pid = format!("{rid}-CP");
         let mut k = json!({"child_id": self.kid.id, "team": team, "worker_id": self.worker("CP"),
                            "kind": "initial", "s47_enquiry_id": eid, "held_on": day.to_string(),
@@ -648,13 +669,17 @@ impl Journey<'_> {
         } else {
             at(decided_day, self.rng.range(8, 18), self.rng.range(0, 59))
         };
-        let outcome = *self.rng.weighted(&[
-            ("nfa", 22.0),
-            ("early_help", 15.0),
-            ("threshold_visit", 10.0),
-            ("assessment", 35.0),
-            ("strategy_discussion", 25.0),
-        ]);
+        let outcome = if self.escalate {
+            "strategy_discussion"
+        } else {
+            *self.rng.weighted(&[
+                ("nfa", 22.0),
+                ("early_help", 15.0),
+                ("threshold_visit", 10.0),
+                ("assessment", 35.0),
+                ("strategy_discussion", 25.0),
+            ])
+        };
         body["decision_at"] = instant(self.rng, decided, 0.15);
         body["outcome"] = json!(outcome);
         self.out.referrals.push((rid.clone(), body));
@@ -739,6 +764,7 @@ pub fn pathway(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDa
     for kid in kids {
         let n = *rng.weighted(&[(0, 15.0), (1, 35.0), (2, 32.0), (3, 18.0)]);
         let mut free_from = start;
+        let mut escalate = false;
         for i in 0..n {
             let from = free_from.max(kid.birth);
             if from >= end {
@@ -749,14 +775,19 @@ pub fn pathway(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDa
             if day > end {
                 break;
             }
+            let plans_before = out.cp_plans.len();
             let mut j = Journey {
                 rng,
                 kid,
                 end,
                 out: &mut out,
+                escalate,
             };
             let done = j.referral(format!("{}-R{}", kid.id, i + 1), day);
+            // After a plan ends, about a third of children come back within months.
+            escalate = out.cp_plans.len() > plans_before && rng.chance(0.35);
             match done {
+                Some(d) if escalate => free_from = d + Duration::days(rng.range(30, 240)),
                 Some(d) => free_from = d + Duration::days(rng.range(20, 200)),
                 None => break,
             }
@@ -846,4 +877,48 @@ pub async fn only_empty_types(conn: &mut Conn, la: &str, batch: Batch) -> ApiRes
         }
     }
     Ok(out)
+}
+
+/// Standards a demo authority starts with, so RAG ratings show: (indicator, target, amber from).
+/// For `cp-plan-repeat` lower is better, so its amber threshold is above its target.
+pub const DEMO_STANDARDS: &[(&str, f64, f64)] = &[
+    ("rhi-timeliness", 80.0, 60.0),
+    ("rhi-offered", 95.0, 85.0),
+    ("referral-decision", 95.0, 85.0),
+    ("strategy-discussion-timeliness", 85.0, 70.0),
+    ("assessment-timeliness", 90.0, 80.0),
+    ("icpc-timeliness", 85.0, 70.0),
+    ("core-group-frequency", 90.0, 75.0),
+    ("cp-visit-frequency", 90.0, 80.0),
+    ("cin-review-frequency", 90.0, 75.0),
+    ("plan-actions-overdue", 80.0, 60.0),
+    ("cp-plan-repeat", 20.0, 25.0),
+];
+
+/// Give the authority the demo standards it does not have yet (never overwriting its own).
+pub async fn ensure_standards(conn: &mut Conn, la: &str) -> ApiResult<usize> {
+    use diesel_async::RunQueryDsl;
+    db::tenant_tx(conn, la, async |conn| {
+        let mut added = 0;
+        for (id, target, amber) in DEMO_STANDARDS {
+            if crate::indicators::catalogue::by_id(id).is_none() {
+                continue;
+            }
+            added += diesel::sql_query(
+                "INSERT INTO standards (la_code, indicator_id, target, amber_from) \
+                 VALUES ($1, $2, $3::numeric, $4::numeric) ON CONFLICT DO NOTHING",
+            )
+            .bind::<diesel::sql_types::Text, _>(la)
+            .bind::<diesel::sql_types::Text, _>(*id)
+            .bind::<diesel::sql_types::Double, _>(*target)
+            .bind::<diesel::sql_types::Double, _>(*amber)
+            .execute(conn)
+            .await?;
+        }
+        if added > 0 {
+            db::bump_data_version(conn, la).await?;
+        }
+        Ok(added)
+    })
+    .await
 }

@@ -40,7 +40,7 @@ enum Command {
         la: String,
         #[arg(long, default_value = ".data/demo-key")]
         key_file: std::path::PathBuf,
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = 600)]
         children: usize,
     },
     /// Fill the database with deterministic synthetic records.
@@ -273,6 +273,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let loaded: Vec<&str> = batch.iter().map(|(rt, _)| rt.path).collect();
                 eprintln!("loaded demo data for {la}: {}", loaded.join(", "));
             }
+            demo::ensure_standards(&mut conn, &la)
+                .await
+                .map_err(detail)?;
             let existing = std::fs::read_to_string(&key_file)
                 .ok()
                 .map(|k| k.trim().to_string());
@@ -336,6 +339,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for (i, la) in spec.la_codes.iter().enumerate() {
                 let batch = demo::generate_la(&spec, i);
                 let report = demo::write_batch(&mut conn, la, &batch)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                demo::ensure_standards(&mut conn, la)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
                 let parts: Vec<String> = report

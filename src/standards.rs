@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use crate::db::Conn;
 use crate::error::{ApiResult, FieldError};
-use crate::indicators::catalogue::{Basis, Indicator, IndicatorKind, Limit, Unit};
+use crate::indicators::catalogue::{Basis, Indicator, IndicatorKind, Limit, Polarity, Unit};
 
 #[derive(QueryableByName, Debug, Clone, Serialize, ToSchema)]
 pub struct Standard {
@@ -59,16 +59,26 @@ pub fn effective_limit(ind: &Indicator, standards: &[Standard]) -> Option<Limit>
         .or(ind.limit)
 }
 
-/// Target and RAG for a value: green at or above the target, amber at or above `amber_from`,
-/// red below. No target or no value: no RAG.
-pub fn rag(standard: Option<&Standard>, value: Option<f64>) -> (Option<f64>, Option<&'static str>) {
+/// Target and RAG for a value. Higher is better: green at or above the target, amber at or
+/// above `amber_from`, red below. Lower is better (e.g. repeat plans): green at or below the
+/// target, amber at or below `amber_from`, red above. No target or no value: no RAG.
+pub fn rag(
+    polarity: Polarity,
+    standard: Option<&Standard>,
+    value: Option<f64>,
+) -> (Option<f64>, Option<&'static str>) {
     let Some(target) = standard.and_then(|s| s.target) else {
         return (None, None);
     };
+    let amber = standard.and_then(|s| s.amber_from);
+    let better_or_equal = |v: f64, bound: f64| match polarity {
+        Polarity::HigherIsBetter => v >= bound,
+        Polarity::LowerIsBetter => v <= bound,
+    };
     let rag = value.map(|v| {
-        if v >= target {
+        if better_or_equal(v, target) {
             "green"
-        } else if standard.and_then(|s| s.amber_from).is_some_and(|a| v >= a) {
+        } else if amber.is_some_and(|a| better_or_equal(v, a)) {
             "amber"
         } else {
             "red"
@@ -240,10 +250,21 @@ pub fn parse_input(ind: &Indicator, body: &Json) -> Result<StandardInput, Vec<Fi
             "/amber_from",
             "`amber_from` needs a `target`",
         )),
-        (Some(t), Some(a)) if a > t => errors.push(FieldError::pointer(
-            "/amber_from",
-            "`amber_from` must not be above `target`",
-        )),
+        (Some(t), Some(a)) if ind.polarity == Polarity::HigherIsBetter && a > t => {
+            errors.push(FieldError::pointer(
+                "/amber_from",
+                "`amber_from` must not be above `target` (higher is better here)",
+            ))
+        }
+        (Some(t), Some(a)) if ind.polarity == Polarity::LowerIsBetter && a < t => {
+            errors.push(FieldError::pointer(
+                "/amber_from",
+                format!(
+                    "`amber_from` must not be below `target`: lower is better for `{}`",
+                    ind.id
+                ),
+            ))
+        }
         _ => {}
     }
     if errors.is_empty() && limit.is_none() && target.is_none() && amber_from.is_none() {
@@ -320,6 +341,39 @@ mod tests {
             .into_iter()
             .map(|e| e.pointer.unwrap())
             .collect()
+    }
+
+    fn std(target: f64, amber: Option<f64>) -> Standard {
+        Standard {
+            indicator_id: "x".into(),
+            limit_value: None,
+            limit_unit: None,
+            target: Some(target),
+            amber_from: amber,
+        }
+    }
+
+    #[test]
+    fn rag_follows_polarity() {
+        use Polarity::*;
+        // Higher is better, target 80, amber from 60: 80 green (on the target), 60 amber, 59.9 red.
+        let s = std(80.0, Some(60.0));
+        assert_eq!(
+            rag(HigherIsBetter, Some(&s), Some(80.0)),
+            (Some(80.0), Some("green"))
+        );
+        assert_eq!(rag(HigherIsBetter, Some(&s), Some(60.0)).1, Some("amber"));
+        assert_eq!(rag(HigherIsBetter, Some(&s), Some(59.9)).1, Some("red"));
+        // Lower is better, target 20, amber up to 25: 20 green, 25 amber, 25.1 red.
+        let s = std(20.0, Some(25.0));
+        assert_eq!(rag(LowerIsBetter, Some(&s), Some(20.0)).1, Some("green"));
+        assert_eq!(rag(LowerIsBetter, Some(&s), Some(25.0)).1, Some("amber"));
+        assert_eq!(rag(LowerIsBetter, Some(&s), Some(25.1)).1, Some("red"));
+        // No amber threshold: anything worse than the target is red; no value, no RAG.
+        let s = std(20.0, None);
+        assert_eq!(rag(LowerIsBetter, Some(&s), Some(20.5)).1, Some("red"));
+        assert_eq!(rag(LowerIsBetter, Some(&s), None), (Some(20.0), None));
+        assert_eq!(rag(LowerIsBetter, None, Some(1.0)), (None, None));
     }
 
     #[test]

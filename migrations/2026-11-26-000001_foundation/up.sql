@@ -569,5 +569,5 @@ CREATE TABLE standards (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (la_code, indicator_id),
     CHECK ((limit_value IS NULL) = (limit_unit IS NULL)),
-    CHECK (amber_from IS NULL OR (target IS NOT NULL AND amber_from <= target))
+    CHECK (amber_from IS NULL OR target IS NOT NULL)
 );

@@ -107,6 +107,15 @@ pub enum IndicatorKind {
     Proportion,
 }
 
+/// Which way is good: most indicators are better higher (more on time); some (repeat plans)
+/// are better lower. RAG and the order of `target`/`amber_from` follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -129,6 +138,7 @@ pub struct Indicator {
     pub title: &'static str,
     pub description: &'static str,
     pub kind: IndicatorKind,
+    pub polarity: Polarity,
     /// Each interval of a repeating duty is a case.
     pub recurring: bool,
     pub start_event: &'static str,
@@ -175,6 +185,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Return home interviews within 72 hours",
         description: "Of children's returns from a missing episode whose interview clock ended in the period, the share interviewed within 72 hours of return. Judged in hours when both return and interview carry a time; in calendar days (3 days) when either is date-only. `away` episodes need no interview and are not counted. A recorded refusal (`rhi_accepted` false) stops the duty on the day of the offer: not applicable if within 72 hours, missed if later.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "child returns from a missing episode (kind missing)",
         end_event: "return home interview held",
@@ -209,6 +220,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Return home interviews offered",
         description: "Of missing episodes (kind missing) that ended in the period, the share where an interview was offered (by the as-of date).",
         kind: IndicatorKind::Proportion,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "child returns from a missing episode (kind missing)",
         end_event: "return home interview offered",
@@ -231,6 +243,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Return home interviews accepted",
         description: "Of interviews offered in the period, the share the child accepted.",
         kind: IndicatorKind::Proportion,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "return home interview offered",
         end_event: "interview accepted",
@@ -255,6 +268,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Referral decisions within one working day",
         description: "Of referrals decided in the period, the share decided within one working day of receipt (the working day after the day received, the authority's closure days excluded).",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "referral received",
         end_event: "decision on the type of response",
@@ -281,6 +295,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Strategy discussions held within one working day",
         description: "Of strategy discussions held in the period, the share held within one working day of the concern being identified. Group by `delay_reason` to see why the late ones were late (police availability, other partners).",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "concern requiring a strategy discussion identified",
         end_event: "strategy discussion held",
@@ -308,6 +323,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Strategy discussions the police attended",
         description: "Of strategy discussions held in the period, the share in which the police took part.",
         kind: IndicatorKind::Proportion,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "strategy discussion held",
         end_event: "police attended",
@@ -335,6 +351,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Threshold visits that led to statutory work",
         description: "Of threshold visits whose outcome was decided (visits in the period), the share that led to statutory work rather than step-down to early help or no further action. Group by `outcome` for the mix.",
         kind: IndicatorKind::Proportion,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "threshold visit completed (outcome decided)",
         end_event: "led to statutory work",
@@ -355,6 +372,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Assessments authorised within 45 working days",
         description: "Of assessments authorised in the period, the share authorised within 45 working days of the referral they answer (the clock starts at the referral, not the assessment start).",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "referral received",
         end_event: "assessment authorised",
@@ -378,6 +396,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Initial child protection conferences within 15 working days",
         description: "Of section 47 enquiries whose initial conference was held in the period, the share held within 15 working days of the strategy discussion that started the enquiry (its held date; the enquiry's start date when no discussion is linked). Enquiries that concluded no conference was needed are not counted; transfer-in conferences do not count as initial conferences.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "strategy discussion that started the section 47 enquiry",
         end_event: "initial child protection conference held",
@@ -405,6 +424,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "First core group within 10 working days",
         description: "Of child protection plans whose first core group was held in the period, the share held within 10 working days of the plan start (the initial conference). A plan that ended before its first core group was due is not applicable.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "initial conference (child protection plan start)",
         end_event: "first core group",
@@ -430,6 +450,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Core groups at least every 4 weeks",
         description: "Each interval from one core group to the next while the child protection plan is open is a case (`<plan id>#<n>`); the share of intervals ended in the period that were within the limit.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: true,
         start_event: "previous core group",
         end_event: "next core group, while the plan is open",
@@ -451,6 +472,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "First child protection review within 3 months",
         description: "Of child protection plans whose first review conference was held in the period, the share held within 3 months of the plan start. A plan that ended before its first review was due is not applicable.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "initial conference (child protection plan start)",
         end_event: "first review conference",
@@ -477,6 +499,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Child protection reviews at least every 6 months",
         description: "Each interval from one review conference to the next while the plan is open is a case (`<plan id>#<n>`; the first review is `cp-review-first`).",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: true,
         start_event: "review conference",
         end_event: "next review conference, while the plan is open",
@@ -498,6 +521,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Child protection visits at least every 10 working days",
         description: "From the plan start, and then from each visit at which the child was seen, to the next such visit while the plan is open: each interval is a case (`<plan id>#<n>`). Visits where the child was not seen do not count.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: true,
         start_event: "child protection plan start or previous visit with the child seen",
         end_event: "next visit with the child seen, while the plan is open",
@@ -522,6 +546,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Child in need plan reviews at least every 3 months",
         description: "From the CIN plan start, and then from each review, to the next review while the plan is open: each interval is a case (`<plan id>#<n>`). Group by `team` to see the disabled children's team.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: true,
         start_event: "child in need plan start or previous review",
         end_event: "next review, while the plan is open",
@@ -546,6 +571,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Plan actions with a timescale",
         description: "Of actions agreed on child in need and child protection plans in the period, the share given a target date.",
         kind: IndicatorKind::Proportion,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "action agreed on a CIN or CP plan",
         end_event: "action has a target date",
@@ -567,6 +593,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Plan actions completed by their target date",
         description: "Each plan action with a target date is a case from that date: met when completed by the target (an early completion counts on the target date), missed when completed later, overdue while outstanding after it. An action whose plan ended by the target date is not applicable; one whose plan ended later without it is missed.",
         kind: IndicatorKind::Timeliness,
+        polarity: Polarity::HigherIsBetter,
         recurring: false,
         start_event: "plan action target date",
         end_event: "action completed",
@@ -599,6 +626,7 @@ pub static CATALOGUE: &[Indicator] = &[
         title: "Repeat child protection plans within 2 years",
         description: "Of child protection plans started in the period, the share for a child whose previous plan ended within the 2 years before (on or before the new start).",
         kind: IndicatorKind::Proportion,
+        polarity: Polarity::LowerIsBetter,
         recurring: false,
         start_event: "child protection plan started",
         end_event: "the child had a previous plan ending within 2 years",

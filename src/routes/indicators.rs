@@ -19,7 +19,7 @@ use crate::http::conditional::{self, DataVersion};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
 use crate::http::stream::{self, RowWriter, Tabular};
-use crate::indicators::catalogue::{self, Basis, Indicator, IndicatorKind, Limit};
+use crate::indicators::catalogue::{self, Basis, Indicator, IndicatorKind, Limit, Polarity};
 use crate::indicators::engine::{self, CasesQuery, DateBasis, SummaryQuery};
 
 /// A catalogue entry.
@@ -30,6 +30,8 @@ pub struct IndicatorInfo {
     pub title: &'static str,
     pub description: &'static str,
     pub kind: IndicatorKind,
+    /// `higher_is_better` (most) or `lower_is_better` (e.g. repeat plans): how RAG reads.
+    pub polarity: Polarity,
     /// Each interval of a repeating duty is a case.
     pub recurring: bool,
     pub start_event: &'static str,
@@ -54,6 +56,7 @@ impl IndicatorInfo {
             title: ind.title,
             description: ind.description,
             kind: ind.kind,
+            polarity: ind.polarity,
             recurring: ind.recurring,
             start_event: ind.start_event,
             end_event: ind.end_event,
@@ -100,6 +103,7 @@ const CATALOGUE_COLUMNS: &[&str] = &[
     "title",
     "description",
     "kind",
+    "polarity",
     "recurring",
     "start_event",
     "end_event",
@@ -420,7 +424,7 @@ pub async fn summary_rows(
                 .map(|(g, v)| (g.to_string(), v))
                 .collect();
             let value = (r.den > 0).then(|| round1(100.0 * r.num as f64 / r.den as f64));
-            let (target, rag) = crate::standards::rag(standard, value);
+            let (target, rag) = crate::standards::rag(ind.polarity, standard, value);
             SummaryRow {
                 indicator_id: ind.id,
                 la_code: la.to_string(),

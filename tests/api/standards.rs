@@ -262,11 +262,22 @@ async fn a_statutory_limit_is_tightened_but_never_loosened() {
     assert_eq!(res.status(), 422);
     let p: Value = res.json().await.unwrap();
     assert_eq!(pointers(&p), ["/limit"]);
+    // Lower is better for repeat plans: amber must lie above the target, not below it.
     let res = app
         .put(
             "/v1/standards/cp-plan-repeat",
             &key,
             json!({"target": 80, "amber_from": 70}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(pointers(&p), ["/amber_from"]);
+    let res = app
+        .put(
+            "/v1/standards/cp-plan-repeat",
+            &key,
+            json!({"target": 20, "amber_from": 30}),
         )
         .await;
     assert_eq!(res.status(), 201);
