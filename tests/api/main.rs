@@ -4,6 +4,8 @@
 mod harness;
 
 mod calendar;
+mod care_demo;
+mod care_records;
 mod closures;
 mod errors;
 mod formats;
