@@ -909,10 +909,10 @@ impl CareJourney<'_> {
             ])
         } else {
             *self.rng.weighted(&[
-                (CarePath::Short, 26.0),
-                (CarePath::ReturnHome, 10.0),
+                (CarePath::Short, 22.0),
+                (CarePath::ReturnHome, 9.0),
                 (CarePath::Sgo, 22.0),
-                (CarePath::LongTermFostering, 30.0),
+                (CarePath::LongTermFostering, 35.0),
                 (CarePath::Cao, 6.0),
                 (CarePath::LeaveAt18, 6.0),
             ])
@@ -969,7 +969,7 @@ impl CareJourney<'_> {
                 // long-term matches often beyond 6 months.
                 let wait = match path {
                     CarePath::Sgo => self.rng.lognormal(165.0, 0.35),
-                    CarePath::LongTermFostering => self.rng.lognormal(150.0, 0.45),
+                    CarePath::LongTermFostering => self.rng.lognormal(165.0, 0.4),
                     CarePath::Cao => self.rng.lognormal(140.0, 0.35),
                     CarePath::ReturnHome => self.rng.lognormal(120.0, 0.4),
                     _ => 0.0,
@@ -1319,7 +1319,7 @@ impl CareJourney<'_> {
             ));
             n += 1;
             let due = plus_months(d, 6);
-            d = if self.rng.chance(0.82) {
+            d = if self.rng.chance(0.75) {
                 due - Duration::days(self.rng.range(0, 30))
             } else {
                 due + Duration::days(self.rng.range(5, 60))
@@ -1341,10 +1341,16 @@ impl CareJourney<'_> {
 pub fn care(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDate) -> Batch {
     let mut out = Care::default();
     let history = start - Duration::days(3 * 365);
-    for kid in kids {
+    // Each child, and each duty of a child, draws from a stream of its own, so changing how one
+    // is generated leaves the others' records as they were.
+    let base = rng.next_u64();
+    for (i, kid) in kids.iter().enumerate() {
+        let stream =
+            |k: u64| Rng::new(base ^ ((i as u64) << 8 | k).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let rng = &mut stream(1);
         // Teenagers are more often looked after (and then care leavers).
-        let teen = age_on(kid.birth, end) >= 15;
-        if rng.chance(if teen { 0.6 } else { 0.33 }) {
+        let teen = age_on(kid.birth, end) >= 14;
+        if rng.chance(if teen { 0.65 } else { 0.4 }) {
             let mut earliest = history.max(kid.birth + Duration::days(1));
             if teen {
                 earliest = earliest.max(plus_months(kid.birth, 13 * 12));
@@ -1363,6 +1369,7 @@ pub fn care(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDate)
         }
         // Private fostering: school-age children, some already living there when the
         // authority hears of it.
+        let rng = &mut stream(2);
         let age_mid = age_on(kid.birth, start + (end - start) / 2);
         if (6..=16).contains(&age_mid) && rng.chance(0.08) {
             let notified =
@@ -1413,16 +1420,22 @@ pub fn care(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDate)
             }
         }
         // Elective home education: visits often slow, a backlog of recent registrations.
+        let rng = &mut stream(3);
         if (5..=15).contains(&age_mid) && rng.chance(0.12) {
             let reg =
                 weekday_on_or_after(start + Duration::days(rng.range(0, (end - start).num_days())));
             if reg <= end {
                 let mut body = json!({"child_id": kid.id, "team": "Education Access", "registered_on": day(reg)});
-                let visit = *rng.weighted(&[(0, 50.0), (1, 30.0), (2, 20.0)]);
+                // Half visited in time, the rest late; over a third of the last half-year's
+                // are still waiting (the backlog), older ones were eventually seen months late.
+                let recent = (end - reg).num_days() < 183;
+                let visit =
+                    *rng.weighted(&[(0, 45.0), (1, 20.0), (2, if recent { 35.0 } else { 20.0 })]);
                 let first = match visit {
                     0 => Some(add_wd(reg, rng.range(4, 20))),
                     1 => Some(add_wd(reg, rng.range(21, 60))),
-                    _ => None,
+                    _ if recent => None,
+                    _ => Some(add_wd(reg, rng.range(60, 150))),
                 };
                 if let Some(f) = first.filter(|f| *f <= end) {
                     body["first_visit_on"] = day(f);
@@ -1437,6 +1450,7 @@ pub fn care(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDate)
             }
         }
         // Homeless 16- and 17-year-olds.
+        let rng = &mut stream(4);
         let sixteen = plus_months(kid.birth, 16 * 12);
         let eighteen = plus_months(kid.birth, 18 * 12) - Duration::days(1);
         let (lo, hi) = (sixteen.max(start), eighteen.min(end));
@@ -1469,6 +1483,7 @@ pub fn care(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDate)
     }
     // Case audits: eight a month, of children's cases or of a team's work, by three auditing
     // teams; most completed by the due date, some late, some outstanding.
+    let rng = &mut Rng::new(base ^ 0x6175_6469_7473);
     let mut month =
         NaiveDate::from_ymd_opt(start.year(), start.month(), 1).expect("first of month");
     let mut n = 0;
