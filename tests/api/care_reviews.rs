@@ -182,7 +182,7 @@ async fn first_review_within_twenty_working_days() {
 #[tokio::test]
 async fn second_and_later_reviews_across_month_ends() {
     let (app, key) = setup().await;
-    for c in ["c3", "c4", "c5", "c6"] {
+    for c in ["c3", "c4", "c5", "c6", "c7"] {
         child(&app, &key, c, "2010-01").await;
     }
     // Q1: first review Wednesday 31 January 2024. Three months on is "31 April", which does
@@ -248,12 +248,16 @@ async fn second_and_later_reviews_across_month_ends() {
     .await;
     review(&app, &key, "Q6-r1", "c6", Some("Q6"), "2024-01-31").await;
     review(&app, &key, "Q6-r2", "c6", Some("Q6"), "2024-04-30").await;
+    // Q7: first review 30 September, none since: the second was due 30 December, a day
+    // overdue on 31 December.
+    period(&app, &key, "Q7", "c7", json!({"started_on": "2024-09-02"})).await;
+    review(&app, &key, "Q7-r1", "c7", Some("Q7"), "2024-09-30").await;
 
     let c = cases(&app, &key, "cla-review-second", "as_of=2024-12-31").await;
     // The case is the first review.
     assert_eq!(
         c.keys().collect::<Vec<_>>(),
-        ["Q1-r1", "Q2-r1", "Q3-r1", "Q4-r1", "Q6-r1"]
+        ["Q1-r1", "Q2-r1", "Q3-r1", "Q4-r1", "Q6-r1", "Q7-r1"]
     );
     assert_eq!(
         judged(&c["Q1-r1"]),
@@ -292,6 +296,16 @@ async fn second_and_later_reviews_across_month_ends() {
         )
     );
     assert_eq!(c["Q6-r1"]["status"], "met");
+    assert_eq!(
+        judged(&c["Q7-r1"]),
+        (
+            "overdue".into(),
+            json!("2024-12-30"),
+            Value::Null,
+            Value::Null
+        )
+    );
+    assert_eq!(c["Q7-r1"]["days_overdue"], 1);
 
     let c = cases(&app, &key, "cla-review-subsequent", "as_of=2024-12-31").await;
     assert_eq!(
@@ -521,6 +535,16 @@ async fn care_plans_updated_within_fifteen_working_days() {
             json!(7.0)
         )
     );
+    // The day after its due date, rd's update is a day overdue.
+    let c = cases(
+        &app,
+        &key,
+        "care-plan-updated-after-review",
+        "as_of=2024-12-24&status=overdue",
+    )
+    .await;
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["rd"]);
+    assert_eq!(c["rd"]["days_overdue"], 1);
     // 2024 by year: 2 of 3 updated on time (66.7%), 1 not applicable, 1 open.
     let rows = summary(
         &app,

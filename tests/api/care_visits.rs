@@ -30,7 +30,7 @@ async fn visit(app: &TestApp, key: &str, id: &str, child: &str, pl: &str, on: &s
 #[tokio::test]
 async fn visits_switch_to_three_months_after_a_year_of_a_long_term_placement() {
     let (app, key) = setup().await;
-    for c in ["c3", "c4"] {
+    for c in ["c3", "c4", "c5"] {
         child(&app, &key, c, "2010-01").await;
     }
     // PL1: a long-term placement from Monday 9 January 2023 (first anniversary 9 January
@@ -110,11 +110,25 @@ async fn visits_switch_to_three_months_after_a_year_of_a_long_term_placement() {
     )
     .await;
     visit(&app, &key, "PL5-v1", "c4", "PL5", "2024-03-04", true).await;
+    // E: PL6 from Monday 29 July, not yet visited: due 5 August, open on 1 August.
+    period(&app, &key, "E", "c5", json!({"started_on": "2024-07-29"})).await;
+    placement(
+        &app,
+        &key,
+        "PL6",
+        "c5",
+        json!({"cla_period_id": "E", "started_on": "2024-07-29"}),
+    )
+    .await;
 
     let first = cases(&app, &key, "cla-visit-first", "as_of=2024-08-01").await;
     assert_eq!(
         first.keys().collect::<Vec<_>>(),
-        ["PL1", "PL2", "PL3", "PL4", "PL5"]
+        ["PL1", "PL2", "PL3", "PL4", "PL5", "PL6"]
+    );
+    assert_eq!(
+        judged(&first["PL6"]),
+        ("open".into(), json!("2024-08-05"), Value::Null, Value::Null)
     );
     assert_eq!(
         judged(&first["PL1"]),
@@ -270,6 +284,7 @@ async fn health_assessments_switch_to_twelve_months_at_five() {
     child(&app, &key, "h5", "2019-07").await;
     child(&app, &key, "h6", "2019-07").await;
     child(&app, &key, "c7", "2010-01").await;
+    child(&app, &key, "c9", "2010-01").await;
     // H: h5 in care from Monday 4 September 2023. Initial assessment 29 September, the 19th
     // working day (due 2 October, the 20th): met.
     period(&app, &key, "H", "h5", json!({"started_on": "2023-09-04"})).await;
@@ -315,9 +330,30 @@ async fn health_assessments_switch_to_twelve_months_at_five() {
     .await;
     assessment(&app, &key, "N-r1", "c7", Some("N"), "review", "2024-02-01").await;
     assessment(&app, &key, "N-r2", "c7", None, "review", "2024-08-01").await;
+    // Z: c9 in care 8 January to 30 June 2024. Initial assessment 6 February, the 21st
+    // working day (due 5 February): missed. The next was due 12 months on (6 February 2025),
+    // but the child left care on 30 June: not applicable, 145 days.
+    period(
+        &app,
+        &key,
+        "Z",
+        "c9",
+        json!({"started_on": "2024-01-08", "ended_on": "2024-06-30", "reason_ended": "E4A"}),
+    )
+    .await;
+    assessment(&app, &key, "Z-i", "c9", Some("Z"), "initial", "2024-02-06").await;
 
     let i = cases(&app, &key, "health-assessment-initial", "as_of=2025-06-30").await;
-    assert_eq!(i.keys().collect::<Vec<_>>(), ["H", "K", "L", "M"]);
+    assert_eq!(i.keys().collect::<Vec<_>>(), ["H", "K", "L", "M", "Z"]);
+    assert_eq!(
+        judged(&i["Z"]),
+        (
+            "missed".into(),
+            json!("2024-02-05"),
+            json!("2024-02-06"),
+            json!(21.0)
+        )
+    );
     assert_eq!(
         judged(&i["H"]),
         (
@@ -358,7 +394,18 @@ async fn health_assessments_switch_to_twelve_months_at_five() {
     let r = cases(&app, &key, "health-assessment-review", "as_of=2025-06-30").await;
     assert_eq!(
         r.keys().collect::<Vec<_>>(),
-        ["H#1", "H#2", "H#3", "H#4", "K#1", "K#2", "N#1", "N#2"]
+        [
+            "H#1", "H#2", "H#3", "H#4", "K#1", "K#2", "N#1", "N#2", "Z#1"
+        ]
+    );
+    assert_eq!(
+        judged(&r["Z#1"]),
+        (
+            "not_applicable".into(),
+            json!("2025-02-06"),
+            json!("2024-06-30"),
+            json!(145.0)
+        )
     );
     assert_eq!(
         judged(&r["H#1"]),
@@ -413,6 +460,7 @@ async fn personal_education_plans_within_ten_working_days() {
     let (app, key) = setup().await;
     child(&app, &key, "h5", "2019-07").await;
     child(&app, &key, "b1", "2023-01").await;
+    child(&app, &key, "c3", "2010-01").await;
     // c1 (born June 2015) from Monday 8 January 2024: due 22 January (9-12 4, 15-19 9, 22
     // 10); PEP that day: met.
     period(&app, &key, "L", "c1", json!({"started_on": "2024-01-08"})).await;
@@ -437,10 +485,29 @@ async fn personal_education_plans_within_ten_working_days() {
     .await;
     // c2 from 1 May 2024 with no PEP: due 16 May (2-3 2, 7-10 6, 13-16 10): overdue.
     period(&app, &key, "M", "c2", json!({"started_on": "2024-05-01"})).await;
+    // c3 in care 1-5 February: home before the PEP was due (15 February): not applicable, 2
+    // working days.
+    period(
+        &app,
+        &key,
+        "C",
+        "c3",
+        json!({"started_on": "2024-02-01", "ended_on": "2024-02-05", "reason_ended": "E4A"}),
+    )
+    .await;
     // b1 is 1 when she starts to be looked after: no PEP case.
     period(&app, &key, "B", "b1", json!({"started_on": "2024-03-01"})).await;
     let c = cases(&app, &key, "pep-initial", "as_of=2024-06-30").await;
-    assert_eq!(c.keys().collect::<Vec<_>>(), ["H", "L", "M"]);
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["C", "H", "L", "M"]);
+    assert_eq!(
+        judged(&c["C"]),
+        (
+            "not_applicable".into(),
+            json!("2024-02-15"),
+            json!("2024-02-05"),
+            json!(2.0)
+        )
+    );
     assert_eq!(
         judged(&c["L"]),
         (

@@ -589,6 +589,13 @@ async fn audits_completed_by_their_due_date_by_auditing_team() {
     )
     .await;
     app.put_ok("/v1/case-audits/AU4", &key, json!({"team": "North", "auditor_team": "Team Managers", "due_on": "2024-03-01", "completed_on": "2024-03-01"})).await;
+    // AU5: due 1 April, outstanding: open on its due day (0 days' grace), not yet overdue.
+    app.put_ok(
+        "/v1/case-audits/AU5",
+        &key,
+        a(json!({"auditor_team": "QA", "due_on": "2024-04-01"})),
+    )
+    .await;
     let c = cases(&app, &key, "audit-completion", "as_of=2024-04-01").await;
     assert_eq!(
         judged(&c["AU1"]),
@@ -610,6 +617,10 @@ async fn audits_completed_by_their_due_date_by_auditing_team() {
     );
     assert_eq!(c["AU3"]["days_overdue"], 12);
     assert_eq!(c["AU4"]["status"], "met");
+    assert_eq!(
+        judged(&c["AU5"]),
+        ("open".into(), json!("2024-04-01"), Value::Null, Value::Null)
+    );
     assert_eq!(c["AU4"]["child_id"], Value::Null);
     assert_eq!(c["AU3"]["auditor_team"], "Team Managers");
     // March by auditing team: QA 1 of 2; Team Managers 1 of 1, with AU3 open and overdue at

@@ -93,6 +93,32 @@ async fn sgo_and_long_term_foster_match_timeliness() {
         plan("long_term_fostering", "2024-08-31", json!({})),
     )
     .await;
+    // L3 decided 31 January, matched 1 August: missed, 183 days. L4 decided 31 January, the
+    // plan changed on 1 March: not applicable, 30 days.
+    put(
+        &app,
+        &key,
+        "permanence-plans",
+        "L3",
+        plan(
+            "long_term_fostering",
+            "2024-01-31",
+            json!({"achieved_on": "2024-08-01"}),
+        ),
+    )
+    .await;
+    put(
+        &app,
+        &key,
+        "permanence-plans",
+        "L4",
+        plan(
+            "long_term_fostering",
+            "2024-01-31",
+            json!({"ended_on": "2024-03-01", "ended_reason": "plan_changed"}),
+        ),
+    )
+    .await;
     put(
         &app,
         &key,
@@ -156,7 +182,25 @@ async fn sgo_and_long_term_foster_match_timeliness() {
     assert_eq!(rows[0]["open_at_period_end"], 1);
 
     let c = cases(&app, &key, "long-term-foster-match", "as_of=2025-03-01").await;
-    assert_eq!(c.keys().collect::<Vec<_>>(), ["L1", "L2"]);
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["L1", "L2", "L3", "L4"]);
+    assert_eq!(
+        judged(&c["L3"]),
+        (
+            "missed".into(),
+            json!("2024-07-31"),
+            json!("2024-08-01"),
+            json!(183.0)
+        )
+    );
+    assert_eq!(
+        judged(&c["L4"]),
+        (
+            "not_applicable".into(),
+            json!("2024-07-31"),
+            json!("2024-03-01"),
+            json!(30.0)
+        )
+    );
     assert_eq!(
         judged(&c["L1"]),
         (
@@ -527,9 +571,19 @@ async fn adoption_a2_counts_a_match_before_the_order_as_zero() {
         ad(json!({"placement_order_on": "2024-01-15"})),
     )
     .await;
+    // B6: order 1 March 2023 (due 30 June), the decision reversed on 1 April: not
+    // applicable, 31 days.
+    put(
+        &app,
+        &key,
+        "adoptions",
+        "B6",
+        ad(json!({"placement_order_on": "2023-03-01", "decision_reversed_on": "2023-04-01"})),
+    )
+    .await;
 
     // 2023 (window 2021-2023): B1, B2, B3 -> (50 + 0 + 153) / 3 = 67.7 days; 2 within 121;
-    // median 50; target 121, green.
+    // median 50; B6 not applicable; target 121, green.
     let rows = summary(
         &app,
         &key,
@@ -537,7 +591,7 @@ async fn adoption_a2_counts_a_match_before_the_order_as_zero() {
         "from=2023-01-01&to=2023-12-31&period=all&as_of=2024-06-30",
     )
     .await;
-    assert_eq!(figures(&rows[0]), (3, 2, json!(67.7), 0));
+    assert_eq!(figures(&rows[0]), (3, 2, json!(67.7), 1));
     assert_eq!(
         (
             rows[0]["median_elapsed"].clone(),
@@ -548,7 +602,16 @@ async fn adoption_a2_counts_a_match_before_the_order_as_zero() {
         (json!(50.0), json!(121.0), json!("green"), json!("days"))
     );
     let c = cases(&app, &key, "adoption-a2", "as_of=2024-06-30").await;
-    assert_eq!(c.keys().collect::<Vec<_>>(), ["B1", "B2", "B3", "B5"]);
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["B1", "B2", "B3", "B5", "B6"]);
+    assert_eq!(
+        judged(&c["B6"]),
+        (
+            "not_applicable".into(),
+            json!("2023-06-30"),
+            json!("2023-04-01"),
+            json!(31.0)
+        )
+    );
     assert_eq!(
         judged(&c["B2"]),
         (
@@ -576,7 +639,8 @@ async fn adoption_a2_counts_a_match_before_the_order_as_zero() {
             Value::Null
         )
     );
-    // A 2024 window (2022-2024) still holds B1-B3; with B5 unmatched the mean is unchanged.
+    // The window to 30 June 2024 (from 1 July 2021) still holds B1-B3 and B6; with B5
+    // unmatched the mean is unchanged.
     let rows = summary(
         &app,
         &key,
@@ -584,7 +648,7 @@ async fn adoption_a2_counts_a_match_before_the_order_as_zero() {
         "from=2024-01-01&to=2024-06-30&period=all&as_of=2024-06-30",
     )
     .await;
-    assert_eq!(figures(&rows[0]), (3, 2, json!(67.7), 0));
+    assert_eq!(figures(&rows[0]), (3, 2, json!(67.7), 1));
     assert_eq!(
         (
             rows[0]["open_at_period_end"].as_i64(),
