@@ -293,6 +293,23 @@ impl From<diesel::result::Error> for ApiError {
                     kind,
                     K::ClosedConnection | K::SerializationFailure | K::UnableToSendCommand
                 ) || is_unavailable_message(info.message());
+                if matches!(kind, K::ExclusionViolation) {
+                    // Records that must not overlap (periods of care) written by two requests
+                    // at once: the second is told as if it had been checked first.
+                    let field = crate::records::types::ALL
+                        .iter()
+                        .find(|t| Some(t.table) == info.table_name())
+                        .and_then(|t| t.no_overlap)
+                        .map(|o| (o.start, o.noun));
+                    if let Some((start, noun)) = field {
+                        return ApiError::validation(vec![FieldError::pointer(
+                            format!("/{start}"),
+                            format!(
+                                "overlaps another {noun} of the same child written at the same time"
+                            ),
+                        )]);
+                    }
+                }
                 if unavailable {
                     tracing::warn!(error = %info.message(), "database unavailable");
                     ApiError::Unavailable(

@@ -23,10 +23,10 @@ pub struct Standard {
     #[diesel(sql_type = Nullable<Text>)]
     #[serde(skip)]
     pub limit_unit: Option<String>,
-    /// Target, percent.
+    /// Target, percent (days for averages).
     #[diesel(sql_type = Nullable<Double>)]
     pub target: Option<f64>,
-    /// Amber from this percent (below it: red).
+    /// Amber from this value (worse than it: red).
     #[diesel(sql_type = Nullable<Double>)]
     pub amber_from: Option<f64>,
 }
@@ -67,10 +67,36 @@ pub fn rag(
     standard: Option<&Standard>,
     value: Option<f64>,
 ) -> (Option<f64>, Option<&'static str>) {
-    let Some(target) = standard.and_then(|s| s.target) else {
+    rag_of(
+        polarity,
+        standard.and_then(|s| s.target),
+        standard.and_then(|s| s.amber_from),
+        value,
+    )
+}
+
+/// Target and RAG of an indicator's value: the authority's target (and amber threshold) if it
+/// set one, else the catalogue's default target (the adoption thresholds), with no amber.
+pub fn indicator_rag(
+    ind: &Indicator,
+    standard: Option<&Standard>,
+    value: Option<f64>,
+) -> (Option<f64>, Option<&'static str>) {
+    match standard.and_then(|s| s.target) {
+        Some(_) => rag(ind.polarity, standard, value),
+        None => rag_of(ind.polarity, ind.default_target, None, value),
+    }
+}
+
+fn rag_of(
+    polarity: Polarity,
+    target: Option<f64>,
+    amber: Option<f64>,
+    value: Option<f64>,
+) -> (Option<f64>, Option<&'static str>) {
+    let Some(target) = target else {
         return (None, None);
     };
-    let amber = standard.and_then(|s| s.amber_from);
     let better_or_equal = |v: f64, bound: f64| match polarity {
         Polarity::HigherIsBetter => v >= bound,
         Polarity::LowerIsBetter => v <= bound,
@@ -98,20 +124,26 @@ pub struct StandardInput {
 /// Largest limit value accepted (in any unit).
 pub const MAX_LIMIT_VALUE: i64 = 10_000;
 
-/// A percentage with at most one decimal, 0-100 (stored as numeric(5,1): no silent rounding).
-fn percent(v: &Json, ptr: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
+/// Largest target of an average indicator, in days (stored as numeric(5,1)).
+pub const MAX_TARGET_DAYS: f64 = 9999.9;
+
+/// A target in the indicator's unit with at most one decimal (stored as numeric(5,1): no
+/// silent rounding): a percentage 0-100, or for averages days 0-9999.9.
+fn target_value(ind: &Indicator, v: &Json, ptr: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
+    let (max, what) = match ind.kind {
+        IndicatorKind::Average => (MAX_TARGET_DAYS, "a number of days from 0 to 9999.9"),
+        _ => (100.0, "a percentage from 0 to 100"),
+    };
     match v {
         Json::Null => None,
         Json::Number(n) => match n.as_f64() {
-            Some(x)
-                if (0.0..=100.0).contains(&x) && ((x * 10.0).round() - x * 10.0).abs() < 1e-9 =>
-            {
+            Some(x) if (0.0..=max).contains(&x) && ((x * 10.0).round() - x * 10.0).abs() < 1e-9 => {
                 Some((x * 10.0).round() / 10.0)
             }
             _ => {
                 errors.push(FieldError::pointer(
                     ptr,
-                    "must be a percentage from 0 to 100 with at most one decimal",
+                    format!("must be {what} with at most one decimal"),
                 ));
                 None
             }
@@ -119,7 +151,7 @@ fn percent(v: &Json, ptr: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
         _ => {
             errors.push(FieldError::pointer(
                 ptr,
-                "must be a number (percent) or null",
+                format!("must be a number ({}) or null", ind.value_unit()),
             ));
             None
         }
@@ -207,8 +239,14 @@ pub fn parse_input(ind: &Indicator, body: &Json) -> Result<StandardInput, Vec<Fi
     }
     let null = Json::Null;
     let limit = parse_limit(obj.get("limit").unwrap_or(&null), &mut errors);
-    let target = percent(obj.get("target").unwrap_or(&null), "/target", &mut errors);
-    let amber_from = percent(
+    let target = target_value(
+        ind,
+        obj.get("target").unwrap_or(&null),
+        "/target",
+        &mut errors,
+    );
+    let amber_from = target_value(
+        ind,
         obj.get("amber_from").unwrap_or(&null),
         "/amber_from",
         &mut errors,

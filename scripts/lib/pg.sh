@@ -67,10 +67,13 @@ pg_start_cluster() {
     PG_PORT="$(sed -n 's/^port *= *//p' "$dir/data/postgresql.auto.conf" | tail -1)"
     [ -n "$PG_PORT" ] && return 0
   fi
-  PG_PORT="$(pg_free_port "${PG_PORT_FROM:-54320}")"
-  pg_as_owner "$PG_BIN/psql" --version >/dev/null 2>&1 || true
-  # Port and settings persist in postgresql.auto.conf (ALTER SYSTEM format).
-  pg_as_owner sh -c "cat > '$dir/data/postgresql.auto.conf' <<CONF
+  # A free port can be taken between the check and the start (several clusters starting at
+  # once): try the next free one, a few times.
+  local from="${PG_PORT_FROM:-54320}" attempt
+  for attempt in 1 2 3 4 5; do
+    PG_PORT="$(pg_free_port "$from")"
+    # Port and settings persist in postgresql.auto.conf (ALTER SYSTEM format).
+    pg_as_owner sh -c "cat > '$dir/data/postgresql.auto.conf' <<CONF
 port = $PG_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
@@ -79,8 +82,13 @@ shared_buffers = '256MB'
 fsync = ${PG_FSYNC:-on}
 jit = off
 CONF"
-  pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
-    || { cat "$dir/server.log" >&2; return 1; }
+    if pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+      return 0
+    fi
+    from=$((PG_PORT + 1 + RANDOM % 20))
+  done
+  cat "$dir/server.log" >&2
+  return 1
 }
 
 # pg_resume_cluster DIR: start a stopped cluster again with its saved settings (same port).

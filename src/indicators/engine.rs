@@ -12,6 +12,8 @@
 //!   X (for a timed `hours` case: the due instant is before the end of X), else `open`.
 //! - hours with a date-only side are judged in days: (end date - start date) * 24 <= N.
 //! - recurring duties: a series of events becomes one case per interval (`intervals_sql`).
+//! - averages (adoption A1/A2): the same cases and statuses (the limit is the threshold), a
+//!   period's figures over the 3-year window ending at its end, `value` their mean elapsed days.
 
 use chrono::NaiveDate;
 
@@ -130,7 +132,13 @@ fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str]) -> String {
     let specific = match ind.kind {
         IndicatorKind::Timeliness => {
             "s.start_at, s.start_has_time, s.end_at, s.end_has_time, s.end_on, s.stop_on, \
-             coalesce(s.lim_n, $3::int) AS n, coalesce(s.lim_unit, $4::text) AS unit"
+             coalesce(s.lim_n, $3::int) AS n, coalesce(s.lim_unit, $4::text) AS unit, \
+             s.end_on AS clock_end_on"
+        }
+        IndicatorKind::Average => {
+            "s.start_at, s.start_has_time, s.end_at, s.end_has_time, s.end_on, s.stop_on, \
+             coalesce(s.lim_n, $3::int) AS n, coalesce(s.lim_unit, $4::text) AS unit, \
+             coalesce(s.clock_end_on, s.end_on) AS clock_end_on"
         }
         IndicatorKind::Proportion => "s.holds",
     };
@@ -144,8 +152,19 @@ fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str]) -> String {
     )
 }
 
-/// `d`, `j`, `e`: due dates, outcome and elapsed for timeliness cases.
-const JUDGE_CTES: &str = "\
+/// `d`, `j`, `e`: due dates, outcome and elapsed for timeliness and average cases. A case that
+/// ended by its end event is judged, and its elapsed measured, at `clock_end_on` (the end event
+/// itself, except where an average measures to another day: the A10 rule); a duty that stopped
+/// is `not_applicable` on or before the due date, `missed` after it, except in an average,
+/// which needs the end event: a stopped case (an adoption decision reversed) is always
+/// `not_applicable` there.
+fn judge_ctes(kind: IndicatorKind) -> String {
+    let stopped_late = match kind {
+        IndicatorKind::Average => "'not_applicable'",
+        _ => "'missed'",
+    };
+    format!(
+        "\
  d AS (SELECT b.*, cs.seq AS start_seq, \
          CASE WHEN b.unit = 'hours' AND b.start_has_time THEN b.start_at + make_interval(hours => b.n) END AS due_at, \
          CASE b.unit \
@@ -165,13 +184,14 @@ const JUDGE_CTES: &str = "\
                                AND w.seq = cs.seq + b.n), \
  j AS (SELECT d.*, \
          CASE d.how WHEN 'end' THEN d.end_on WHEN 'stop' THEN d.stop_on END AS out_on, \
+         CASE d.how WHEN 'end' THEN d.clock_end_on WHEN 'stop' THEN d.stop_on END AS meas_on, \
          CASE WHEN d.how = 'end' THEN \
                 CASE WHEN CASE WHEN d.unit = 'hours' THEN \
                                  CASE WHEN d.start_has_time AND d.end_has_time THEN d.end_at <= d.due_at \
                                       ELSE (d.end_on - d.start_on) * 24 <= d.n END \
-                               ELSE d.end_on <= d.due_on END \
+                               ELSE d.clock_end_on <= d.due_on END \
                      THEN 'met' ELSE 'missed' END \
-              WHEN d.how = 'stop' THEN CASE WHEN d.stop_on <= d.due_on THEN 'not_applicable' ELSE 'missed' END \
+              WHEN d.how = 'stop' THEN CASE WHEN d.stop_on <= d.due_on THEN 'not_applicable' ELSE {stopped_late} END \
          END AS outcome, \
          CASE WHEN d.unit = 'hours' THEN \
                 CASE WHEN d.start_has_time AND (d.how IS NULL OR (d.how = 'end' AND d.end_has_time)) \
@@ -182,10 +202,12 @@ const JUDGE_CTES: &str = "\
  e AS (SELECT j.*, \
          CASE WHEN j.out_on IS NULL THEN NULL \
               WHEN j.measured_in = 'hours' THEN round((extract(epoch FROM (j.end_at - j.start_at)) / 3600)::numeric, 1)::float8 \
-              WHEN j.unit = 'hours' THEN ((j.out_on - j.start_on) * 24)::float8 \
+              WHEN j.unit = 'hours' THEN ((j.meas_on - j.start_on) * 24)::float8 \
               WHEN j.unit = 'working_days' THEN (ce.seq - j.start_seq)::float8 \
-              ELSE (j.out_on - j.start_on)::float8 END AS elapsed \
-       FROM j LEFT JOIN la_calendar ce ON j.unit = 'working_days' AND ce.la_code = $1 AND ce.day = j.out_on)";
+              ELSE (j.meas_on - j.start_on)::float8 END AS elapsed \
+       FROM j LEFT JOIN la_calendar ce ON j.unit = 'working_days' AND ce.la_code = $1 AND ce.day = j.meas_on)"
+    )
+}
 
 /// Overdue as of the day expression `x`: the due date is before `x`, or, for a timed `hours`
 /// case, the due instant is before the end of `x` (London).
@@ -222,8 +244,21 @@ pub struct SummaryQuery<'a> {
     pub basis: DateBasis,
 }
 
+/// The first day of the 3-year window of an average indicator that ends on the day `pe`.
+fn window_start(pe: &str) -> String {
+    format!("({pe} + 1 - interval '{AVERAGE_WINDOW_YEARS} years')::date")
+}
+
+/// Average indicators summarise the cases of the 3 years ending at each period end.
+pub const AVERAGE_WINDOW_YEARS: i32 = 3;
+
 /// One row per period x group value: `ord` (1-based period), `groups` (JSON array text),
-/// `den`, `num`, `med`, `p90`, `open`, `overdue`, `na`.
+/// `den`, `num`, `mean`, `med`, `p90`, `open`, `overdue`, `na`.
+///
+/// Average indicators count, for each period, the cases of the 3-year window ending at the
+/// period's end (ended in it, or with `date_basis=start` started in it): `mean` is their mean
+/// elapsed time, `num` those within the limit; the snapshot is taken at the period end as for
+/// timeliness.
 pub fn summary_sql(q: &SummaryQuery) -> Sql {
     let mut sql = Sql::default();
     base_params(&mut sql, q.la, q.as_of, q.limit);
@@ -234,35 +269,41 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         "p AS (SELECT * FROM unnest({ps}::date[], {pe}::date[]) WITH ORDINALITY AS p(ps, pe, ord))"
     );
     let case_rel = match q.indicator.kind {
-        IndicatorKind::Timeliness => "e",
+        IndicatorKind::Timeliness | IndicatorKind::Average => "e",
         IndicatorKind::Proportion => "b",
     };
     let mut ctes = vec![base_ctes(q.indicator, g, &[])];
-    if q.indicator.kind == IndicatorKind::Timeliness {
-        ctes.push(JUDGE_CTES.to_string());
+    if q.indicator.kind != IndicatorKind::Proportion {
+        ctes.push(judge_ctes(q.indicator.kind));
     }
+    // The days a period counts: itself, or for an average the 3 years ending at its end.
+    let first_day = match q.indicator.kind {
+        IndicatorKind::Average => window_start("p.pe"),
+        _ => "p.ps".to_string(),
+    };
     ctes.push(periods_cte);
     let ended_in_den = "e.outcome IN ('met', 'missed')";
     let (comp, snap) = match (q.indicator.kind, q.basis) {
         (IndicatorKind::Proportion, _) => (
             format!(
                 "comp AS (SELECT p.ord{gl}, count(*) AS den, count(*) FILTER (WHERE b.holds) AS num, \
-                   NULL::float8 AS med, NULL::float8 AS p90, 0::bigint AS na, \
+                   NULL::float8 AS mean, NULL::float8 AS med, NULL::float8 AS p90, 0::bigint AS na, \
                    NULL::bigint AS open, NULL::bigint AS overdue \
                  FROM b JOIN p ON b.start_on BETWEEN p.ps AND p.pe GROUP BY p.ord{gl})",
                 gl = group_list("b", g)
             ),
             None,
         ),
-        (IndicatorKind::Timeliness, DateBasis::End) => (
+        (_, DateBasis::End) => (
             format!(
                 "comp AS (SELECT p.ord{gl}, \
                    count(*) FILTER (WHERE {ended_in_den}) AS den, \
                    count(*) FILTER (WHERE e.outcome = 'met') AS num, \
+                   avg(e.elapsed) FILTER (WHERE {ended_in_den}) AS mean, \
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS med, \
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS p90, \
                    count(*) FILTER (WHERE e.outcome = 'not_applicable') AS na \
-                 FROM e JOIN p ON e.out_on BETWEEN p.ps AND p.pe \
+                 FROM e JOIN p ON e.out_on BETWEEN {first_day} AND p.pe \
                  WHERE e.out_on <= $2::date GROUP BY p.ord{gl})",
                 gl = group_list("e", g)
             ),
@@ -275,19 +316,20 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                 od = overdue_at("e", "sd.s"),
             )),
         ),
-        (IndicatorKind::Timeliness, DateBasis::Start) => {
+        (_, DateBasis::Start) => {
             let known = "e.out_on <= $2::date";
             (
                 format!(
                     "comp AS (SELECT p.ord{gl}, \
                        count(*) FILTER (WHERE {ended_in_den} AND {known}) AS den, \
                        count(*) FILTER (WHERE e.outcome = 'met' AND {known}) AS num, \
+                       avg(e.elapsed) FILTER (WHERE {ended_in_den} AND {known}) AS mean, \
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den} AND {known}) AS med, \
                        percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den} AND {known}) AS p90, \
                        count(*) FILTER (WHERE e.outcome = 'not_applicable' AND {known}) AS na, \
                        count(*) FILTER (WHERE e.out_on IS NULL OR e.out_on > $2::date) AS open, \
                        count(*) FILTER (WHERE (e.out_on IS NULL OR e.out_on > $2::date) AND {od}) AS overdue \
-                     FROM e JOIN p ON e.start_on BETWEEN p.ps AND p.pe GROUP BY p.ord{gl})",
+                     FROM e JOIN p ON e.start_on BETWEEN {first_day} AND p.pe GROUP BY p.ord{gl})",
                     gl = group_list("e", g),
                     od = overdue_at("e", "$2::date"),
                 ),
@@ -351,7 +393,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
     sql.push(&format!(
         "WITH {ctes} \
          SELECT grid.ord, {groups_json} AS groups, coalesce(comp.den, 0) AS den, coalesce(comp.num, 0) AS num, \
-                comp.med, comp.p90, {open} AS open, {overdue} AS overdue, coalesce(comp.na, 0) AS na \
+                comp.mean, comp.med, comp.p90, {open} AS open, {overdue} AS overdue, coalesce(comp.na, 0) AS na \
          FROM grid LEFT JOIN comp ON comp.ord = grid.ord{cj}{snap_join} \
          ORDER BY grid.ord{order}",
         ctes = ctes.join(", "),
@@ -410,12 +452,15 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     let mut filters: Vec<String> = Vec::new();
     let from_p = q.from.map(|f| sql.bind(f.to_string()));
     let rows = match q.indicator.kind {
-        IndicatorKind::Timeliness => {
+        IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
-                let from = from_p
-                    .clone()
-                    .map(|p| format!("{p}::date"))
-                    .unwrap_or("'-infinity'::date".into());
+                // An average's period counts the 3 years ending at its end: `from` reaches
+                // back to the start of the window that ends on it.
+                let from = match (&from_p, q.indicator.kind) {
+                    (Some(p), IndicatorKind::Average) => window_start(&format!("{p}::date")),
+                    (Some(p), _) => format!("{p}::date"),
+                    (None, _) => "'-infinity'::date".into(),
+                };
                 filters.push(format!(
                     "((r.out_on BETWEEN {from} AND {x}) OR (r.start_on <= {x} AND (r.out_on IS NULL OR r.out_on > {x})))"
                 ));
@@ -437,7 +482,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
                  FROM r",
                 base = base_ctes(q.indicator, &[], &extra),
-                judge = JUDGE_CTES,
+                judge = judge_ctes(q.indicator.kind),
                 od = overdue_at("e", &x),
             )
         }
@@ -465,7 +510,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     }
     if let Some(d) = q.due_before {
         let col = match q.indicator.kind {
-            IndicatorKind::Timeliness => "r.due_on",
+            IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
             IndicatorKind::Proportion => "r.start_on",
         };
         filters.push(format!("{col} < {}::date", sql.bind(d.to_string())));
@@ -474,7 +519,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         filters.push(format!("r.team = {}", sql.bind(t.clone())));
     }
     let sort = match q.indicator.kind {
-        IndicatorKind::Timeliness => "r.due_on",
+        IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
         IndicatorKind::Proportion => "r.start_on",
     };
     if let Some((d, id)) = &q.after {

@@ -230,6 +230,115 @@ pub async fn missing_refs(
     Ok(errors)
 }
 
+#[derive(QueryableByName)]
+struct OverlapRow {
+    #[diesel(sql_type = BigInt)]
+    idx: i64,
+    #[diesel(sql_type = Text)]
+    other: String,
+    #[diesel(sql_type = Bool)]
+    starts_inside: bool,
+}
+
+/// Upper bound (exclusive) of a record's span: its end, open-ended when null, at least its
+/// start day (a record that starts and ends on one day covers that day).
+fn span_end(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> chrono::NaiveDate {
+    match end {
+        None => chrono::NaiveDate::MAX,
+        Some(e) if e <= start => start.succ_opt().unwrap_or(chrono::NaiveDate::MAX),
+        Some(e) => e,
+    }
+}
+
+/// Records of `records` that overlap in time another record of the same `per` value (a
+/// child's periods of care): stored ones (other than those the batch replaces) and each other.
+/// The pointer names the start when the record starts inside the other, else its end (which
+/// runs into the other). Empty for types without `no_overlap`.
+pub async fn overlaps(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    records: &[Record],
+) -> ApiResult<Vec<(usize, FieldError)>> {
+    let Some(o) = rt.no_overlap else {
+        return Ok(Vec::new());
+    };
+    let message = |other: &str| {
+        format!(
+            "overlaps {} `{other}` of the same {}: one may end on the day the next starts, not later",
+            o.noun,
+            o.per.trim_end_matches("_id"),
+        )
+    };
+    let mut errors = Vec::new();
+    // Within the batch.
+    for (i, a) in records.iter().enumerate() {
+        let (Some(per), Some(start)) = (a.text(o.per), a.date(o.start)) else {
+            continue;
+        };
+        let end = span_end(start, a.date(o.end));
+        for b in records.iter().filter(|b| b.id != a.id) {
+            let (Some(bper), Some(bstart)) = (b.text(o.per), b.date(o.start)) else {
+                continue;
+            };
+            let bend = span_end(bstart, b.date(o.end));
+            if bper == per && start < bend && bstart < end && (start, &a.id) > (bstart, &b.id) {
+                errors.push((
+                    i,
+                    FieldError::pointer(format!("/{}", o.start), message(&b.id)),
+                ));
+            }
+        }
+    }
+    // Against the stored records.
+    let rows: Vec<serde_json::Value> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            Some(serde_json::json!({
+                "idx": i, "id": r.id, "per": r.text(o.per)?,
+                "s": r.date(o.start)?.to_string(), "e": r.date(o.end).map(|d| d.to_string()),
+            }))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(errors);
+    }
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let rows_p = sql.bind(serde_json::to_string(&rows).expect("rows serialise"));
+    let upper = |s: &str, e: &str| {
+        format!(
+            "CASE WHEN {e} IS NULL THEN 'infinity'::date WHEN {e} <= {s} THEN {s} + 1 ELSE {e} END"
+        )
+    };
+    let (ts, te) = (
+        format!("t.{}", ident(o.start)),
+        format!("t.{}", ident(o.end)),
+    );
+    sql.push(&format!(
+        "SELECT x.idx::bigint AS idx, t.id AS other, x.s >= {ts} AS starts_inside \
+         FROM json_to_recordset({rows_p}::json) AS x(idx int, id text, per text, s date, e date) \
+         JOIN {table} t ON t.la_code = {la_p} AND t.{per} = x.per \
+         WHERE t.id NOT IN (SELECT y.id FROM json_to_recordset({rows_p}::json) AS y(id text)) \
+           AND x.s < {t_upper} AND {ts} < {x_upper} \
+         ORDER BY x.idx, t.id",
+        table = ident(rt.table),
+        per = ident(o.per),
+        t_upper = upper(&ts, &te),
+        x_upper = upper("x.s", "x.e"),
+    ));
+    let found: Vec<OverlapRow> = sql.query().load(conn).await?;
+    for row in found {
+        let field = if row.starts_inside { o.start } else { o.end };
+        errors.push((
+            row.idx as usize,
+            FieldError::pointer(format!("/{field}"), message(&row.other)),
+        ));
+    }
+    Ok(errors)
+}
+
 /// One record as API JSON.
 pub async fn get(
     conn: &mut Conn,

@@ -34,6 +34,9 @@ pub struct Field {
     pub kind: Kind,
     pub required: bool,
     pub doc: &'static str,
+    /// A JSON literal taken when the member is absent or null (e.g. `true`), so the stored
+    /// record always holds a value.
+    pub default: Option<&'static str>,
 }
 
 impl Field {
@@ -49,6 +52,19 @@ impl Field {
 /// Cross-field rules of a record type, run after every field parsed.
 pub type Check = fn(&super::validate::Record) -> Vec<FieldError>;
 
+/// Records of one type that must not overlap in time for the same `per` value (a child's
+/// periods of care). A record covers `[start, end)`, open-ended while `end` is null, and at
+/// least its start day: one record may end on the day the next starts. Checked against the
+/// stored records and within a batch (`store::overlaps`), 422 naming the field.
+#[derive(Debug, Clone, Copy)]
+pub struct Overlap {
+    pub per: &'static str,
+    pub start: &'static str,
+    pub end: &'static str,
+    /// What the records are, for messages ("care period").
+    pub noun: &'static str,
+}
+
 #[derive(Debug)]
 pub struct RecordType {
     /// URL segment and public name, e.g. `missing-episodes`.
@@ -63,6 +79,8 @@ pub struct RecordType {
     pub list_date: &'static str,
     /// Description of `list_date` for the docs.
     pub list_date_doc: &'static str,
+    /// Records that must not overlap in time (periods of care), if any.
+    pub no_overlap: Option<Overlap>,
     pub checks: Check,
 }
 
@@ -101,6 +119,18 @@ const fn f(name: &'static str, kind: Kind, required: bool, doc: &'static str) ->
         kind,
         required,
         doc,
+        default: None,
+    }
+}
+
+/// A field with a default (a JSON literal) taken when the member is absent or null.
+const fn fd(name: &'static str, kind: Kind, default: &'static str, doc: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        doc,
+        default: Some(default),
     }
 }
 
@@ -163,6 +193,7 @@ pub static CHILDREN: RecordType = RecordType {
     ],
     list_date: "updated_at",
     list_date_doc: "`from`/`to` select children whose record last changed in the range.",
+    no_overlap: None,
     checks: |_| Vec::new(),
 };
 
@@ -232,6 +263,7 @@ pub static MISSING_EPISODES: RecordType = RecordType {
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select episodes that started in the range.",
+    no_overlap: None,
     checks: missing_episode_checks,
 };
 
@@ -286,8 +318,8 @@ pub const THRESHOLD_OUTCOME: &[&str] = &["statutory_work", "step_down", "nfa"];
 pub const CONFERENCE_KIND: &[&str] = &["initial", "review", "transfer_in"];
 /// DfE categories of abuse (CIN census): neglect, physical, sexual, emotional, multiple.
 pub const ABUSE_CATEGORY: &[&str] = &["NEG", "PHY", "SAB", "EMO", "MUL"];
-/// Visit kinds. `cp` and `cin` visits refer to their plan; `cla` and `private_fostering` visits
-/// are declared now and get their references with the children-in-care records.
+/// Visit kinds: `cp` and `cin` visits refer to their plan, `cla` visits to the placement,
+/// `private_fostering` visits to the arrangement.
 pub const VISIT_KIND: &[&str] = &["cp", "cin", "cla", "private_fostering"];
 
 const REFERRAL_REF: Field = f(
@@ -333,6 +365,7 @@ pub static REFERRALS: RecordType = RecordType {
     ],
     list_date: "received_on",
     list_date_doc: "`from`/`to` select referrals received in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("decision_at", "received_at", &mut errors);
@@ -372,6 +405,7 @@ pub static ASSESSMENTS: RecordType = RecordType {
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select assessments started in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("authorised_on", "started_on", &mut errors);
@@ -429,6 +463,7 @@ pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
     ],
     list_date: "concern_identified_on",
     list_date_doc: "`from`/`to` select discussions whose concern was identified in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("held_at", "concern_identified_at", &mut errors);
@@ -464,6 +499,7 @@ pub static THRESHOLD_VISITS: RecordType = RecordType {
     ],
     list_date: "visited_on",
     list_date_doc: "`from`/`to` select visits made in the range.",
+    no_overlap: None,
     checks: |_| Vec::new(),
 };
 
@@ -503,6 +539,7 @@ pub static SECTION47_ENQUIRIES: RecordType = RecordType {
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select enquiries started in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("completed_on", "started_on", &mut errors);
@@ -541,6 +578,7 @@ pub static CP_PLANS: RecordType = RecordType {
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("ended_on", "started_on", &mut errors);
@@ -598,6 +636,7 @@ pub static CP_CONFERENCES: RecordType = RecordType {
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select conferences held in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         if r.text("kind") == Some("review") {
@@ -642,6 +681,7 @@ pub static CORE_GROUPS: RecordType = RecordType {
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select meetings held in the range.",
+    no_overlap: None,
     checks: |_| Vec::new(),
 };
 
@@ -660,6 +700,7 @@ pub static CIN_PLANS: RecordType = RecordType {
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("ended_on", "started_on", &mut errors);
@@ -671,7 +712,7 @@ pub static VISITS: RecordType = RecordType {
     path: "visits",
     table: "visits",
     schema: "Visit",
-    doc: "A statutory visit to a child. A `cp` visit refers to its child protection plan (`cp_plan_id`), a `cin` visit to its child in need plan (`cin_plan_id`); `cla` and `private_fostering` visits carry neither.",
+    doc: "A statutory visit to a child. A `cp` visit refers to its child protection plan (`cp_plan_id`), a `cin` visit to its child in need plan (`cin_plan_id`), a `cla` visit to the placement the child is in (`placement_id`), a `private_fostering` visit to the arrangement (`private_fostering_id`): exactly the one reference its kind names.",
     fields: &[
         CHILD,
         TEAM,
@@ -684,6 +725,18 @@ pub static VISITS: RecordType = RecordType {
         ),
         CP_PLAN_REF,
         CIN_PLAN_REF,
+        f(
+            "placement_id",
+            Kind::Ref("placements"),
+            false,
+            "For a `cla` visit: the placement the child was visited in.",
+        ),
+        f(
+            "private_fostering_id",
+            Kind::Ref("private-fostering"),
+            false,
+            "For a `private_fostering` visit: the private fostering arrangement.",
+        ),
         f("visited_on", Kind::Date, true, "Date of the visit."),
         f(
             "child_seen",
@@ -700,30 +753,31 @@ pub static VISITS: RecordType = RecordType {
     ],
     list_date: "visited_on",
     list_date_doc: "`from`/`to` select visits made in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
-        // The reference must match the kind: exactly the one plan reference the kind names.
-        let (needs, forbids): (Option<&str>, &[&str]) = match r.text("kind") {
-            Some("cp") => (Some("cp_plan_id"), &["cin_plan_id"]),
-            Some("cin") => (Some("cin_plan_id"), &["cp_plan_id"]),
-            _ => (None, &["cp_plan_id", "cin_plan_id"]),
-        };
-        if let Some(n) = needs {
-            r.require_present(
-                n,
-                &format!("a `{}` visit needs `{n}`", r.text("kind").unwrap_or("")),
-                &mut errors,
-            );
-        }
-        for f in forbids {
-            r.require_absent(
-                f,
-                &format!(
-                    "a `{}` visit does not refer to `{f}`",
-                    r.text("kind").unwrap_or("")
-                ),
-                &mut errors,
-            );
+        // The reference must match the kind: exactly the one reference the kind names.
+        const REFS: [(&str, &str); 4] = [
+            ("cp", "cp_plan_id"),
+            ("cin", "cin_plan_id"),
+            ("cla", "placement_id"),
+            ("private_fostering", "private_fostering_id"),
+        ];
+        let kind = r.text("kind").unwrap_or("");
+        for (k, field) in REFS {
+            if k == kind {
+                r.require_present(
+                    field,
+                    &format!("a `{kind}` visit needs `{field}`"),
+                    &mut errors,
+                );
+            } else {
+                r.require_absent(
+                    field,
+                    &format!("a `{kind}` visit does not refer to `{field}`"),
+                    &mut errors,
+                );
+            }
         }
         if r.is_true("seen_alone") && !r.is_true("child_seen") {
             errors.push(FieldError::pointer(
@@ -765,6 +819,7 @@ pub static PLAN_REVIEWS: RecordType = RecordType {
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select reviews held in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         one_plan(r, &mut errors);
@@ -804,11 +859,622 @@ pub static PLAN_ACTIONS: RecordType = RecordType {
     ],
     list_date: "agreed_on",
     list_date_doc: "`from`/`to` select actions agreed in the range.",
+    no_overlap: None,
     checks: |r| {
         let mut errors = Vec::new();
         one_plan(r, &mut errors);
         r.require_not_before("target_date", "agreed_on", &mut errors);
         r.require_not_before("completed_on", "agreed_on", &mut errors);
+        errors
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Children in care, permanence, care leavers and the other statutory duties (issue 4). Codes
+// follow the national returns (SSDA903) where there are any; still nothing free-text.
+
+/// SSDA903 legal status (`LS`): interim/full care order, freeing/placement order, section 20
+/// (V2 single period; V3/V4 short breaks), police protection/EPO/child assessment order, youth
+/// justice remand and detention.
+pub const LEGAL_STATUS: &[&str] = &[
+    "C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3",
+];
+/// SSDA903 reason episode ceased (`REC`) that ends a period of care, every year's codes (X1,
+/// "episode ends, period continues", ends no period).
+pub const REASON_ENDED: &[&str] = &[
+    "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E43", "E44", "E45", "E46",
+    "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9",
+];
+/// SSDA903 placement type (`PLACE`), every year's codes up to 2026 (K3, Z11-Z14 new; H5, P2
+/// withdrawn but kept for history).
+pub const PLACEMENT_TYPE: &[&str] = &[
+    "A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1",
+    "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", "Z11", "Z12", "Z13",
+    "Z14",
+];
+pub const HEALTH_ASSESSMENT_KIND: &[&str] = &["initial", "review"];
+pub const PERMANENCE_PLAN_TYPE: &[&str] = &[
+    "adoption",
+    "sgo",
+    "long_term_fostering",
+    "cao",
+    "return_home",
+];
+pub const PERMANENCE_ENDED_REASON: &[&str] =
+    &["plan_changed", "court_refused", "left_care", "other"];
+pub const CARE_LEAVER_REVIEW_KIND: &[&str] = &["pathway_plan", "review", "closed"];
+pub const HOMELESS_OUTCOME: &[&str] = &["accommodated_s20", "s17_support", "declined", "other"];
+pub const AUDIT_GRADE: &[&str] = &["outstanding", "good", "requires_improvement", "inadequate"];
+
+const CLA_PERIOD_REF: Field = f(
+    "cla_period_id",
+    Kind::Ref("cla-periods"),
+    true,
+    "The period of care.",
+);
+
+pub static CLA_PERIODS: RecordType = RecordType {
+    path: "cla-periods",
+    table: "cla_periods",
+    schema: "ClaPeriod",
+    doc: "A period of care: from the day the child started to be looked after to the day they ceased (SSDA903: from an episode with RNE = S to the first episode with DEC set and REC other than X1). One child's periods must not overlap (one may end on the day the next starts). `start_known` false marks a period that began before the imported data: it gives no first-review, second-review, initial-health-assessment or PEP case, and all its review intervals count as subsequent. Periods with legal status V3/V4 (short breaks, regulation 48) give no children-in-care cases.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "started_on",
+            Kind::Date,
+            true,
+            "Date the child started to be looked after (SSDA903 DECOM of the starting episode).",
+        ),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Date the child ceased to be looked after; null while in care.",
+        ),
+        f(
+            "legal_status",
+            Kind::Enum(LEGAL_STATUS),
+            false,
+            "Current legal status (SSDA903 LS): C1, C2, D1, E1, V2, V3, V4, L1, L2, L3, J1, J2, J3.",
+        ),
+        f(
+            "reason_ended",
+            Kind::Enum(REASON_ENDED),
+            false,
+            "Why the period ended (SSDA903 REC, e.g. E11 adopted, E41 residence order, E43/E44 SGO).",
+        ),
+        fd(
+            "start_known",
+            Kind::Bool,
+            "true",
+            "False when the period began before the imported data (its first episode is not RNE = S): `started_on` is then the first date seen. Default true.",
+        ),
+    ],
+    list_date: "started_on",
+    list_date_doc: "`from`/`to` select periods started in the range.",
+    no_overlap: Some(Overlap {
+        per: "child_id",
+        start: "started_on",
+        end: "ended_on",
+        noun: "care period",
+    }),
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("ended_on", "started_on", &mut errors);
+        r.require_with("reason_ended", "ended_on", &mut errors);
+        errors
+    },
+};
+
+pub static PLACEMENTS: RecordType = RecordType {
+    path: "placements",
+    table: "placements",
+    schema: "Placement",
+    doc: "A placement within a period of care. Social worker visits are due within a week of its start, then every 6 weeks; after its first year a long-term placement (intended to last until the child is 18) every 3 months.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        CLA_PERIOD_REF,
+        f("started_on", Kind::Date, true, "Placement start."),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Placement end; null while the child is there.",
+        ),
+        f(
+            "placement_type",
+            Kind::Enum(PLACEMENT_TYPE),
+            false,
+            "SSDA903 placement type (PLACE), e.g. U1-U6 foster care, K2 children's home, A3-A6 placed for adoption.",
+        ),
+        f(
+            "long_term",
+            Kind::Bool,
+            false,
+            "Whether the placement is intended to last until the child is 18 (visits every 3 months after its first year).",
+        ),
+    ],
+    list_date: "started_on",
+    list_date_doc: "`from`/`to` select placements started in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("ended_on", "started_on", &mut errors);
+        errors
+    },
+};
+
+pub static CLA_REVIEWS: RecordType = RecordType {
+    path: "cla-reviews",
+    table: "cla_reviews",
+    schema: "ClaReview",
+    doc: "A statutory review of a looked-after child's care plan, and the day the care plan was updated after it. A review belongs to the child's period of care that contains its date (on a day when one period ends and the next starts, the earlier one); a review in no period is kept with a null `cla_period_id` and forms no case.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "cla_period_id",
+            Kind::Ref("cla-periods"),
+            false,
+            "The period of care the review belongs to; null for a review in no period.",
+        ),
+        f(
+            "held_on",
+            Kind::Date,
+            true,
+            "Date of the review (SSDA903 REVIEW).",
+        ),
+        f(
+            "care_plan_updated_on",
+            Kind::Date,
+            false,
+            "Date the care plan was updated after the review; null while not yet.",
+        ),
+    ],
+    list_date: "held_on",
+    list_date_doc: "`from`/`to` select reviews held in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("care_plan_updated_on", "held_on", &mut errors);
+        errors
+    },
+};
+
+pub static HEALTH_ASSESSMENTS: RecordType = RecordType {
+    path: "health-assessments",
+    table: "health_assessments",
+    schema: "HealthAssessment",
+    doc: "A statutory health assessment of a looked-after child: `initial` or `review`. It belongs to its `cla_period_id`, or, when that is null, to the child's period of care containing `completed_on`.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "cla_period_id",
+            Kind::Ref("cla-periods"),
+            false,
+            "The period of care; null to take the child's period containing `completed_on`.",
+        ),
+        f(
+            "kind",
+            Kind::Enum(HEALTH_ASSESSMENT_KIND),
+            true,
+            "`initial` or `review`.",
+        ),
+        f(
+            "completed_on",
+            Kind::Date,
+            true,
+            "Date the assessment was completed.",
+        ),
+    ],
+    list_date: "completed_on",
+    list_date_doc: "`from`/`to` select assessments completed in the range.",
+    no_overlap: None,
+    checks: |_| Vec::new(),
+};
+
+pub static PEPS: RecordType = RecordType {
+    path: "peps",
+    table: "peps",
+    schema: "Pep",
+    doc: "A personal education plan for a looked-after child.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        CLA_PERIOD_REF,
+        f(
+            "completed_on",
+            Kind::Date,
+            true,
+            "Date the plan was completed.",
+        ),
+    ],
+    list_date: "completed_on",
+    list_date_doc: "`from`/`to` select plans completed in the range.",
+    no_overlap: None,
+    checks: |_| Vec::new(),
+};
+
+pub static PERMANENCE_PLANS: RecordType = RecordType {
+    path: "permanence-plans",
+    table: "permanence_plans",
+    schema: "PermanencePlan",
+    doc: "The decision that a permanence option is the plan for a child (`decided_on`) and when it was achieved, or ended unachieved. `achieved_on` means: the order made (special guardianship, child arrangements, adoption), the long-term foster match approved, or the child returned home.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "cla_period_id",
+            Kind::Ref("cla-periods"),
+            false,
+            "The period of care, if the child is looked after.",
+        ),
+        f(
+            "plan_type",
+            Kind::Enum(PERMANENCE_PLAN_TYPE),
+            true,
+            "`adoption`, `sgo`, `long_term_fostering`, `cao` or `return_home`.",
+        ),
+        f(
+            "decided_on",
+            Kind::Date,
+            true,
+            "Date of the decision that this is the plan (the clock start).",
+        ),
+        f(
+            "achieved_on",
+            Kind::Date,
+            false,
+            "Date the plan was achieved (order made, match approved, child home); null while not.",
+        ),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Date the plan ended without being achieved; null otherwise.",
+        ),
+        f(
+            "ended_reason",
+            Kind::Enum(PERMANENCE_ENDED_REASON),
+            false,
+            "Why it ended unachieved: `plan_changed`, `court_refused`, `left_care` or `other`.",
+        ),
+    ],
+    list_date: "decided_on",
+    list_date_doc: "`from`/`to` select plans decided in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("achieved_on", "decided_on", &mut errors);
+        r.require_not_before("ended_on", "decided_on", &mut errors);
+        r.require_with("ended_reason", "ended_on", &mut errors);
+        if r.has("achieved_on") && r.has("ended_on") {
+            errors.push(FieldError::pointer(
+                "/ended_on",
+                "an achieved plan did not end unachieved: give `achieved_on` or `ended_on`, not both",
+            ));
+        }
+        errors
+    },
+};
+
+pub static ADOPTIONS: RecordType = RecordType {
+    path: "adoptions",
+    table: "adoptions",
+    schema: "Adoption",
+    doc: "A child's adoption journey (Annex A list 10, SSDA903 AD1 and placed-for-adoption): the milestones the adoption scorecard measures. A1 runs from entering care to moving in with the adopters (for a foster-carer adoption, to the start of the foster placement: the A10 rule); A2 from the placement order to the match.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "cla_period_id",
+            Kind::Ref("cla-periods"),
+            false,
+            "The period of care that ends (or is to end) in adoption.",
+        ),
+        f(
+            "entered_care_on",
+            Kind::Date,
+            true,
+            "Date the child entered care (the start of the period of care that ends in adoption).",
+        ),
+        f(
+            "adm_decision_on",
+            Kind::Date,
+            false,
+            "Date of the agency decision maker's decision that the child should be placed for adoption.",
+        ),
+        f(
+            "placement_order_on",
+            Kind::Date,
+            false,
+            "Date of the placement order (court authority to place).",
+        ),
+        f(
+            "matched_on",
+            Kind::Date,
+            false,
+            "Date the child was matched with the prospective adopters.",
+        ),
+        f(
+            "placed_on",
+            Kind::Date,
+            false,
+            "Date the child was placed for adoption (moved in with the adopters).",
+        ),
+        f(
+            "adoption_order_on",
+            Kind::Date,
+            false,
+            "Date of the adoption order.",
+        ),
+        f(
+            "foster_carer_adoption",
+            Kind::Bool,
+            false,
+            "Whether the child was adopted by their foster carers.",
+        ),
+        f(
+            "foster_placement_started_on",
+            Kind::Date,
+            false,
+            "For a foster-carer adoption: the day the child's placement with those carers began (A1 ends there: the A10 rule).",
+        ),
+        f(
+            "decision_reversed_on",
+            Kind::Date,
+            false,
+            "Date of the decision that the child should no longer be placed for adoption.",
+        ),
+    ],
+    list_date: "entered_care_on",
+    list_date_doc: "`from`/`to` select children who entered care in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        for later in [
+            "adm_decision_on",
+            "placement_order_on",
+            "matched_on",
+            "placed_on",
+            "adoption_order_on",
+            "foster_placement_started_on",
+            "decision_reversed_on",
+        ] {
+            r.require_not_before(later, "entered_care_on", &mut errors);
+        }
+        r.require_not_before("adoption_order_on", "placed_on", &mut errors);
+        r.require_with("adoption_order_on", "placed_on", &mut errors);
+        if r.has("foster_placement_started_on") && !r.is_true("foster_carer_adoption") {
+            errors.push(FieldError::pointer(
+                "/foster_placement_started_on",
+                "only a foster-carer adoption (`foster_carer_adoption` true) has a foster placement start",
+            ));
+        }
+        if let (Some(f), Some(p)) = (r.date("foster_placement_started_on"), r.date("placed_on"))
+            && f > p
+        {
+            errors.push(FieldError::pointer(
+                "/foster_placement_started_on",
+                "the foster placement with the adopters began on or before the day the child was placed for adoption, not after",
+            ));
+        }
+        errors
+    },
+};
+
+pub static CARE_LEAVER_REVIEWS: RecordType = RecordType {
+    path: "care-leaver-reviews",
+    table: "care_leaver_reviews",
+    schema: "CareLeaverReview",
+    doc: "Pathway planning for a care leaver, one record per event: `pathway_plan` (the plan was made: the anchor the first review is due from), `review` (a pathway plan review) or `closed` (pathway planning ended: the young person left the service). Reviews are due every 6 months from the plan or the previous review until the first `closed` record, and at the latest the young person's 25th birthday.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "kind",
+            Kind::Enum(CARE_LEAVER_REVIEW_KIND),
+            true,
+            "`pathway_plan`, `review` or `closed`.",
+        ),
+        f(
+            "held_on",
+            Kind::Date,
+            true,
+            "Date of the plan, the review or the closure.",
+        ),
+    ],
+    list_date: "held_on",
+    list_date_doc: "`from`/`to` select events in the range.",
+    no_overlap: None,
+    checks: |_| Vec::new(),
+};
+
+pub static PRIVATE_FOSTERING: RecordType = RecordType {
+    path: "private-fostering",
+    table: "private_fostering",
+    schema: "PrivateFostering",
+    doc: "A private fostering notification and the arrangement it concerns. Its visits are `visits` of kind `private_fostering`.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "notified_on",
+            Kind::Date,
+            true,
+            "Date the authority received the notification (the initial visit is due 7 working days later).",
+        ),
+        f(
+            "arrangement_started_on",
+            Kind::Date,
+            false,
+            "Date the arrangement began (null: not known, or only proposed).",
+        ),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Date the arrangement ended; null while it continues.",
+        ),
+    ],
+    list_date: "notified_on",
+    list_date_doc: "`from`/`to` select notifications received in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("ended_on", "notified_on", &mut errors);
+        r.require_not_before("ended_on", "arrangement_started_on", &mut errors);
+        errors
+    },
+};
+
+pub static EHE_REGISTRATIONS: RecordType = RecordType {
+    path: "ehe-registrations",
+    table: "ehe_registrations",
+    schema: "EheRegistration",
+    doc: "A child registered as electively home educated, and the first visit to them.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "registered_on",
+            Kind::Date,
+            true,
+            "Date the child was registered as home educated.",
+        ),
+        f(
+            "first_visit_on",
+            Kind::Date,
+            false,
+            "Date of the first visit; null while not visited.",
+        ),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Date home education ended (e.g. back to school); null while it continues.",
+        ),
+    ],
+    list_date: "registered_on",
+    list_date_doc: "`from`/`to` select registrations in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("first_visit_on", "registered_on", &mut errors);
+        r.require_not_before("ended_on", "registered_on", &mut errors);
+        errors
+    },
+};
+
+pub static HOMELESS_PRESENTATIONS: RecordType = RecordType {
+    path: "homeless-presentations",
+    table: "homeless_presentations",
+    schema: "HomelessPresentation",
+    doc: "A 16- or 17-year-old presenting as homeless, whether they were told of their right to be accommodated under section 20, and the outcome.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "presented_on",
+            Kind::Date,
+            true,
+            "Date the young person presented as homeless.",
+        ),
+        f(
+            "age",
+            Kind::Int { min: 16, max: 17 },
+            true,
+            "Age at presentation: 16 or 17.",
+        ),
+        f(
+            "advised_s20_on",
+            Kind::Date,
+            false,
+            "Date they were told of their right to be accommodated under section 20; null if not.",
+        ),
+        f(
+            "outcome",
+            Kind::Enum(HOMELESS_OUTCOME),
+            false,
+            "`accommodated_s20`, `s17_support`, `declined` (declined accommodation) or `other`.",
+        ),
+    ],
+    list_date: "presented_on",
+    list_date_doc: "`from`/`to` select presentations in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_not_before("advised_s20_on", "presented_on", &mut errors);
+        errors
+    },
+};
+
+pub static CASE_AUDITS: RecordType = RecordType {
+    path: "case-audits",
+    table: "case_audits",
+    schema: "CaseAudit",
+    doc: "A case file audit: of a child's case (`child_id`) or of a team's work (`team`), by the auditing team, with its due date, completion and grade.",
+    fields: &[
+        f(
+            "child_id",
+            Kind::Ref("children"),
+            false,
+            "The child whose case was audited, if the audit is of one child's case.",
+        ),
+        f(
+            "team",
+            Kind::Code,
+            false,
+            "The team whose work was audited (else the child's team).",
+        ),
+        f(
+            "auditor_team",
+            Kind::Code,
+            false,
+            "The team responsible for completing the audit.",
+        ),
+        WORKER,
+        f("due_on", Kind::Date, true, "Date the audit is due."),
+        f(
+            "completed_on",
+            Kind::Date,
+            false,
+            "Date the audit was completed; null while outstanding.",
+        ),
+        f(
+            "grade",
+            Kind::Enum(AUDIT_GRADE),
+            false,
+            "`outstanding`, `good`, `requires_improvement` or `inadequate`.",
+        ),
+    ],
+    list_date: "due_on",
+    list_date_doc: "`from`/`to` select audits due in the range.",
+    no_overlap: None,
+    checks: |r| {
+        let mut errors = Vec::new();
+        r.require_with("grade", "completed_on", &mut errors);
+        if !r.has("child_id") && !r.has("team") {
+            errors.push(FieldError::pointer(
+                "/team",
+                "an audit is of a child's case (`child_id`) or of a team (`team`): give one",
+            ));
+        }
         errors
     },
 };
@@ -826,9 +1492,21 @@ pub static ALL: &[&RecordType] = &[
     &CP_CONFERENCES,
     &CORE_GROUPS,
     &CIN_PLANS,
+    &CLA_PERIODS,
+    &PLACEMENTS,
+    &PRIVATE_FOSTERING,
     &VISITS,
     &PLAN_REVIEWS,
     &PLAN_ACTIONS,
+    &CLA_REVIEWS,
+    &HEALTH_ASSESSMENTS,
+    &PEPS,
+    &PERMANENCE_PLANS,
+    &ADOPTIONS,
+    &CARE_LEAVER_REVIEWS,
+    &EHE_REGISTRATIONS,
+    &HOMELESS_PRESENTATIONS,
+    &CASE_AUDITS,
 ];
 
 pub fn by_path(path: &str) -> Option<&'static RecordType> {

@@ -240,7 +240,11 @@ pub fn parse_record(
     }
     let mut values = Vec::with_capacity(rt.fields.len());
     for field in rt.fields {
-        let raw = obj.get(field.name).unwrap_or(&Json::Null);
+        let given = obj.get(field.name).filter(|v| !v.is_null());
+        let default = field
+            .default
+            .map(|d| serde_json::from_str::<Json>(d).expect("descriptor defaults are JSON"));
+        let raw = given.or(default.as_ref()).unwrap_or(&Json::Null);
         match parse_value(field, raw) {
             Ok(v) => {
                 if field.required && v == Value::Null {

@@ -36,7 +36,8 @@ pub struct IndicatorInfo {
     pub recurring: bool,
     pub start_event: &'static str,
     pub end_event: &'static str,
-    /// The default (national or suggested local) limit; null for proportions.
+    /// The default (national or suggested local) limit; null for proportions. For averages,
+    /// the threshold each case is judged against.
     pub limit: Option<Limit>,
     /// The limit applied for your authority (its own standard, or the default).
     pub effective_limit: Option<Limit>,
@@ -47,6 +48,11 @@ pub struct IndicatorInfo {
     pub finding: Option<&'static str>,
     /// Columns `group_by` accepts for this indicator.
     pub groups: Vec<&'static str>,
+    /// Unit of the summary `value`: `percent`, or `days` for averages.
+    pub value_unit: &'static str,
+    /// The target the catalogue sets until your authority sets its own (the national
+    /// thresholds of the adoption averages, in days); null elsewhere.
+    pub default_target: Option<f64>,
 }
 
 impl IndicatorInfo {
@@ -66,6 +72,8 @@ impl IndicatorInfo {
             source: ind.source,
             finding: ind.finding,
             groups: ind.group_names(),
+            value_unit: ind.value_unit(),
+            default_target: ind.default_target,
         }
     }
 }
@@ -115,6 +123,8 @@ const CATALOGUE_COLUMNS: &[&str] = &[
     "source",
     "finding",
     "groups",
+    "value_unit",
+    "default_target",
 ];
 
 #[derive(Serialize, ToSchema)]
@@ -208,12 +218,15 @@ pub struct SummaryRow {
     #[schema(ignore)]
     pub groups: serde_json::Map<String, serde_json::Value>,
     /// Timeliness: cases ended in the period (met + missed). Proportion: eligible cases.
+    /// Average: cases ended in the 3 years ending at the period end.
     pub denominator: i64,
-    /// Timeliness: cases met. Proportion: cases where the condition holds.
+    /// Timeliness: cases met. Proportion: cases where the condition holds. Average: cases
+    /// within the limit (the threshold).
     pub numerator: i64,
-    /// 100 x numerator / denominator, one decimal; null when the denominator is 0.
+    /// 100 x numerator / denominator (percent), or for averages the mean elapsed days of the
+    /// denominator's cases; one decimal; null when the denominator is 0.
     pub value: Option<f64>,
-    /// `percent`.
+    /// `percent`, or `days` for averages.
     pub value_unit: &'static str,
     /// Median elapsed time of the cases in the denominator (continuous percentile).
     pub median_elapsed: Option<f64>,
@@ -227,9 +240,11 @@ pub struct SummaryRow {
     pub overdue_at_period_end: Option<i64>,
     /// Cases whose duty stopped applying before it fell due, in the period (not in the denominator).
     pub not_applicable: i64,
-    /// Your authority's target (percent), if it set one.
+    /// Your authority's target (percent; days for averages), if it set one, else the
+    /// catalogue's default target (the adoption thresholds).
     pub target: Option<f64>,
-    /// `green` (value >= target), `amber` (>= amber_from) or `red`; null without a target or value.
+    /// `green` (value at or better than the target), `amber` (at or better than `amber_from`)
+    /// or `red`, by the indicator's polarity; null without a target or value.
     pub rag: Option<&'static str>,
 }
 
@@ -294,6 +309,8 @@ pub struct SummarySqlRow {
     pub den: i64,
     #[diesel(sql_type = BigInt)]
     pub num: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub mean: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
     pub med: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
@@ -409,7 +426,7 @@ pub async fn summary_rows(
     });
     let rows: Vec<SummarySqlRow> = sql.query().load(conn).await?;
     let elapsed_unit = match ind.kind {
-        IndicatorKind::Timeliness => limit.map(|l| l.unit.elapsed_unit()),
+        IndicatorKind::Timeliness | IndicatorKind::Average => limit.map(|l| l.unit.elapsed_unit()),
         IndicatorKind::Proportion => None,
     };
     Ok(rows
@@ -423,8 +440,11 @@ pub async fn summary_rows(
                 .zip(values)
                 .map(|(g, v)| (g.to_string(), v))
                 .collect();
-            let value = (r.den > 0).then(|| round1(100.0 * r.num as f64 / r.den as f64));
-            let (target, rag) = crate::standards::rag(ind.polarity, standard, value);
+            let value = match ind.kind {
+                IndicatorKind::Average => r.mean.map(round1),
+                _ => (r.den > 0).then(|| round1(100.0 * r.num as f64 / r.den as f64)),
+            };
+            let (target, rag) = crate::standards::indicator_rag(ind, standard, value);
             SummaryRow {
                 indicator_id: ind.id,
                 la_code: la.to_string(),
@@ -435,7 +455,7 @@ pub async fn summary_rows(
                 denominator: r.den,
                 numerator: r.num,
                 value,
-                value_unit: "percent",
+                value_unit: ind.value_unit(),
                 median_elapsed: r.med.map(round1),
                 p90_elapsed: r.p90.map(round1),
                 elapsed_unit,

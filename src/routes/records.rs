@@ -102,10 +102,12 @@ async fn put(
     let record = validate::parse_record(rt, &id, &value).map_err(ApiError::validation)?;
     let la = caller.la_code.clone();
     let (created, stored) = db::with_tenant(&state.pool, &la, async |conn| {
-        let missing = store::missing_refs(conn, &la, rt, std::slice::from_ref(&record)).await?;
-        if !missing.is_empty() {
+        let one = std::slice::from_ref(&record);
+        let mut problems = store::missing_refs(conn, &la, rt, one).await?;
+        problems.extend(store::overlaps(conn, &la, rt, one).await?);
+        if !problems.is_empty() {
             return Err(ApiError::validation(
-                missing.into_iter().map(|(_, e)| e).collect(),
+                problems.into_iter().map(|(_, e)| e).collect(),
             ));
         }
         let (counts, flags) = store::upsert(conn, &la, rt, std::slice::from_ref(&record)).await?;
@@ -358,6 +360,9 @@ pub fn openapi_paths() -> (
             props.insert(f.name.into(), s);
             let mut si = field_schema(f.kind, !f.required);
             si["description"] = json!(f.doc);
+            if let Some(d) = f.default {
+                si["default"] = serde_json::from_str(d).expect("descriptor defaults are JSON");
+            }
             input_props.insert(f.name.into(), si);
             if f.required {
                 input_required.push(f.name);

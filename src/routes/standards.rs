@@ -42,9 +42,10 @@ pub struct StandardView {
     pub indicator_id: String,
     /// Your limit; null when the indicator's default applies.
     pub limit: Option<Limit>,
-    /// Target, percent: green at or above it.
+    /// Target in the indicator's `value_unit` (percent; days for averages): green at or
+    /// better than it (above for most, below where lower is better).
     pub target: Option<f64>,
-    /// Amber at or above this percent (and below `target`); red below.
+    /// Amber at or better than this value (and worse than `target`); red beyond it.
     pub amber_from: Option<f64>,
     /// The catalogue's default limit (null for proportions).
     pub default_limit: Option<Limit>,
@@ -117,12 +118,14 @@ const COLUMNS: &[&str] = &[
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct StandardInput {
-    /// Your limit `{"value", "unit"}`, or null for the default. Only for timeliness
-    /// indicators; a statutory limit can only be tightened, in its own unit.
+    /// Your limit `{"value", "unit"}`, or null for the default. Only for timeliness and
+    /// average indicators; a statutory limit can only be tightened, in its own unit.
     limit: Option<Limit>,
-    /// Target, percent (0-100, at most one decimal).
+    /// Target in the indicator's `value_unit`, at most one decimal: percent 0-100, or days
+    /// 0-9999.9 for averages (adoption A1/A2).
     target: Option<f64>,
-    /// Amber from this percent; needs `target` and must not be above it.
+    /// Amber threshold; needs `target` and must not be better than it (not above it, or not
+    /// below it where lower is better).
     amber_from: Option<f64>,
 }
 
@@ -234,7 +237,8 @@ pub async fn get_standard(
 
 /// Set your authority's standard for an indicator (replacing any earlier one): a `limit`
 /// (where the indicator's limit is local, or to tighten a statutory one in its own unit; a
-/// statutory limit is never loosened), a `target` and an `amber_from` threshold, in percent.
+/// statutory limit is never loosened), a `target` and an `amber_from` threshold, in percent
+/// (in days for the adoption averages).
 /// Summaries then show `target` and `rag`, and cases are judged against your limit.
 #[utoipa::path(
     tag = "standards",

@@ -251,21 +251,25 @@ async fn cross_field_rules_are_422s_with_pointers() {
             json!({"kind": "cla", "cp_plan_id": "p1", "visited_on": "2024-03-06"})
         )
         .await,
-        ["/cp_plan_id"]
+        ["/cp_plan_id", "/placement_id"]
     );
     assert_eq!(
         rejected(&app, &key, "visits", "v1", json!({"kind": "cin", "cin_plan_id": "n1", "visited_on": "2024-03-06", "child_seen": false, "seen_alone": true})).await,
         ["/seen_alone"]
     );
     put(&app, &key, "visits", "v1", json!({"kind": "cin", "cin_plan_id": "n1", "visited_on": "2024-03-06", "child_seen": true, "seen_alone": true})).await;
-    put(
-        &app,
-        &key,
-        "visits",
-        "v2",
-        json!({"kind": "private_fostering", "visited_on": "2024-03-06"}),
-    )
-    .await;
+    // A private fostering visit refers to its arrangement (tests/api/care_records.rs).
+    assert_eq!(
+        rejected(
+            &app,
+            &key,
+            "visits",
+            "v2",
+            json!({"kind": "private_fostering", "visited_on": "2024-03-06"})
+        )
+        .await,
+        ["/private_fostering_id"]
+    );
     // Plan reviews and actions: exactly one plan.
     assert_eq!(
         rejected(
