@@ -60,6 +60,12 @@ enum Command {
         /// Last day of the history (default today).
         #[arg(long)]
         end: Option<NaiveDate>,
+        /// Scale the number of missing episodes per child (1.0: about 0.75 per child).
+        #[arg(long, default_value_t = 1.0)]
+        missing_scale: f64,
+        /// Authorities written in parallel, each on its own connection.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
     },
 }
 
@@ -262,6 +268,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 years: 2,
                 seed: 42,
                 end: driftwatch::routes::indicators::today_london(),
+                missing_scale: 1.0,
             };
             let batch = demo::only_empty_types(&mut conn, &la, demo::generate_la(&spec, 0))
                 .await
@@ -318,6 +325,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             years,
             seed,
             end,
+            missing_scale,
+            workers,
         } => {
             telemetry::init(LogFormat::Pretty);
             let la_codes: Vec<String> = match la {
@@ -328,33 +337,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .collect(),
                 None => (1..=las).map(|i| format!("L{i:03}")).collect(),
             };
-            let spec = demo::DemoSpec {
+            let spec = std::sync::Arc::new(demo::DemoSpec {
                 la_codes,
                 children_per_la,
                 years,
                 seed,
                 end: end.unwrap_or_else(driftwatch::routes::indicators::today_london),
-            };
-            let mut conn = db::connect(&database_url()?).await?;
-            for (i, la) in spec.la_codes.iter().enumerate() {
-                let batch = demo::generate_la(&spec, i);
-                let report = demo::write_batch(&mut conn, la, &batch)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
-                demo::ensure_standards(&mut conn, la)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
-                let parts: Vec<String> = report
-                    .iter()
-                    .map(|(t, c)| {
-                        format!(
-                            "{t}: {} new, {} updated, {} unchanged",
-                            c.created, c.updated, c.unchanged
-                        )
-                    })
-                    .collect();
-                eprintln!("{la}: {}", parts.join("; "));
-            }
+                missing_scale,
+            });
+            let (records, secs) = demo::generate_all(&database_url()?, spec, workers).await?;
+            eprintln!(
+                "{records} records in {secs:.1} s ({:.0} records/s)",
+                records as f64 / secs.max(0.001)
+            );
         }
     }
     Ok(())

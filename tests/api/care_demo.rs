@@ -13,6 +13,7 @@ async fn an_older_demo_gains_the_new_record_types_and_visit_kinds() {
         years: 2,
         seed: 7,
         end: chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+        missing_scale: 1.0,
     };
     let full = driftwatch::demo::generate_la(&spec, 0);
     // The demo as it was before the children-in-care records: every type up to the pathway,

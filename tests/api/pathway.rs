@@ -488,6 +488,7 @@ async fn demo_data_gives_every_indicator_real_numbers() {
         years: 2,
         seed: 42,
         end,
+        missing_scale: 1.0,
     };
     let batch = driftwatch::demo::generate_la(&spec, 0);
     // Deterministic: the same spec gives the same records.
