@@ -27,6 +27,7 @@ pub struct AppState {
     pub settings: Settings,
     pub routes: Arc<RouteTable>,
     pub limiter: RateLimiter,
+    pub cache: crate::http::cache::ResponseCache,
 }
 
 impl AppState {
@@ -37,6 +38,7 @@ impl AppState {
         Ok(AppState {
             pool,
             limiter: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            cache: crate::http::cache::ResponseCache::new(settings.cache_bytes),
             settings,
             routes: Arc::new(routes),
         })

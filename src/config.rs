@@ -43,6 +43,8 @@ pub struct Settings {
     /// Requests a key may make at once after being idle (`DRIFTWATCH_RATE_LIMIT_BURST`,
     /// default 100).
     pub rate_limit_burst: u32,
+    /// Bytes of rendered figures kept in memory (`DRIFTWATCH_CACHE_MB`, default 64; 0 = off).
+    pub cache_bytes: usize,
 }
 
 /// The role the API connects as (created by the migrations).
@@ -208,6 +210,7 @@ impl Settings {
             1_000_000,
             &mut errors,
         );
+        let cache_mb = parse_num(env, "DRIFTWATCH_CACHE_MB", 64usize, 0, 65_536, &mut errors);
         let app_db_password = env
             .get("DRIFTWATCH_APP_DB_PASSWORD")
             .filter(|p| !p.is_empty());
@@ -251,6 +254,7 @@ impl Settings {
             workers,
             rate_limit_per_minute,
             rate_limit_burst,
+            cache_bytes: cache_mb << 20,
         })
     }
 }

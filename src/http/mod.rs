@@ -2,6 +2,7 @@
 //! keyset pages, constant-memory streaming, request ids and problem documents for actix's own
 //! 404/405s.
 
+pub mod cache;
 pub mod conditional;
 pub mod format;
 pub mod middleware;

@@ -490,27 +490,96 @@ pub fn not_modified_response(tag: &str, v: DataVersion) -> HttpResponse {
     res.finish()
 }
 
-/// Render a small table in the negotiated format with the conditional headers.
-pub fn table_response<R: Tabular + Serialize>(
+/// Render figures in the negotiated format: `{"data": rows, "as_of", "data_version",
+/// "last_modified"}` as JSON, or the rows as CSV/NDJSON with `columns`.
+fn render_figures(
     format: Format,
-    rows: &[R],
+    rows: &[SummaryRow],
     columns: Vec<String>,
-    tag: &str,
+    as_of: NaiveDate,
     v: DataVersion,
-    json: impl FnOnce() -> serde_json::Value,
-) -> HttpResponse {
-    let mut res = HttpResponse::Ok();
-    conditional_headers(&mut res, tag, v);
-    match format {
-        Format::Json => res.json(json()),
+) -> crate::http::cache::Cached {
+    let body = match format {
+        Format::Json => serde_json::to_vec(&serde_json::json!({
+            "data": rows,
+            "as_of": as_of,
+            "data_version": v.version,
+            "last_modified": v.changed_at,
+        }))
+        .unwrap_or_default(),
         f => {
             let mut w = RowWriter::new(f, columns);
             for r in rows {
                 w.row(r);
             }
-            res.content_type(f.content_type()).body(w.take())
+            w.take()
         }
+    };
+    crate::http::cache::Cached {
+        content_type: format.content_type(),
+        body: body.into(),
     }
+}
+
+/// The client asked to bypass caches (`Cache-Control: no-cache`).
+fn no_cache(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("no-cache"))
+}
+
+/// Serve figures (summary rows) computed by `compute` in one read-only snapshot: 304 when the
+/// client's `If-None-Match` holds the current tag, the cached rendering when this exact
+/// response at this data version was rendered before, else computed, cached and served. Every
+/// figure endpoint (summary, scorecard) goes through here.
+pub async fn serve_figures(
+    req: &HttpRequest,
+    state: &AppState,
+    la: &str,
+    format: Format,
+    as_of: NaiveDate,
+    columns: Vec<String>,
+    compute: impl AsyncFnOnce(&mut db::Conn) -> ApiResult<Vec<SummaryRow>>,
+) -> ApiResult<HttpResponse> {
+    enum Out {
+        NotModified,
+        Hit(std::sync::Arc<crate::http::cache::Cached>),
+        Rows(Vec<SummaryRow>),
+    }
+    let fresh = no_cache(req);
+    let (out, tag, v) = db::with_tenant_snapshot(&state.pool, la, async |conn| {
+        let v = conditional::data_version(conn, la).await?;
+        let tag = conditional::etag(req, la, v, format, as_of);
+        if conditional::not_modified(req, &tag) {
+            return Ok((Out::NotModified, tag, v));
+        }
+        if !fresh && let Some(hit) = state.cache.get(&tag) {
+            return Ok((Out::Hit(hit), tag, v));
+        }
+        Ok((Out::Rows(compute(conn).await?), tag, v))
+    })
+    .await?;
+    let rendered = match out {
+        Out::NotModified => return Ok(not_modified_response(&tag, v)),
+        Out::Hit(hit) => hit,
+        Out::Rows(rows) => {
+            let r = render_figures(format, &rows, columns, as_of, v);
+            state.cache.put(
+                tag.clone(),
+                crate::http::cache::Cached {
+                    content_type: r.content_type,
+                    body: r.body.clone(),
+                },
+            );
+            std::sync::Arc::new(r)
+        }
+    };
+    let mut res = HttpResponse::Ok();
+    conditional_headers(&mut res, &tag, v);
+    Ok(res
+        .content_type(rendered.content_type)
+        .body(rendered.body.clone()))
 }
 
 /// Summary rows of one indicator by period (and groups).
@@ -541,32 +610,21 @@ pub async fn summary(
     let p: SummaryParams = params::parse(&req)?;
     let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
     let la = caller.la_code.clone();
-    let out = db::with_tenant_snapshot(&state.pool, &la, async |conn| {
-        let v = conditional::data_version(conn, &la).await?;
-        let tag = conditional::etag(&req, &la, v, format, spec.as_of);
-        if conditional::not_modified(&req, &tag) {
-            return Ok((None, tag, v));
-        }
-        let standards = crate::standards::all(conn, &la).await?;
-        let rows = summary_rows(conn, &la, ind, &spec, &standards).await?;
-        Ok((Some(rows), tag, v))
-    })
-    .await?;
-    let (rows, tag, v) = out;
-    let Some(rows) = rows else {
-        return Ok(not_modified_response(&tag, v));
-    };
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);
-    let as_of = spec.as_of;
-    Ok(table_response(format, &rows, columns, &tag, v, || {
-        serde_json::json!({
-            "data": rows,
-            "as_of": as_of,
-            "data_version": v.version,
-            "last_modified": v.changed_at,
-        })
-    }))
+    serve_figures(
+        &req,
+        &state,
+        &la,
+        format,
+        spec.as_of,
+        columns,
+        async |conn| {
+            let standards = crate::standards::all(conn, &la).await?;
+            summary_rows(conn, &la, ind, &spec, &standards).await
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]

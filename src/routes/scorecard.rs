@@ -7,15 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::FormatParam;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db;
 use crate::error::{ApiResult, Problem};
-use crate::http::conditional;
 use crate::http::format::negotiate;
 use crate::http::params;
 use crate::indicators::catalogue::CATALOGUE;
 use crate::routes::indicators::{
-    SummaryParams, SummaryResponse, SummarySpec, not_modified_response, summary_columns,
-    summary_rows, table_response,
+    SummaryParams, SummaryResponse, SummarySpec, serve_figures, summary_columns, summary_rows,
 };
 
 /// Every indicator's summary rows in one table: the same rows, columns and parameters as
@@ -47,38 +44,23 @@ pub async fn scorecard(
     // No indicator: only the standard groups are accepted.
     let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
-    let (rows, tag, v) = db::with_tenant_snapshot(&state.pool, &la, async |conn| {
-        let v = conditional::data_version(conn, &la).await?;
-        let tag = conditional::etag(&req, &la, v, format, spec.as_of);
-        if conditional::not_modified(&req, &tag) {
-            return Ok((None, tag, v));
-        }
-        let standards = crate::standards::all(conn, &la).await?;
-        let mut rows = Vec::new();
-        for ind in CATALOGUE {
-            rows.extend(summary_rows(conn, &la, ind, &spec, &standards).await?);
-        }
-        Ok((Some(rows), tag, v))
-    })
-    .await?;
-    let Some(rows) = rows else {
-        return Ok(not_modified_response(&tag, v));
-    };
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
-    let as_of = spec.as_of;
-    Ok(table_response(
+    let columns = summary_columns(&groups);
+    serve_figures(
+        &req,
+        &state,
+        &la,
         format,
-        &rows,
-        summary_columns(&groups),
-        &tag,
-        v,
-        || {
-            serde_json::json!({
-                "data": rows,
-                "as_of": as_of,
-                "data_version": v.version,
-                "last_modified": v.changed_at,
-            })
+        spec.as_of,
+        columns,
+        async |conn| {
+            let standards = crate::standards::all(conn, &la).await?;
+            let mut rows = Vec::new();
+            for ind in CATALOGUE {
+                rows.extend(summary_rows(conn, &la, ind, &spec, &standards).await?);
+            }
+            Ok(rows)
         },
-    ))
+    )
+    .await
 }

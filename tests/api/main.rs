@@ -4,6 +4,7 @@
 mod harness;
 
 mod audit;
+mod cache;
 mod calendar;
 mod care_demo;
 mod care_records;
