@@ -28,6 +28,7 @@ pub struct AppState {
     pub routes: Arc<RouteTable>,
     pub limiter: RateLimiter,
     pub cache: crate::http::cache::ResponseCache,
+    pub rows_cache: crate::http::cache::Lru<Vec<crate::routes::indicators::SummaryRow>>,
 }
 
 impl AppState {
@@ -38,7 +39,8 @@ impl AppState {
         Ok(AppState {
             pool,
             limiter: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
-            cache: crate::http::cache::ResponseCache::new(settings.cache_bytes),
+            cache: crate::http::cache::ResponseCache::new(settings.cache_bytes / 2),
+            rows_cache: crate::http::cache::Lru::new(settings.cache_bytes / 2),
             settings,
             routes: Arc::new(routes),
         })
@@ -67,6 +69,7 @@ impl AppState {
     modifiers(&SecurityAddon),
     tags(
         (name = "indicators", description = "The catalogue, summaries and case lists"),
+        (name = "national", description = "Figures of every authority, for regional and national bodies (`read:national`)"),
         (name = "standards", description = "Your authority's own limits, targets and RAG thresholds"),
         (name = "calendar", description = "Working days and your closure days"),
         (name = "health", description = "Liveness and readiness"),

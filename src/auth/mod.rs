@@ -29,14 +29,18 @@ pub enum Scope {
     Write,
     /// Keys and the audit log of its own authority.
     Admin,
+    /// Figures of every authority (a regional or national body): summaries only, never
+    /// child-level rows.
+    ReadNational,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::ReadIndicators,
         Scope::ReadCases,
         Scope::Write,
         Scope::Admin,
+        Scope::ReadNational,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,6 +48,7 @@ impl Scope {
             Scope::ReadCases => "read:cases",
             Scope::Write => "write",
             Scope::Admin => "admin",
+            Scope::ReadNational => "read:national",
         }
     }
     pub fn parse(s: &str) -> Option<Scope> {
@@ -64,7 +69,7 @@ pub fn parse_scopes(list: &str) -> Result<Vec<Scope>, String> {
         match part {
             "read" => out.extend([Scope::ReadIndicators, Scope::ReadCases]),
             other => out.push(Scope::parse(other).ok_or_else(|| {
-                format!("unknown scope {other:?}: expected read, read:indicators, read:cases, write or admin")
+                format!("unknown scope {other:?}: expected read, read:indicators, read:cases, write, admin or read:national")
             })?),
         }
     }

@@ -295,6 +295,12 @@ pub async fn begin_tenant_snapshot(conn: &mut Conn, la_code: &str) -> ApiResult<
     Ok(())
 }
 
+/// Point the current transaction at another authority (national figures compute each
+/// authority in turn, each under its own row-level security).
+pub async fn switch_tenant(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
+    set_tenant(conn, la_code).await
+}
+
 async fn set_tenant(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
     diesel::sql_query("SELECT set_config('driftwatch.la_code', $1, true)")
         .bind::<Text, _>(la_code)

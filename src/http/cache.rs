@@ -1,9 +1,15 @@
-//! An in-process cache of rendered figures (summaries, the scorecard), keyed by the response's
-//! ETag — which already folds in the authority, its data version, the request and the as-of
-//! day. Every write bumps the data version, so an entry can never be served stale: a changed
-//! authority simply stops matching its old entries, which age out (least recently used first)
-//! within the byte budget (`DRIFTWATCH_CACHE_MB`, 0 turns it off). A request with
-//! `Cache-Control: no-cache` is computed afresh (and refreshes the entry).
+//! In-process caches of figures, least recently used out first within a byte budget
+//! (`DRIFTWATCH_CACHE_MB`, split between them; 0 turns them off):
+//! - rendered responses (summaries, the scorecard, national summaries), keyed by the response's
+//!   ETag — which folds in the authority (or every authority's), its data version, the request
+//!   and the as-of day;
+//! - one authority's summary rows for one indicator and request shape, keyed by the authority,
+//!   its data version, the indicator and the shape — shared by its summaries, its scorecard and
+//!   the national summaries that include it.
+//!
+//! Every write bumps the authority's data version, so an entry is never served stale: a
+//! changed authority simply stops matching its old entries, which age out. A request with
+//! `Cache-Control: no-cache` is computed afresh (and refreshes the entries).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -16,33 +22,51 @@ pub struct Cached {
     pub body: Bytes,
 }
 
-#[derive(Default)]
-struct Inner {
-    entries: HashMap<String, (Arc<Cached>, u64)>,
+struct Inner<V> {
+    entries: HashMap<String, (Arc<V>, u64)>,
     /// tick -> key, oldest first.
     order: BTreeMap<u64, String>,
     tick: u64,
     bytes: usize,
 }
 
-pub struct ResponseCache {
-    inner: Mutex<Inner>,
+/// What an entry costs against the budget.
+pub trait Cost {
+    fn cost(&self) -> usize;
+}
+
+impl Cost for Cached {
+    fn cost(&self) -> usize {
+        self.body.len()
+    }
+}
+
+pub struct Lru<V> {
+    inner: Mutex<Inner<V>>,
     max_bytes: usize,
 }
 
-impl ResponseCache {
+/// Rendered responses.
+pub type ResponseCache = Lru<Cached>;
+
+impl<V: Cost> Lru<V> {
     pub fn new(max_bytes: usize) -> Self {
-        ResponseCache {
-            inner: Mutex::new(Inner::default()),
+        Lru {
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                order: BTreeMap::new(),
+                tick: 0,
+                bytes: 0,
+            }),
             max_bytes,
         }
     }
 
-    fn cost(key: &str, v: &Cached) -> usize {
-        key.len() + v.body.len() + 64
+    fn cost(key: &str, v: &V) -> usize {
+        key.len() + v.cost() + 64
     }
 
-    pub fn get(&self, key: &str) -> Option<Arc<Cached>> {
+    pub fn get(&self, key: &str) -> Option<Arc<V>> {
         if self.max_bytes == 0 {
             return None;
         }
@@ -59,7 +83,13 @@ impl ResponseCache {
         Some(value)
     }
 
-    pub fn put(&self, key: String, value: Cached) {
+    pub fn put(&self, key: String, value: V) -> Arc<V> {
+        let value = Arc::new(value);
+        self.put_arc(key, value.clone());
+        value
+    }
+
+    fn put_arc(&self, key: String, value: Arc<V>) {
         let cost = Self::cost(&key, &value);
         if self.max_bytes == 0 || cost > self.max_bytes / 4 {
             return; // too big to be worth holding
@@ -81,7 +111,7 @@ impl ResponseCache {
         let tick = inner.tick;
         inner.order.insert(tick, key.clone());
         inner.bytes += cost;
-        inner.entries.insert(key, (Arc::new(value), tick));
+        inner.entries.insert(key, (value, tick));
     }
 
     /// (entries, bytes) held.
@@ -108,11 +138,11 @@ mod tests {
         // but a fourth would exceed 660 only with the fifth).
         let c = ResponseCache::new(660);
         for k in ["a", "b", "c", "d"] {
-            c.put(k.into(), v(100));
+            let _ = c.put(k.into(), v(100));
         }
         assert_eq!(c.size().0, 4);
         assert!(c.get("a").is_some()); // a is now the most recent
-        c.put("e".into(), v(100)); // evicts b, the least recently used
+        let _ = c.put("e".into(), v(100)); // evicts b, the least recently used
         assert!(c.get("b").is_none());
         for k in ["a", "c", "d", "e"] {
             assert!(c.get(k).is_some(), "{k}");
@@ -123,10 +153,10 @@ mod tests {
     #[test]
     fn disabled_or_oversized_is_never_stored() {
         let off = ResponseCache::new(0);
-        off.put("a".into(), v(1));
+        let _ = off.put("a".into(), v(1));
         assert!(off.get("a").is_none());
         let small = ResponseCache::new(400);
-        small.put("big".into(), v(200)); // more than a quarter of the budget
+        let _ = small.put("big".into(), v(200)); // more than a quarter of the budget
         assert!(small.get("big").is_none());
     }
 }

@@ -206,7 +206,7 @@ pub struct SummaryParams {
 
 /// One indicator x period x group row. Group columns requested with `group_by` appear
 /// between `period_end` and `denominator`, named as requested.
-#[derive(Serialize, ToSchema, Debug)]
+#[derive(Serialize, ToSchema, Debug, Clone)]
 pub struct SummaryRow {
     pub indicator_id: &'static str,
     pub la_code: String,
@@ -343,7 +343,29 @@ pub struct SummarySpec {
     pub basis: DateBasis,
 }
 
+impl crate::http::cache::Cost for Vec<SummaryRow> {
+    fn cost(&self) -> usize {
+        self.len() * 512
+    }
+}
+
 impl SummarySpec {
+    /// Everything that shapes the rows (not the format): part of the rows cache's key.
+    pub fn key(&self) -> String {
+        let periods: Vec<String> = self
+            .periods
+            .iter()
+            .map(|p| format!("{}:{}:{}", p.label, p.start, p.end))
+            .collect();
+        format!(
+            "{}|{:?}|{}|{}",
+            self.as_of,
+            self.basis,
+            self.groups.join(","),
+            periods.join(",")
+        )
+    }
+
     pub fn parse(
         p: &SummaryParams,
         max_periods: usize,
@@ -522,25 +544,48 @@ fn render_figures(
 }
 
 /// The client asked to bypass caches (`Cache-Control: no-cache`).
-fn no_cache(req: &HttpRequest) -> bool {
+pub fn no_cache(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("no-cache"))
 }
 
+/// Whose figures a response carries.
+#[derive(Clone, Copy)]
+pub enum FigureScope<'a> {
+    /// One authority (the caller's).
+    Authority(&'a str),
+    /// Every authority with data; the transaction starts as the caller's authority and
+    /// switches to each in turn.
+    National { home: &'a str },
+}
+
+#[derive(QueryableByName)]
+struct AuthorityVersion {
+    #[diesel(sql_type = Text)]
+    la_code: String,
+    #[diesel(sql_type = BigInt)]
+    version: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    changed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The data versions the figures depend on, per authority.
+pub type Versions = Vec<(String, DataVersion)>;
+
 /// Serve figures (summary rows) computed by `compute` in one read-only snapshot: 304 when the
 /// client's `If-None-Match` holds the current tag, the cached rendering when this exact
-/// response at this data version was rendered before, else computed, cached and served. Every
-/// figure endpoint (summary, scorecard) goes through here.
+/// response at these data versions was rendered before, else computed, cached and served.
+/// Every figure endpoint (summary, scorecard, national summary) goes through here.
 pub async fn serve_figures(
     req: &HttpRequest,
     state: &AppState,
-    la: &str,
+    scope: FigureScope<'_>,
     format: Format,
     as_of: NaiveDate,
     columns: Vec<String>,
-    compute: impl AsyncFnOnce(&mut db::Conn) -> ApiResult<Vec<SummaryRow>>,
+    compute: impl AsyncFnOnce(&mut db::Conn, &Versions) -> ApiResult<Vec<SummaryRow>>,
 ) -> ApiResult<HttpResponse> {
     enum Out {
         NotModified,
@@ -548,38 +593,96 @@ pub async fn serve_figures(
         Rows(Vec<SummaryRow>),
     }
     let fresh = no_cache(req);
-    let (out, tag, v) = db::with_tenant_snapshot(&state.pool, la, async |conn| {
-        let v = conditional::data_version(conn, la).await?;
-        let tag = conditional::etag(req, la, v, format, as_of);
+    let (tenant, tag_la) = match scope {
+        FigureScope::Authority(la) => (la, la),
+        FigureScope::National { home } => (home, "*"),
+    };
+    let (out, tag, v) = db::with_tenant_snapshot(&state.pool, tenant, async |conn| {
+        let versions: Versions = match scope {
+            FigureScope::Authority(la) => {
+                vec![(la.to_string(), conditional::data_version(conn, la).await?)]
+            }
+            FigureScope::National { .. } => {
+                let rows: Vec<AuthorityVersion> = diesel::sql_query(
+                    "SELECT la_code, version, changed_at FROM dw_data_versions()",
+                )
+                .load(conn)
+                .await?;
+                rows.into_iter()
+                    .map(|r| {
+                        let v = DataVersion {
+                            version: r.version,
+                            changed_at: r.changed_at,
+                        };
+                        (r.la_code, v)
+                    })
+                    .collect()
+            }
+        };
+        // Versions only grow, so their sum changes with every write anywhere.
+        let v = DataVersion {
+            version: versions.iter().map(|(_, v)| v.version).sum(),
+            changed_at: versions
+                .iter()
+                .map(|(_, v)| v.changed_at)
+                .max()
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
+        };
+        let tag = conditional::etag(req, tag_la, v, format, as_of);
         if conditional::not_modified(req, &tag) {
             return Ok((Out::NotModified, tag, v));
         }
         if !fresh && let Some(hit) = state.cache.get(&tag) {
             return Ok((Out::Hit(hit), tag, v));
         }
-        Ok((Out::Rows(compute(conn).await?), tag, v))
+        Ok((Out::Rows(compute(conn, &versions).await?), tag, v))
     })
     .await?;
     let rendered = match out {
         Out::NotModified => return Ok(not_modified_response(&tag, v)),
         Out::Hit(hit) => hit,
-        Out::Rows(rows) => {
-            let r = render_figures(format, &rows, columns, as_of, v);
-            state.cache.put(
-                tag.clone(),
-                crate::http::cache::Cached {
-                    content_type: r.content_type,
-                    body: r.body.clone(),
-                },
-            );
-            std::sync::Arc::new(r)
-        }
+        Out::Rows(rows) => state.cache.put(
+            tag.clone(),
+            render_figures(format, &rows, columns, as_of, v),
+        ),
     };
     let mut res = HttpResponse::Ok();
     conditional_headers(&mut res, &tag, v);
     Ok(res
         .content_type(rendered.content_type)
         .body(rendered.body.clone()))
+}
+
+/// One authority's summary rows of one indicator, from the rows cache when this authority's
+/// data version and this request shape were computed before (the transaction must be set to
+/// `la`). `standards` are loaded once, when first needed.
+#[allow(clippy::too_many_arguments)]
+pub async fn authority_rows(
+    state: &AppState,
+    conn: &mut db::Conn,
+    la: &str,
+    version: DataVersion,
+    ind: &'static Indicator,
+    spec: &SummarySpec,
+    fresh: bool,
+    standards: &mut Option<Vec<crate::standards::Standard>>,
+) -> ApiResult<std::sync::Arc<Vec<SummaryRow>>> {
+    let key = format!("{la}|{}|{}|{}", version.version, ind.id, spec.key());
+    if !fresh && let Some(hit) = state.rows_cache.get(&key) {
+        return Ok(hit);
+    }
+    if standards.is_none() {
+        *standards = Some(crate::standards::all(conn, la).await?);
+    }
+    let rows = summary_rows(
+        conn,
+        la,
+        ind,
+        spec,
+        standards.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    Ok(state.rows_cache.put(key, rows))
 }
 
 /// Summary rows of one indicator by period (and groups).
@@ -612,16 +715,28 @@ pub async fn summary(
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);
+    let fresh = no_cache(&req);
     serve_figures(
         &req,
         &state,
-        &la,
+        FigureScope::Authority(&la),
         format,
         spec.as_of,
         columns,
-        async |conn| {
-            let standards = crate::standards::all(conn, &la).await?;
-            summary_rows(conn, &la, ind, &spec, &standards).await
+        async |conn, versions| {
+            let mut standards = None;
+            let rows = authority_rows(
+                &state,
+                conn,
+                &la,
+                versions[0].1,
+                ind,
+                &spec,
+                fresh,
+                &mut standards,
+            )
+            .await?;
+            Ok(rows.as_ref().clone())
         },
     )
     .await

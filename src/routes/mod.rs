@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod health;
 pub mod indicators;
 pub mod keys;
+pub mod national;
 pub mod records;
 pub mod scorecard;
 pub mod standards;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::list_audit)
         .service(keys::list_keys)
         .service(keys::revoke_key)
+        .service(national::national_summary)
         .service(scorecard::scorecard)
         .service(standards::list_standards)
         .service(standards::get_standard)

@@ -12,7 +12,8 @@ use crate::http::format::negotiate;
 use crate::http::params;
 use crate::indicators::catalogue::CATALOGUE;
 use crate::routes::indicators::{
-    SummaryParams, SummaryResponse, SummarySpec, serve_figures, summary_columns, summary_rows,
+    FigureScope, SummaryParams, SummaryResponse, SummarySpec, authority_rows, no_cache,
+    serve_figures, summary_columns,
 };
 
 /// Every indicator's summary rows in one table: the same rows, columns and parameters as
@@ -46,18 +47,30 @@ pub async fn scorecard(
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);
+    let fresh = no_cache(&req);
     serve_figures(
         &req,
         &state,
-        &la,
+        FigureScope::Authority(&la),
         format,
         spec.as_of,
         columns,
-        async |conn| {
-            let standards = crate::standards::all(conn, &la).await?;
+        async |conn, versions| {
+            let mut standards = None;
             let mut rows = Vec::new();
             for ind in CATALOGUE {
-                rows.extend(summary_rows(conn, &la, ind, &spec, &standards).await?);
+                let r = authority_rows(
+                    &state,
+                    conn,
+                    &la,
+                    versions[0].1,
+                    ind,
+                    &spec,
+                    fresh,
+                    &mut standards,
+                )
+                .await?;
+                rows.extend(r.iter().cloned());
             }
             Ok(rows)
         },

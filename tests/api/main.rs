@@ -16,6 +16,7 @@ mod errors;
 mod faults;
 mod formats;
 mod matrix;
+mod national;
 mod pathway;
 mod pathway_indicators;
 mod pathway_recurring;

@@ -108,7 +108,7 @@ async fn every_route_by_every_kind_of_key() {
     for s in Scope::ALL {
         one_scope.push((s, app.key("LAA", s.as_str()).await));
     }
-    let other = app.key("LAB", "read,write,admin").await;
+    let other = app.key("LAB", "read,write,admin,read:national").await;
 
     let doc = driftwatch::app::openapi();
     let table = RouteTable::from_openapi(doc).unwrap();

@@ -1,0 +1,1 @@
+DROP FUNCTION dw_data_versions();

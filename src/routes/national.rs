@@ -1,0 +1,79 @@
+//! Figures across authorities, for a regional or national body: `read:national` keys read the
+//! summary of every authority that has data, one row per authority and period. Each
+//! authority's rows are computed under row-level security set to that authority (the same
+//! engine, standards and cache as its own summary); no child-level rows are ever served here.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::FormatParam;
+use super::indicators::{
+    FigureScope, SummaryParams, SummaryResponse, SummarySpec, authority_rows, no_cache,
+    serve_figures, summary_columns,
+};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::format::negotiate;
+use crate::http::params;
+use crate::indicators::catalogue;
+
+/// One indicator's summary for every authority (rows ordered by authority, then period).
+#[utoipa::path(
+    tag = "national",
+    params(("id" = String, Path, description = "Indicator id, e.g. `rhi-timeliness`"), SummaryParams, FormatParam),
+    responses(
+        (status = 200, description = "One row per authority x period (x group)", body = SummaryResponse,
+         content((SummaryResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("ETag" = String), ("Last-Modified" = String))),
+        (status = 304, description = "Nothing changed in any authority since the `If-None-Match` tag"),
+        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["read:national"]), ("api_key" = ["read:national"]), ("api_key_query" = ["read:national"]))
+)]
+#[get("/v1/national/indicators/{id}/summary")]
+pub async fn national_summary(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let ind = catalogue::by_id(&id).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no indicator `{id}`; GET /v1/indicators lists them"
+        ))
+    })?;
+    let format = negotiate(&req)?;
+    let p: SummaryParams = params::parse(&req)?;
+    let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
+    let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
+    let columns = summary_columns(&groups);
+    let fresh = no_cache(&req);
+    serve_figures(
+        &req,
+        &state,
+        FigureScope::National {
+            home: &caller.la_code,
+        },
+        format,
+        spec.as_of,
+        columns,
+        async |conn, versions| {
+            let mut rows = Vec::new();
+            for (la, v) in versions {
+                // Only an authority whose rows are not cached costs a query: switch the
+                // transaction to it (row-level security follows) and compute.
+                db::switch_tenant(conn, la).await?;
+                let mut standards = None;
+                let r =
+                    authority_rows(&state, conn, la, *v, ind, &spec, fresh, &mut standards).await?;
+                rows.extend(r.iter().cloned());
+            }
+            Ok(rows)
+        },
+    )
+    .await
+}
