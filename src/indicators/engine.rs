@@ -282,19 +282,38 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         _ => "p.ps".to_string(),
     };
     ctes.push(periods_cte);
+    // Period lookups without a join: `width_bucket(day, starts)` is the period whose start is
+    // the last one on or before `day` (periods are contiguous and ordered), and `snaps` holds
+    // the snapshot day of each period that has one (its end, or `as_of` if earlier; periods
+    // starting after `as_of` have none, and they are always the last ones).
+    ctes.push(format!(
+        "bk AS (SELECT {ps}::date[] AS starts, {pe}::date[] AS ends, \
+                ARRAY(SELECT least(p.pe, $2::date) FROM p WHERE least(p.pe, $2::date) >= p.ps ORDER BY p.ord) AS snaps)"
+    ));
     let ended_in_den = "e.outcome IN ('met', 'missed')";
+    // Each case once: the period its `day` falls in (`alias` is the case relation).
+    let bucketed = |alias: &str, day: &str| {
+        format!(
+            "(SELECT {alias}.*, width_bucket({alias}.{day}, bk.starts) AS ord FROM {alias} CROSS JOIN bk \
+              WHERE {alias}.{day} IS NOT NULL) {alias} \
+             CROSS JOIN bk WHERE {alias}.ord >= 1 AND {alias}.{day} <= bk.ends[{alias}.ord]"
+        )
+    };
     let (comp, snap) = match (q.indicator.kind, q.basis) {
         (IndicatorKind::Proportion, _) => (
             format!(
-                "comp AS (SELECT p.ord{gl}, count(*) AS den, count(*) FILTER (WHERE b.holds) AS num, \
+                "comp AS (SELECT b.ord{gl}, count(*) AS den, count(*) FILTER (WHERE b.holds) AS num, \
                    NULL::float8 AS mean, NULL::float8 AS med, NULL::float8 AS p90, 0::bigint AS na, \
                    NULL::bigint AS open, NULL::bigint AS overdue \
-                 FROM b JOIN p ON b.start_on BETWEEN p.ps AND p.pe GROUP BY p.ord{gl})",
-                gl = group_list("b", g)
+                 FROM {from} GROUP BY b.ord{gl})",
+                gl = group_list("b", g),
+                from = bucketed("b", "start_on"),
             ),
             None,
         ),
-        (_, DateBasis::End) => (
+        (IndicatorKind::Average, DateBasis::End) => (
+            // An average's period counts the cases of the 3 years ending at its end: a case
+            // belongs to several periods, so this one joins.
             format!(
                 "comp AS (SELECT p.ord{gl}, \
                    count(*) FILTER (WHERE {ended_in_den}) AS den, \
@@ -307,20 +326,38 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                  WHERE e.out_on <= $2::date GROUP BY p.ord{gl})",
                 gl = group_list("e", g)
             ),
-            Some(format!(
-                "snap AS (SELECT p.ord{gl}, count(*) AS open, count(*) FILTER (WHERE {od}) AS overdue \
-                 FROM p CROSS JOIN LATERAL (SELECT least(p.pe, $2::date) AS s) sd \
-                 JOIN e ON sd.s >= p.ps AND e.start_on <= sd.s AND (e.out_on IS NULL OR e.out_on > sd.s) \
-                 GROUP BY p.ord{gl})",
-                gl = group_list("e", g),
-                od = overdue_at("e", "sd.s"),
-            )),
+            Some(snapshot_ctes(g)),
         ),
-        (_, DateBasis::Start) => {
+        (_, DateBasis::End) => (
+            format!(
+                "comp AS (SELECT e.ord{gl}, \
+                   count(*) FILTER (WHERE {ended_in_den}) AS den, \
+                   count(*) FILTER (WHERE e.outcome = 'met') AS num, \
+                   avg(e.elapsed) FILTER (WHERE {ended_in_den}) AS mean, \
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS med, \
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS p90, \
+                   count(*) FILTER (WHERE e.outcome = 'not_applicable') AS na \
+                 FROM {from} AND e.out_on <= $2::date GROUP BY e.ord{gl})",
+                gl = group_list("e", g),
+                from = bucketed("e", "out_on"),
+            ),
+            Some(snapshot_ctes(g)),
+        ),
+        (kind, DateBasis::Start) => {
             let known = "e.out_on <= $2::date";
+            let from = if kind == IndicatorKind::Average {
+                format!("e JOIN p ON e.start_on BETWEEN {first_day} AND p.pe")
+            } else {
+                bucketed("e", "start_on")
+            };
+            let ord = if kind == IndicatorKind::Average {
+                "p.ord"
+            } else {
+                "e.ord"
+            };
             (
                 format!(
-                    "comp AS (SELECT p.ord{gl}, \
+                    "comp AS (SELECT {ord}{gl}, \
                        count(*) FILTER (WHERE {ended_in_den} AND {known}) AS den, \
                        count(*) FILTER (WHERE e.outcome = 'met' AND {known}) AS num, \
                        avg(e.elapsed) FILTER (WHERE {ended_in_den} AND {known}) AS mean, \
@@ -329,7 +366,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                        count(*) FILTER (WHERE e.outcome = 'not_applicable' AND {known}) AS na, \
                        count(*) FILTER (WHERE e.out_on IS NULL OR e.out_on > $2::date) AS open, \
                        count(*) FILTER (WHERE (e.out_on IS NULL OR e.out_on > $2::date) AND {od}) AS overdue \
-                     FROM e JOIN p ON e.start_on BETWEEN {first_day} AND p.pe GROUP BY p.ord{gl})",
+                     FROM {from} GROUP BY {ord}{gl})",
                     gl = group_list("e", g),
                     od = overdue_at("e", "$2::date"),
                 ),
@@ -339,9 +376,6 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
     };
     ctes.push(comp);
     let has_snap = snap.is_some();
-    if let Some(s) = snap {
-        ctes.push(s);
-    }
     let grid = if g.is_empty() {
         "grid AS (SELECT p.ord FROM p)".to_string()
     } else {
@@ -357,6 +391,9 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         )
     };
     ctes.push(grid);
+    if let Some(s) = snap {
+        ctes.push(s);
+    }
     let groups_json = if g.is_empty() {
         "'[]'".to_string()
     } else {
@@ -400,6 +437,49 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         cj = group_join("comp", "grid", g),
     ));
     sql
+}
+
+/// Open and overdue cases at each period's snapshot day, in one pass over the cases: a case is
+/// open at the snapshots from the first on or after its start (`f`) to the last before its end
+/// (`l`), and overdue from the first after its due date (`fo`; for a timed `hours` case the due
+/// day itself, INDICATORS.md §1) to `l`. Each case adds +1 at the first index and -1 after the
+/// last; running sums over the grid give the counts. `sd`/`snap` need `e`, `bk` and `grid`.
+fn snapshot_ctes(g: &[&str]) -> String {
+    let gsel: String = g.iter().map(|x| format!("e.{}, ", gcol(x))).collect();
+    let partition = if g.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "PARTITION BY {} ",
+            g.iter()
+                .map(|x| format!("grid.{}", gcol(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "sd AS (SELECT {gsel}v.ord, sum(v.dopen) AS dopen, sum(v.dover) AS dover \
+                FROM (SELECT * FROM \
+                       (SELECT e.*, \
+                          width_bucket(e.start_on - 1, bk.snaps) + 1 AS f, \
+                          CASE WHEN e.out_on IS NULL THEN cardinality(bk.snaps) \
+                               ELSE width_bucket(e.out_on - 1, bk.snaps) END AS l, \
+                          width_bucket(CASE WHEN e.due_at IS NOT NULL THEN e.due_on ELSE e.due_on + 1 END - 1, \
+                                       bk.snaps) + 1 AS fo \
+                        FROM e CROSS JOIN bk \
+                        WHERE cardinality(bk.snaps) > 0 AND e.start_on <= bk.snaps[cardinality(bk.snaps)] \
+                          AND (e.out_on IS NULL OR e.out_on > bk.snaps[1])) x \
+                      WHERE x.f <= x.l) e \
+                CROSS JOIN LATERAL (VALUES (e.f, 1, 0), (e.l + 1, -1, 0), \
+                                           (greatest(e.f, e.fo), 0, 1), (e.l + 1, 0, -1)) v(ord, dopen, dover) \
+                WHERE (v.dopen <> 0 AND e.f <= e.l) OR (v.dover <> 0 AND greatest(e.f, e.fo) <= e.l) \
+                GROUP BY {gsel}v.ord), \
+         snap AS (SELECT grid.*, \
+                    (sum(coalesce(sd.dopen, 0)) OVER w)::bigint AS open, (sum(coalesce(sd.dover, 0)) OVER w)::bigint AS overdue \
+                  FROM grid LEFT JOIN sd ON sd.ord = grid.ord{gj} \
+                  WINDOW w AS ({partition}ORDER BY grid.ord))",
+        gj = group_join("sd", "grid", g),
+    )
 }
 
 fn pg_date_array(days: impl Iterator<Item = NaiveDate>) -> String {
