@@ -29,6 +29,21 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the SQL the engine runs for a monthly summary, parameters inlined (for EXPLAIN and
+    /// the benchmarks).
+    #[command(hide = true)]
+    SummarySql {
+        #[arg(long)]
+        indicator: String,
+        #[arg(long)]
+        la: String,
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long)]
+        as_of: NaiveDate,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -163,6 +178,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 db::set_app_password(&url, &password).await?;
                 eprintln!("password of the API's role set");
             }
+        }
+        Command::SummarySql {
+            indicator,
+            la,
+            from,
+            to,
+            as_of,
+        } => {
+            use driftwatch::domain::periods::{PeriodKind, periods};
+            use driftwatch::indicators::{catalogue, engine};
+            let ind = catalogue::by_id(&indicator)
+                .ok_or_else(|| anyhow::anyhow!("no indicator {indicator}"))?;
+            let periods = periods(PeriodKind::Month, from, to);
+            let sql = engine::summary_sql(&engine::SummaryQuery {
+                indicator: ind,
+                la: &la,
+                as_of,
+                limit: ind.limit,
+                periods: &periods,
+                groups: &[],
+                basis: engine::DateBasis::End,
+            });
+            println!("{};", sql.debug_inline());
         }
         Command::Openapi => {
             print!("{}", app::openapi_pretty());

@@ -50,6 +50,7 @@ pg_free_port() {
 }
 
 # pg_start_cluster DIR: create (if new) and start a cluster in DIR on a free port.
+# PG_FSYNC (default on) and PG_EXTRA_CONF (extra postgresql.conf lines) adjust its settings.
 # Sets PG_PORT. The cluster trusts local connections and listens on 127.0.0.1 only.
 pg_start_cluster() {
   local dir="$1"
@@ -81,6 +82,7 @@ max_connections = 200
 shared_buffers = '256MB'
 fsync = ${PG_FSYNC:-on}
 jit = off
+${PG_EXTRA_CONF:-}
 CONF"
     if pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
       return 0

@@ -17,7 +17,7 @@
 
 use chrono::NaiveDate;
 
-use super::catalogue::{Group, Indicator, IndicatorKind, Limit, STANDARD_GROUPS};
+use super::catalogue::{Group, Indicator, IndicatorKind, Limit, STANDARD_GROUPS, Unit};
 use crate::db::sql::Sql;
 use crate::domain::periods::Period;
 
@@ -116,7 +116,7 @@ fn gcol(name: &str) -> String {
 
 /// `src` and `b`: the source joined to its child, with the requested groups, limited to cases
 /// started by the as-of date. `extra` are groups carried along for case rows.
-fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str]) -> String {
+fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str], with_child: bool) -> String {
     let mut cols: Vec<String> = Vec::new();
     for g in groups.iter().chain(extra) {
         let alias = gcol(g);
@@ -142,11 +142,21 @@ fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str]) -> String {
         }
         IndicatorKind::Proportion => "s.holds",
     };
+    // The child is joined for its team (a case's team falls back to it) and characteristics;
+    // a summary that groups by neither does without.
+    let (team, join) = if with_child {
+        (
+            "coalesce(s.team, c.team)",
+            "LEFT JOIN children c ON c.la_code = $1 AND c.id = s.child_id",
+        )
+    } else {
+        ("s.team", "")
+    };
     format!(
         "src AS ({src}), \
-         b AS (SELECT s.case_id, s.child_id, coalesce(s.team, c.team) AS team, s.worker_id, s.start_on, \
+         b AS (SELECT s.case_id, s.child_id, {team} AS team, s.worker_id, s.start_on, \
                       {specific}{group_cols} \
-               FROM src s LEFT JOIN children c ON c.la_code = $1 AND c.id = s.child_id \
+               FROM src s {join} \
                WHERE s.start_on IS NOT NULL AND s.start_on <= $2::date)",
         src = source_sql(ind),
     )
@@ -158,14 +168,28 @@ fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str]) -> String {
 /// is `not_applicable` on or before the due date, `missed` after it, except in an average,
 /// which needs the end event: a stopped case (an adoption decision reversed) is always
 /// `not_applicable` there.
-fn judge_ctes(kind: IndicatorKind) -> String {
+fn judge_ctes(kind: IndicatorKind, working_days: bool) -> String {
     let stopped_late = match kind {
         IndicatorKind::Average => "'not_applicable'",
         _ => "'missed'",
     };
+    // The authority's calendar is only joined when a case can be in working days.
+    let (start_seq, wd_due, wd_joins, end_seq, end_join) = if working_days {
+        (
+            "cs.seq",
+            "w.day",
+            "LEFT JOIN la_calendar cs ON b.unit = 'working_days' AND cs.la_code = $1 AND cs.day = b.start_on \
+             LEFT JOIN la_calendar w ON b.unit = 'working_days' AND w.la_code = $1 AND w.is_working_day \
+                                     AND w.seq = cs.seq + b.n",
+            "ce.seq",
+            "LEFT JOIN la_calendar ce ON j.unit = 'working_days' AND ce.la_code = $1 AND ce.day = j.meas_on",
+        )
+    } else {
+        ("NULL::int", "NULL::date", "", "NULL::int", "")
+    };
     format!(
         "\
- d AS (SELECT b.*, cs.seq AS start_seq, \
+ d AS (SELECT b.*, {start_seq} AS start_seq, \
          CASE WHEN b.unit = 'hours' AND b.start_has_time THEN b.start_at + make_interval(hours => b.n) END AS due_at, \
          CASE b.unit \
            WHEN 'hours' THEN CASE WHEN b.start_has_time \
@@ -174,14 +198,11 @@ fn judge_ctes(kind: IndicatorKind) -> String {
            WHEN 'calendar_days' THEN b.start_on + b.n \
            WHEN 'weeks' THEN b.start_on + 7 * b.n \
            WHEN 'months' THEN (b.start_on + make_interval(months => b.n))::date \
-           WHEN 'working_days' THEN w.day \
+           WHEN 'working_days' THEN {wd_due} \
          END AS due_on, \
          CASE WHEN b.end_on IS NOT NULL AND (b.stop_on IS NULL OR b.end_on <= b.stop_on) THEN 'end' \
               WHEN b.stop_on IS NOT NULL THEN 'stop' END AS how \
-       FROM b \
-       LEFT JOIN la_calendar cs ON b.unit = 'working_days' AND cs.la_code = $1 AND cs.day = b.start_on \
-       LEFT JOIN la_calendar w ON b.unit = 'working_days' AND w.la_code = $1 AND w.is_working_day \
-                               AND w.seq = cs.seq + b.n), \
+       FROM b {wd_joins}), \
  j AS (SELECT d.*, \
          CASE d.how WHEN 'end' THEN d.end_on WHEN 'stop' THEN d.stop_on END AS out_on, \
          CASE d.how WHEN 'end' THEN d.clock_end_on WHEN 'stop' THEN d.stop_on END AS meas_on, \
@@ -203,10 +224,17 @@ fn judge_ctes(kind: IndicatorKind) -> String {
          CASE WHEN j.out_on IS NULL THEN NULL \
               WHEN j.measured_in = 'hours' THEN round((extract(epoch FROM (j.end_at - j.start_at)) / 3600)::numeric, 1)::float8 \
               WHEN j.unit = 'hours' THEN ((j.meas_on - j.start_on) * 24)::float8 \
-              WHEN j.unit = 'working_days' THEN (ce.seq - j.start_seq)::float8 \
+              WHEN j.unit = 'working_days' THEN ({end_seq} - j.start_seq)::float8 \
               ELSE (j.meas_on - j.start_on)::float8 END AS elapsed \
-       FROM j LEFT JOIN la_calendar ce ON j.unit = 'working_days' AND ce.la_code = $1 AND ce.day = j.meas_on)"
+       FROM j {end_join})"
     )
+}
+
+/// Whether any case of `ind` can be judged in working days: its limit (the authority's, or the
+/// catalogue's) is in working days, or its source sets per-case units and names
+/// `'working_days'` among them (the case-source contract: per-case units are literals).
+fn may_use_working_days(ind: &Indicator, limit: Option<Limit>) -> bool {
+    limit.is_some_and(|l| l.unit == Unit::WorkingDays) || ind.sql.contains("'working_days'")
 }
 
 /// Overdue as of the day expression `x`: the due date is before `x`, or, for a timed `hours`
@@ -272,9 +300,9 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         IndicatorKind::Timeliness | IndicatorKind::Average => "e",
         IndicatorKind::Proportion => "b",
     };
-    let mut ctes = vec![base_ctes(q.indicator, g, &[])];
+    let mut ctes = vec![base_ctes(q.indicator, g, &[], !g.is_empty() && g.iter().any(|x| is_standard(x)))];
     if q.indicator.kind != IndicatorKind::Proportion {
-        ctes.push(judge_ctes(q.indicator.kind));
+        ctes.push(judge_ctes(q.indicator.kind, may_use_working_days(q.indicator, q.limit)));
     }
     // The days a period counts: itself, or for an average the 3 years ending at its end.
     let first_day = match q.indicator.kind {
@@ -561,8 +589,8 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
                    r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                base = base_ctes(q.indicator, &[], &extra),
-                judge = judge_ctes(q.indicator.kind),
+                base = base_ctes(q.indicator, &[], &extra, true),
+                judge = judge_ctes(q.indicator.kind, may_use_working_days(q.indicator, q.limit)),
                 od = overdue_at("e", &x),
             )
         }
@@ -581,7 +609,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
                    NULL::text AS measured_in, r.start_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                base = base_ctes(q.indicator, &[], &extra),
+                base = base_ctes(q.indicator, &[], &extra, true),
             )
         }
     };
