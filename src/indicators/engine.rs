@@ -300,9 +300,17 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         IndicatorKind::Timeliness | IndicatorKind::Average => "e",
         IndicatorKind::Proportion => "b",
     };
-    let mut ctes = vec![base_ctes(q.indicator, g, &[], !g.is_empty() && g.iter().any(|x| is_standard(x)))];
+    let mut ctes = vec![base_ctes(
+        q.indicator,
+        g,
+        &[],
+        !g.is_empty() && g.iter().any(|x| is_standard(x)),
+    )];
     if q.indicator.kind != IndicatorKind::Proportion {
-        ctes.push(judge_ctes(q.indicator.kind, may_use_working_days(q.indicator, q.limit)));
+        ctes.push(judge_ctes(
+            q.indicator.kind,
+            may_use_working_days(q.indicator, q.limit),
+        ));
     }
     // The days a period counts: itself, or for an average the 3 years ending at its end.
     let first_day = match q.indicator.kind {
