@@ -20,9 +20,16 @@ pub struct FieldError {
     /// Name of the bad query or path parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
-    /// Line of an imported file (1-based), for bulk imports.
+    /// File of a multi-file import (a multipart part's file name, or the CLI's path), when the
+    /// error is in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Line of an imported file (1-based; for a workbook, the sheet's row number).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// Column of an imported file: a CSV header, an XML element or a workbook column header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     /// What is wrong and what would be accepted.
     pub message: String,
 }
@@ -32,7 +39,9 @@ impl FieldError {
         FieldError {
             pointer: Some(pointer.into()),
             parameter: None,
+            file: None,
             line: None,
+            column: None,
             message: message.into(),
         }
     }
@@ -40,7 +49,9 @@ impl FieldError {
         FieldError {
             pointer: None,
             parameter: Some(name.into()),
+            file: None,
             line: None,
+            column: None,
             message: message.into(),
         }
     }

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod indicators;
+pub mod ingest;
 pub mod records;
 pub mod routes;
 pub mod standards;

@@ -1,0 +1,155 @@
+//! Imports: bulk NDJSON/CSV records and the national returns (SSDA903, CIN census, Annex A).
+//!
+//! Every importer ends in the same place. A national-format importer reads its files and turns
+//! them into an [`ImportPlan`]: the records to write, type by type in dependency order (children
+//! before what refers to them), each with the place in the source it came from, plus the problems
+//! it found row by row. [`pipeline`] applies a plan (or an NDJSON/CSV stream) in one
+//! transaction with the same validation, reference and overlap checks as `PUT`, and reports
+//! created / updated / unchanged / rejected. Nothing of a rejected import is ever visible.
+//!
+//! Ids of records derived from a national return are deterministic functions of the source
+//! (the child's id and the record's dates), so the same return imported twice, or two
+//! overlapping years, converge on the same records.
+
+pub mod annex_a;
+pub mod cin_census;
+pub mod pipeline;
+pub mod ssda903;
+
+use serde_json::Value as Json;
+
+use crate::db::Conn;
+use crate::error::{ApiResult, FieldError};
+use crate::records::types::RecordType;
+
+/// One uploaded file: a multipart part (its file name) or a file given to the CLI (its path's
+/// file name). National returns are read whole (an xlsx needs random access, an SSDA903 period
+/// needs all of a child's episodes); NDJSON/CSV record bodies are streamed by [`pipeline`].
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub name: String,
+    pub bytes: bytes::Bytes,
+}
+
+/// Where something came from in the source: file, 1-based line (CSV/NDJSON physical line,
+/// counting the header; XML: the line of the element; xlsx: the sheet's row number) and
+/// column (CSV header, XML element name, workbook column header).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    pub file: Option<String>,
+    pub line: Option<u64>,
+    pub column: Option<String>,
+}
+
+impl Source {
+    pub fn at(file: &str, line: u64) -> Self {
+        Source {
+            file: Some(file.to_string()),
+            line: Some(line),
+            column: None,
+        }
+    }
+    pub fn column(mut self, column: impl Into<String>) -> Self {
+        self.column = Some(column.into());
+        self
+    }
+    /// A problem at this place.
+    pub fn problem(&self, message: impl Into<String>) -> FieldError {
+        FieldError {
+            pointer: None,
+            parameter: None,
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column.clone(),
+            message: message.into(),
+        }
+    }
+    /// Stamp this place on a validation error of the record made from it (keeps its pointer).
+    pub fn locate(&self, mut e: FieldError) -> FieldError {
+        e.file = e.file.or_else(|| self.file.clone());
+        e.line = e.line.or(self.line);
+        e.column = e.column.or_else(|| self.column.clone());
+        e
+    }
+}
+
+/// A record an importer wants written: its id, its body exactly as a `PUT` would send it
+/// (validated by `records::validate::parse_record`), and where it came from.
+#[derive(Debug, Clone)]
+pub struct PlannedRecord {
+    pub id: String,
+    pub body: Json,
+    pub source: Source,
+}
+
+/// The records of one type to write.
+#[derive(Debug)]
+pub struct Step {
+    pub rt: &'static RecordType,
+    pub records: Vec<PlannedRecord>,
+    /// Ids of records of this type, stored by earlier imports, that this import supersedes
+    /// (e.g. a period of care whose start became known once an earlier year was imported and
+    /// whose id therefore changed). Deleted after every step is written, last step first, so
+    /// what referred to them has been re-pointed by then.
+    pub delete_ids: Vec<String>,
+}
+
+/// What an importer derived from its files.
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    /// In dependency order: a record refers only to records of its own or an earlier step
+    /// (or already stored).
+    pub steps: Vec<Step>,
+    /// Rows the mapping itself rejected (an impossible date, a code outside the list), with
+    /// their place. In all-or-nothing mode any problem rejects the whole import.
+    pub problems: Vec<FieldError>,
+    /// Facts worth reporting that are not errors, e.g. `("reviews_in_no_period", 3)` or
+    /// `("episodes_deduplicated", 12)`. Shown in the import report under `notes`.
+    pub notes: Vec<(String, u64)>,
+}
+
+/// A national return format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Ssda903,
+    CinCensus,
+    AnnexA,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Ssda903 => "ssda903",
+            Format::CinCensus => "cin-census",
+            Format::AnnexA => "annex-a",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ssda903" => Some(Format::Ssda903),
+            "cin-census" => Some(Format::CinCensus),
+            "annex-a" => Some(Format::AnnexA),
+            _ => None,
+        }
+    }
+}
+
+/// Read `files` as a return of `format` for authority `la` and plan the records to write.
+/// Runs inside the import's transaction (under the authority's row-level security), so an
+/// importer may read what earlier imports stored (SSDA903 merges a child's episodes across
+/// years). A file that is not the format it claims (wrong header, not a CIN census, not a
+/// workbook) is `Err(ApiError::validation(..))` with errors naming the file, line/row and
+/// column (`Source::problem`): 422, nothing written.
+pub async fn plan(
+    conn: &mut Conn,
+    la: &str,
+    format: Format,
+    files: &[InputFile],
+) -> ApiResult<ImportPlan> {
+    match format {
+        Format::Ssda903 => ssda903::plan(conn, la, files).await,
+        Format::CinCensus => cin_census::plan(files),
+        Format::AnnexA => annex_a::plan(files),
+    }
+}

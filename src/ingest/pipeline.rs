@@ -1,0 +1,1 @@
+//! Applying imports: one transaction, the same checks as `PUT`, batched upserts.
