@@ -9,7 +9,7 @@ use actix_web::HttpResponseBuilder;
 use bytes::Bytes;
 use diesel::QueryableByName;
 use diesel::pg::Pg;
-use diesel_async::RunQueryDsl;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
@@ -19,6 +19,9 @@ use crate::error::ApiResult;
 use crate::http::format::csv_cell;
 
 const CHUNK: usize = 64 * 1024;
+
+/// Limit on a streamed export's query, in place of `DRIFTWATCH_STATEMENT_TIMEOUT_MS`.
+pub const EXPORT_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A row that can be written as one JSON object and as CSV cells.
 pub trait Tabular {
@@ -156,6 +159,18 @@ where
         None => pool.get().await?,
     };
     db::begin_tenant_snapshot(&mut conn, la).await?;
+    // The query lasts as long as the client takes to read the rows (a slow client slows it):
+    // the per-statement limit meant for computations would cut a large export off mid-way.
+    if let Err(e) = conn
+        .batch_execute(&format!(
+            "SET LOCAL statement_timeout = {}",
+            EXPORT_STATEMENT_TIMEOUT.as_millis()
+        ))
+        .await
+    {
+        db::rollback(&mut conn).await;
+        return Err(e.into());
+    }
     if let Some(a) = &audit {
         a.set_streaming();
     }
