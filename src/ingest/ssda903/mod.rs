@@ -808,9 +808,10 @@ fn build(input: Input, stored: &Stored) -> Built {
     // the next period's start, so no two rows overlap at any moment of the upsert.
     period_records.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     // Superseded periods first, parked on a day of their own at the start of the supported
-    // range (the k-th of a child on 1 Jan 1990 + k days): the pipeline writes every step before it deletes them, and checks
-    // overlaps against every stored period, so until then they must not overlap the periods
-    // that replace them. They are deleted at the end of the same transaction.
+    // range (the k-th of a child on 1 Jan 1990 + k days): the pipeline writes every step
+    // before it deletes them, and checks overlaps against every stored period, so until then
+    // they must not overlap the periods that replace them. They are deleted at the end of the
+    // same transaction.
     let mut parked_of: HashMap<String, u64> = HashMap::new();
     for (old, child, _) in &b.superseded.clone() {
         let s = stored.periods[child]

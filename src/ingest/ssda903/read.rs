@@ -228,6 +228,8 @@ pub fn read(files: &[InputFile]) -> ApiResult<Tables> {
     }
 }
 
+// A file's one fatal error, on the cold path: not worth boxing.
+#[allow(clippy::result_large_err)]
 fn read_csv(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
     let at_line1 = Source::at(&file.name, 1);
     let mut reader = csv::ReaderBuilder::new()
@@ -317,6 +319,7 @@ fn read_csv(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
 /// leaves of `HEADER`, `CHILDID` as `CHILD`), an ad1 row when `HEADER` has `DATE_INT`, and a row
 /// per `EPISODE` (`PL` as `PLACE`), `AREVIEW`, `AMISSING` and `AD_PLACED`. Lines are those of
 /// the record's start tag.
+#[allow(clippy::result_large_err)]
 fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
     let text = std::str::from_utf8(strip_bom(&file.bytes))
         .map_err(|e| Source::at(&file.name, 1).problem(format!("not UTF-8 text: {e}")))?;
