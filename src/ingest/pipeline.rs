@@ -26,6 +26,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use utoipa::ToSchema;
@@ -162,7 +165,7 @@ impl Importer {
         }
     }
 
-    /// Count rows processed (good and bad) into `counter` as batches complete.
+    /// Publish the rows processed (good and bad) to `counter` as batches complete.
     pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Self {
         self.progress = Some(counter);
         self
@@ -208,9 +211,10 @@ impl Importer {
         *self.notes.entry(name.to_string()).or_default() += n;
     }
 
-    fn tick(&self, n: u64) {
+    /// Publish the rows processed so far to the progress counter, if any.
+    fn tick(&self) {
         if let Some(p) = &self.progress {
-            p.fetch_add(n, Ordering::Relaxed);
+            p.store(self.rows, Ordering::Relaxed);
         }
     }
 
@@ -245,7 +249,6 @@ impl Importer {
         rt: &'static RecordType,
         rows: Vec<Row>,
     ) -> ApiResult<()> {
-        let n = rows.len() as u64;
         // An id once per type per import.
         let mut unique = Vec::with_capacity(rows.len());
         for (record, source) in rows {
@@ -276,7 +279,7 @@ impl Importer {
             }
         }
         if unique.is_empty() {
-            self.tick(n);
+            self.tick();
             return Ok(());
         }
         let (records, sources): (Vec<Record>, Vec<Source>) = unique.into_iter().unzip();
@@ -317,7 +320,7 @@ impl Importer {
             // Child-level writes are audited like a PUT: rows and distinct children.
             crate::audit::note_rows(good.iter().map(child_of));
         }
-        self.tick(n);
+        self.tick();
         Ok(())
     }
 
@@ -891,6 +894,244 @@ pub async fn import_rows(
     }
     reader.await.map_err(|_| ApiError::Internal)?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import history (`imports` table, one row per import, under row-level security).
+
+/// Who started an import and what it is, for its history row.
+#[derive(Debug, Clone)]
+pub struct ImportMeta {
+    /// The API key's id (None for the CLI).
+    pub key_id: Option<i64>,
+    /// The key's name (or `key <id>`), or `cli`.
+    pub who: String,
+    /// `ndjson`, `csv` or a national format.
+    pub format: String,
+    /// The record type of an NDJSON/CSV import.
+    pub record_type: Option<String>,
+    pub mode: Mode,
+    /// File names (multipart parts, CLI paths).
+    pub files: Vec<String>,
+    pub bytes: u64,
+}
+
+/// An import as `GET /v1/imports/{id}` shows it.
+#[derive(diesel::QueryableByName, Debug, Serialize, ToSchema)]
+pub struct ImportInfo {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// The API key's name (or `key <id>` for an unnamed key), or `cli`.
+    #[diesel(sql_type = Text)]
+    pub who: String,
+    /// The API key that sent the import (null for the CLI).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub key_id: Option<i64>,
+    /// `ndjson` or `csv` (a record import), `ssda903`, `cin-census` or `annex-a`.
+    #[diesel(sql_type = Text)]
+    pub format: String,
+    /// The record type of an NDJSON or CSV import.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub record_type: Option<String>,
+    /// `all` (all-or-nothing) or `partial`.
+    #[diesel(sql_type = Text)]
+    pub mode: String,
+    /// Names of the uploaded files (multipart parts, CLI paths).
+    #[diesel(sql_type = Array<Text>)]
+    pub files: Vec<String>,
+    /// Size of the body (or of all the files).
+    #[diesel(sql_type = BigInt)]
+    pub bytes: i64,
+    /// When the import was received.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Rows processed so far (the progress of a running import; all rows once it is done).
+    #[diesel(sql_type = BigInt)]
+    pub rows_processed: i64,
+    /// The report of a succeeded import. In the list, without `errors` (see `error_count`).
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    #[schema(value_type = Option<ImportReport>)]
+    pub report: Option<Json>,
+    /// Why a failed import failed: the problem document it answered (or, in the background,
+    /// would have), with every bad row's errors (the first 1,000). In the list, without `errors`.
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    #[schema(value_type = Option<crate::error::Problem>)]
+    pub problem: Option<Json>,
+}
+
+const INFO_COLUMNS: &str = "id, status, who, key_id, format, record_type, mode, files, bytes, \
+    created_at, started_at, finished_at, rows AS rows_processed";
+
+#[derive(diesel::QueryableByName)]
+struct IdOnly {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The name the history shows for an API key.
+pub async fn key_name(conn: &mut Conn, la: &str, key_id: i64) -> ApiResult<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Nullable<Text>)]
+        name: Option<String>,
+    }
+    let rows: Vec<Name> =
+        diesel::sql_query("SELECT name FROM api_keys WHERE la_code = $1 AND id = $2")
+            .bind::<Text, _>(la)
+            .bind::<BigInt, _>(key_id)
+            .load(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.name)
+        .unwrap_or_else(|| format!("key {key_id}")))
+}
+
+/// Add an import to the history; its id. `status` is `queued` (a background import), or the
+/// outcome of one that already ran (`succeeded` with its report, `failed` with its problem).
+pub async fn history_insert(
+    conn: &mut Conn,
+    la: &str,
+    meta: &ImportMeta,
+    status: &str,
+    started_at: Option<DateTime<Utc>>,
+    outcome: Option<Result<&ImportReport, &ApiError>>,
+) -> ApiResult<i64> {
+    let (rows, report, problem) = outcome_columns(outcome);
+    let row: IdOnly = diesel::sql_query(
+        "INSERT INTO imports (la_code, key_id, who, format, record_type, mode, files, bytes, \
+                              status, started_at, finished_at, rows, report, problem) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 CASE WHEN $9 IN ('succeeded', 'failed') THEN now() END, $11, $12, $13) \
+         RETURNING id",
+    )
+    .bind::<Text, _>(la)
+    .bind::<Nullable<BigInt>, _>(meta.key_id)
+    .bind::<Text, _>(&meta.who)
+    .bind::<Text, _>(&meta.format)
+    .bind::<Nullable<Text>, _>(meta.record_type.as_deref())
+    .bind::<Text, _>(meta.mode.name())
+    .bind::<Array<Text>, _>(&meta.files)
+    .bind::<BigInt, _>(meta.bytes as i64)
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Timestamptz>, _>(started_at)
+    .bind::<BigInt, _>(rows)
+    .bind::<Nullable<Jsonb>, _>(report)
+    .bind::<Nullable<Jsonb>, _>(problem)
+    .get_result(conn)
+    .await?;
+    Ok(row.id)
+}
+
+fn outcome_columns(
+    outcome: Option<Result<&ImportReport, &ApiError>>,
+) -> (i64, Option<Json>, Option<Json>) {
+    match outcome {
+        None => (0, None, None),
+        Some(Ok(r)) => (
+            r.rows as i64,
+            Some(serde_json::to_value(r).expect("report serialises")),
+            None,
+        ),
+        Some(Err(e)) => (
+            0,
+            None,
+            Some(serde_json::to_value(e.problem()).expect("problem serialises")),
+        ),
+    }
+}
+
+/// A queued import starts running.
+pub async fn history_start(conn: &mut Conn, la: &str, id: i64) -> ApiResult<()> {
+    diesel::sql_query(
+        "UPDATE imports SET status = 'running', started_at = now() WHERE la_code = $1 AND id = $2",
+    )
+    .bind::<Text, _>(la)
+    .bind::<BigInt, _>(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Rows processed so far by a running import.
+pub async fn history_progress(conn: &mut Conn, la: &str, id: i64, rows: u64) -> ApiResult<()> {
+    diesel::sql_query(
+        "UPDATE imports SET rows = $3 WHERE la_code = $1 AND id = $2 AND status = 'running'",
+    )
+    .bind::<Text, _>(la)
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(rows as i64)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A running import's outcome.
+pub async fn history_finish(
+    conn: &mut Conn,
+    la: &str,
+    id: i64,
+    outcome: Result<&ImportReport, &ApiError>,
+) -> ApiResult<()> {
+    let status = if outcome.is_ok() {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    let (rows, report, problem) = outcome_columns(Some(outcome));
+    diesel::sql_query(
+        "UPDATE imports SET status = $3, finished_at = now(), \
+                rows = CASE WHEN $3 = 'succeeded' THEN $4 ELSE rows END, report = $5, problem = $6 \
+         WHERE la_code = $1 AND id = $2",
+    )
+    .bind::<Text, _>(la)
+    .bind::<BigInt, _>(id)
+    .bind::<Text, _>(status)
+    .bind::<BigInt, _>(rows)
+    .bind::<Nullable<Jsonb>, _>(report)
+    .bind::<Nullable<Jsonb>, _>(problem)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One import of `la`.
+pub async fn history_get(conn: &mut Conn, la: &str, id: i64) -> ApiResult<Option<ImportInfo>> {
+    let rows: Vec<ImportInfo> = diesel::sql_query(format!(
+        "SELECT {INFO_COLUMNS}, report, problem FROM imports WHERE la_code = $1 AND id = $2"
+    ))
+    .bind::<Text, _>(la)
+    .bind::<BigInt, _>(id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Imports of `la`, newest first, with ids below `before` (at most `limit`); reports and
+/// problems without their `errors`.
+pub async fn history_list(
+    conn: &mut Conn,
+    la: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> ApiResult<Vec<ImportInfo>> {
+    Ok(diesel::sql_query(format!(
+        "SELECT {INFO_COLUMNS}, report - 'errors' AS report, problem - 'errors' AS problem \
+         FROM imports WHERE la_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+    ))
+    .bind::<Text, _>(la)
+    .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
 }
 
 #[cfg(test)]
