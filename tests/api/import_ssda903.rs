@@ -334,3 +334,115 @@ async fn bad_files_are_422_naming_file_line_and_column_and_write_nothing() {
         assert_eq!(count(&mut conn, t).await, 0, "{t}");
     }
 }
+
+/// A `multipart/form-data` body with one part per file, named by its file name.
+fn multipart(files: &[InputFile]) -> (String, Vec<u8>) {
+    let boundary = "dw-ssda903-test-boundary";
+    let mut body = Vec::new();
+    for f in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n",
+                f.name
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&f.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn post_imports_format_ssda903_takes_the_tables_as_multipart_or_the_xml_as_the_body() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    // Two years in one upload: 2017 and 2018 share 571 children and repeat episodes; the
+    // merged history is that of the two years (python as above: 2,088 distinct CHILD+DECOM).
+    let files: Vec<InputFile> = year(2017).into_iter().chain(year(2018)).collect();
+    let (ct, body) = multipart(&files);
+    let res = app
+        .client
+        .post(app.url("/v1/imports?format=ssda903"))
+        .bearer_auth(&key)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
+    let report = &v["report"];
+    assert_eq!(report["total"]["rejected"], 0, "{v}");
+    assert_eq!(report["by_type"]["placements"]["created"], 2088, "{report}");
+    assert!(
+        report["notes"]["episodes_repeated_in_files"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    // The same upload again: all unchanged.
+    let (ct, body) = multipart(&files);
+    let v: serde_json::Value = app
+        .client
+        .post(app.url("/v1/imports?format=ssda903"))
+        .bearer_auth(&key)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["report"]["total"]["created"], 0, "{v}");
+    assert_eq!(v["report"]["total"]["updated"], 0, "{v}");
+
+    // The XML as a single body (another authority).
+    let key2 = app.key("LA2", "read,write").await;
+    let xml = std::fs::read(testdata("ssda903-2017-18/fake_903.xml")).unwrap();
+    let res = app
+        .client
+        .post(app.url("/v1/imports?format=ssda903"))
+        .bearer_auth(&key2)
+        .header("Content-Type", "application/xml")
+        .header("Content-Disposition", "attachment; filename=fake_903.xml")
+        .body(xml)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["report"]["by_type"]["children"]["created"], 253, "{v}");
+
+    // A date that does not exist: 422 naming file, line and column; nothing written.
+    let bad = InputFile {
+        name: "episodes.csv".into(),
+        bytes: "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n566910,31/02/2018,S,C2,U1,,\n"
+            .as_bytes()
+            .to_vec()
+            .into(),
+    };
+    let (ct, body) = multipart(&[bad]);
+    let res = app
+        .client
+        .post(app.url("/v1/imports?format=ssda903"))
+        .bearer_auth(&key2)
+        .header("Content-Type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let v: serde_json::Value = res.json().await.unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(
+        (&e["file"], &e["line"], &e["column"]),
+        (&"episodes.csv".into(), &2.into(), &"DECOM".into()),
+        "{v}"
+    );
+}
