@@ -446,3 +446,48 @@ async fn post_imports_format_ssda903_takes_the_tables_as_multipart_or_the_xml_as
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn a_reimport_keeps_what_the_return_does_not_carry() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let mut conn = app.conn().await;
+    let files = || {
+        vec![
+            text(
+                "header.csv",
+                "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n501,2,12/03/2008,WBRI,,,\n".into(),
+            ),
+            text(
+                "missing.csv",
+                "CHILD,DOB,MISSING,MIS_START,MIS_END\n501,12/03/2008,M,13/11/2017,15/11/2017\n"
+                    .into(),
+            ),
+        ]
+    };
+    import(&mut conn, "LA1", files()).await.unwrap();
+    // Recorded through the API after the first import: the child's disability and the return
+    // home interview, which SSDA903 does not carry.
+    app.put_ok(
+        "/v1/children/501",
+        &key,
+        serde_json::json!({"birth_month": "2008-03", "sex": "F", "ethnicity": "WBRI", "disability": true}),
+    )
+    .await;
+    app.put_ok(
+        "/v1/missing-episodes/501-2017-11-13",
+        &key,
+        serde_json::json!({"child_id": "501", "kind": "missing", "in_care": true,
+            "started_at": "2017-11-13", "returned_at": "2017-11-15",
+            "rhi_offered_at": "2017-11-16", "rhi_accepted": true, "rhi_held_at": "2017-11-17"}),
+    )
+    .await;
+    let r = import(&mut conn, "LA1", files()).await.unwrap();
+    assert_eq!(r.total.unchanged, 2, "{r:?}");
+    let child = app.get_json("/v1/children/501", &key).await;
+    assert_eq!(child["disability"], true, "{child}");
+    let ep = app
+        .get_json("/v1/missing-episodes/501-2017-11-13", &key)
+        .await;
+    assert_eq!(ep["rhi_held_at"], "2017-11-17", "{ep}");
+}

@@ -46,7 +46,110 @@ pub async fn plan(conn: &mut Conn, la: &str, files: &[InputFile]) -> ApiResult<I
     if !built.superseded.is_empty() {
         repoint_referrers(conn, la, &mut built).await?;
     }
+    keep_stored_fields(conn, la, &mut built).await?;
     Ok(built.into_plan())
+}
+
+/// Fields of each type that the return itself gives (a null there means null). Every other
+/// field of a stored record (a child's disability, a missing episode's return home interview,
+/// a review's care plan update, team and worker) is kept as stored when the record is written
+/// again, so a nightly import never erases what was recorded through the API or another return.
+/// Adoption milestones that only one of ad1 / placed_for_adoption carries are kept when this
+/// import's rows leave them blank.
+fn owned_fields(rt: &RecordType) -> &'static [&'static str] {
+    match rt.path {
+        "children" => &["birth_month", "sex", "ethnicity"],
+        "missing-episodes" => &["child_id", "kind", "in_care", "started_at", "returned_at"],
+        "cla-periods" => &[
+            "child_id",
+            "started_on",
+            "ended_on",
+            "legal_status",
+            "reason_ended",
+            "start_known",
+        ],
+        "placements" => &[
+            "child_id",
+            "cla_period_id",
+            "started_on",
+            "ended_on",
+            "placement_type",
+            "legal_status",
+            "reason_new",
+            "reason_ended",
+        ],
+        "cla-reviews" => &["child_id", "cla_period_id", "held_on"],
+        "adoptions" => &[
+            "child_id",
+            "cla_period_id",
+            "entered_care_on",
+            "adm_decision_on",
+            "placed_on",
+            "adoption_order_on",
+        ],
+        // Re-pointed records of other types carry their whole stored body already.
+        _ => &[],
+    }
+}
+
+#[derive(QueryableByName)]
+struct IdJson {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+}
+
+async fn keep_stored_fields(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResult<()> {
+    for rt in types::ALL {
+        let owned = owned_fields(rt);
+        if owned.is_empty() {
+            continue;
+        }
+        let Some(records) = b.records.get_mut(rt.path) else {
+            continue;
+        };
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let mut sql = Sql::default();
+        let la_p = sql.bind(la.to_string());
+        let ids_p = sql.bind(serde_json::to_string(&ids).expect("ids serialise"));
+        sql.push(&format!(
+            "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p} \
+             AND t.id IN (SELECT json_array_elements_text({ids_p}::json))",
+            json = crate::records::store::json_expr(rt),
+            table = ident(rt.table),
+        ));
+        let rows: Vec<IdJson> = sql.query().load(conn).await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let stored: HashMap<String, Json> = rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    serde_json::from_str(&r.body).expect("the database's JSON"),
+                )
+            })
+            .collect();
+        for r in records.iter_mut() {
+            let (Some(old), Some(body)) = (
+                stored.get(&r.id).and_then(Json::as_object),
+                r.body.as_object_mut(),
+            ) else {
+                continue;
+            };
+            for f in rt.fields {
+                if owned.contains(&f.name) || body.get(f.name).is_some_and(|v| !v.is_null()) {
+                    continue;
+                }
+                if let Some(v) = old.get(f.name).filter(|v| !v.is_null()) {
+                    body.insert(f.name.to_string(), v.clone());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
