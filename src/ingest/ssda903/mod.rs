@@ -465,8 +465,34 @@ struct StoredReview {
     worker_id: Option<String>,
 }
 
+#[derive(QueryableByName, Debug, Clone)]
+struct StoredAdoption {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    child_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    cla_period_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    entered_care_on: String,
+    #[diesel(sql_type = Text)]
+    adm_decision_on: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    matched_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    placed_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    adoption_order_on: Option<String>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    foster_carer_adoption: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    decision_reversed_on: Option<String>,
+}
+
 #[derive(Debug, Default)]
 struct Stored {
+    /// SSDA903-derived adoptions (id `<child>-<adm_decision_on>`), by id.
+    adoptions: BTreeMap<String, StoredAdoption>,
     /// SSDA903-derived placements (id `<child>-<started_on>`), by child.
     placements: HashMap<String, Vec<StoredPlacement>>,
     /// Every stored period of these children, by child, in start order.
@@ -560,6 +586,30 @@ impl Stored {
                 .entry(r.child_id.clone())
                 .or_default()
                 .push(r);
+        }
+        let adoptions: Vec<StoredAdoption> = select(
+            &format!(
+                "t.id, t.child_id, t.cla_period_id, {e} AS entered_care_on, \
+                 {a} AS adm_decision_on, {m} AS matched_on, {p} AS placed_on, \
+                 {o} AS adoption_order_on, t.foster_carer_adoption, {r} AS decision_reversed_on",
+                e = date_text("entered_care_on"),
+                a = date_text("adm_decision_on"),
+                m = date_text("matched_on"),
+                p = date_text("placed_on"),
+                o = date_text("adoption_order_on"),
+                r = date_text("decision_reversed_on"),
+            ),
+            "adoptions",
+            &format!(
+                "AND t.adm_decision_on IS NOT NULL AND t.id = t.child_id || '-' || {}",
+                date_text("adm_decision_on")
+            ),
+        )
+        .query()
+        .load(conn)
+        .await?;
+        for a in adoptions {
+            stored.adoptions.insert(a.id.clone(), a);
         }
         Ok(stored)
     }
@@ -1049,9 +1099,34 @@ fn build(input: Input, stored: &Stored) -> Built {
             }
         }
     }
+    // Stored adoptions of the children whose episodes this import brings: their period, entry
+    // into care, placement and order are recomputed from the rebuilt periods.
+    for (id, s) in &stored.adoptions {
+        let rebuilt = child_periods
+            .get(&s.child_id)
+            .is_some_and(|cp| !cp.episodes.is_empty());
+        if rebuilt && !adoptions.contains_key(id) {
+            adoptions.insert(
+                id.clone(),
+                AdoptionIn {
+                    child: s.child_id.clone(),
+                    decided: Some(day(&s.adm_decision_on)),
+                    source: Source::default(),
+                    ..AdoptionIn::default()
+                },
+            );
+        }
+    }
     let mut without_period = 0;
-    for (id, a) in adoptions {
+    for (id, mut a) in adoptions {
         let decided = a.decided.expect("kept only with a decision date");
+        let old = stored.adoptions.get(&id);
+        // Milestones only the other table carries come from the stored adoption.
+        if let Some(s) = old {
+            a.matched = a.matched.or(opt_day(&s.matched_on));
+            a.foster_carer = a.foster_carer.or(s.foster_carer_adoption);
+            a.reversed = a.reversed.or(opt_day(&s.decision_reversed_on));
+        }
         let cp = child_periods.get(&a.child);
         let linked = cp.and_then(|cp| period_of(&cp.periods, decided).map(|i| (cp, i)));
         without_period += u64::from(linked.is_none());
@@ -1062,9 +1137,12 @@ fn build(input: Input, stored: &Stored) -> Built {
             None => earliest.unwrap_or(decided),
         };
         // Moved in with the adopters: the first placed-for-adoption placement (A3-A6) of the
-        // period; adoption order: the period's end when it ended adopted (E11, E12).
+        // period; adoption order: the period's end when it ended adopted (E11, E12). Known
+        // from the episodes when this import has the child's; else as stored.
         let (mut placed, mut order) = (None, None);
-        if let Some((cp, i)) = linked {
+        if let Some((cp, i)) = linked
+            && !cp.episodes.is_empty()
+        {
             let p = &cp.periods[i];
             placed = p
                 .episodes
@@ -1078,13 +1156,24 @@ fn build(input: Input, stored: &Stored) -> Built {
             if matches!(p.reason_ended.as_deref(), Some("E11" | "E12")) {
                 order = p.end.filter(|end| placed.is_some_and(|pl| pl <= *end));
             }
+        } else if let Some(s) = old {
+            placed = opt_day(&s.placed_on).filter(|d| *d >= entered);
+            order = opt_day(&s.adoption_order_on).filter(|d| placed.is_some_and(|p| p <= *d));
+        }
+        let period = linked.map(|(cp, i)| cp.ids[i].clone());
+        // A stored adoption this import does not list is re-sent only when it changed.
+        if a.source == Source::default()
+            && let Some(s) = old
+            && s.cla_period_id == period
+            && day(&s.entered_care_on) == entered
+            && opt_day(&s.placed_on) == placed
+            && opt_day(&s.adoption_order_on) == order
+        {
+            continue;
         }
         let body = obj(vec![
             ("child_id", json!(a.child)),
-            (
-                "cla_period_id",
-                text_json(&linked.map(|(cp, i)| cp.ids[i].clone())),
-            ),
+            ("cla_period_id", text_json(&period)),
             ("entered_care_on", date_json(Some(entered))),
             ("adm_decision_on", date_json(Some(decided))),
             ("matched_on", date_json(a.matched)),

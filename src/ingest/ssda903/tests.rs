@@ -118,6 +118,23 @@ impl Store {
                     worker_id: None,
                 });
         }
+        for (id, v) in self.records.get("adoptions").unwrap_or(&empty) {
+            st.adoptions.insert(
+                id.clone(),
+                StoredAdoption {
+                    id: id.clone(),
+                    child_id: Self::s(v, "child_id").unwrap(),
+                    cla_period_id: Self::s(v, "cla_period_id"),
+                    entered_care_on: Self::s(v, "entered_care_on").unwrap(),
+                    adm_decision_on: Self::s(v, "adm_decision_on").unwrap(),
+                    matched_on: Self::s(v, "matched_on"),
+                    placed_on: Self::s(v, "placed_on"),
+                    adoption_order_on: Self::s(v, "adoption_order_on"),
+                    foster_carer_adoption: v["foster_carer_adoption"].as_bool(),
+                    decision_reversed_on: Self::s(v, "decision_reversed_on"),
+                },
+            );
+        }
         st
     }
 
@@ -328,4 +345,49 @@ fn reimporting_plans_the_same_bodies() {
     assert!(built.superseded.is_empty());
     store.apply(built);
     assert_eq!(store, before);
+}
+
+#[test]
+fn an_adoption_follows_its_period_when_an_earlier_year_shows_the_start() {
+    // 2018 alone: child 8's P episode of 10 May 2017 opens a period of unknown start; the
+    // decision to place for adoption (1 Jun 2017) falls in it, so entry into care is taken as
+    // 10 May 2017. The child moves to an A4 placement on 1 Sep 2017 and is adopted (E11) on
+    // 1 Mar 2018: placed_on 1 Sep, adoption_order_on 1 Mar. Then 2017 brings the S episode of
+    // 1 Apr 2017 (X1 on 10 May): the period starts 1 Apr, so entered_care_on becomes 1 Apr,
+    // and the adoption points at the new period `8-2017-04-01`.
+    let header = "CHILD,SEX,DOB,ETHNIC\n8,2,01/01/2012,WBRI\n";
+    let mut store = Store::default();
+    store.import(&[
+        text("2018-header.csv", header),
+        text(
+            "2018-episodes.csv",
+            "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n8,10/05/2017,P,C2,U1,01/09/2017,X1\n8,01/09/2017,P,E1,A4,01/03/2018,E11\n",
+        ),
+        text(
+            "2018-ad1.csv",
+            "CHILD,DATE_INT,DATE_MATCH,FOSTER_CARE\n8,01/06/2017,15/08/2017,0\n",
+        ),
+    ]);
+    let a = &store.records["adoptions"]["8-2017-06-01"];
+    assert_eq!(a["entered_care_on"], "2017-05-10");
+    assert_eq!(a["cla_period_id"], "8-2017-05-10");
+    assert_eq!(a["placed_on"], "2017-09-01");
+    assert_eq!(a["adoption_order_on"], "2018-03-01");
+    store.import(&[
+        text("2017-header.csv", header),
+        text(
+            "2017-episodes.csv",
+            "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n8,01/04/2017,S,C2,U1,10/05/2017,X1\n8,10/05/2017,P,C2,U1,,\n",
+        ),
+    ]);
+    let a = &store.records["adoptions"]["8-2017-06-01"];
+    assert_eq!(a["entered_care_on"], "2017-04-01");
+    assert_eq!(a["cla_period_id"], "8-2017-04-01");
+    assert_eq!(a["matched_on"], "2017-08-15");
+    assert_eq!(a["placed_on"], "2017-09-01");
+    assert_eq!(a["adoption_order_on"], "2018-03-01");
+    assert_eq!(
+        store.records["cla-periods"].keys().collect::<Vec<_>>(),
+        ["8-2017-04-01"]
+    );
 }
