@@ -269,14 +269,19 @@ impl<'a> Cells<'a> {
         }
         found
     }
-    /// The row's value, or its problems.
+    /// The row's value, or its problems (naming the child: an XML return is one long line).
     fn finish<T>(self, value: T, problems: &mut Vec<FieldError>) -> Option<T> {
         if self.problems.is_empty() {
-            Some(value)
-        } else {
-            problems.extend(self.problems);
-            None
+            return Some(value);
         }
+        let child = self.row.get("CHILD");
+        problems.extend(self.problems.into_iter().map(|mut e| {
+            if !child.is_empty() {
+                e.message = format!("{} (CHILD {child})", e.message);
+            }
+            e
+        }));
+        None
     }
 }
 
