@@ -204,6 +204,9 @@ struct Input {
     reviews: Vec<ReviewIn>,
     missing: Vec<MissingIn>,
     adoptions: Vec<AdoptionIn>,
+    /// The children the UASC table lists, when the import has one (then every header child
+    /// gets `uasc` true or false; without one, `uasc` is left as stored).
+    uasc: Option<BTreeSet<String>>,
     problems: Vec<FieldError>,
     notes: Vec<(String, u64)>,
 }
@@ -386,6 +389,15 @@ impl Input {
                 ..AdoptionIn::default()
             };
             input.adoptions.extend(c.finish(v, problems));
+        }
+        if t.rows.contains_key(&Table::Uasc) {
+            let mut set = BTreeSet::new();
+            for row in t.of(Table::Uasc) {
+                let mut c = Cells::new(row);
+                let child = c.required_text("CHILD");
+                set.extend(c.finish(child, problems));
+            }
+            input.uasc = Some(set);
         }
         input
     }
@@ -779,6 +791,7 @@ fn build(input: Input, stored: &Stored) -> Built {
     };
 
     // Children: one per CHILD (a later row of the same child wins).
+    let uasc = input.uasc;
     let mut children: BTreeMap<String, ChildIn> = BTreeMap::new();
     let mut repeated = 0;
     for c in input.children {
@@ -792,6 +805,12 @@ fn build(input: Input, stored: &Stored) -> Built {
             ("birth_month", text_json(&c.birth_month)),
             ("sex", text_json(&c.sex.map(String::from))),
             ("ethnicity", text_json(&c.ethnicity)),
+            (
+                "uasc",
+                uasc.as_ref()
+                    .map(|s| Json::Bool(s.contains(&id)))
+                    .unwrap_or(Json::Null),
+            ),
         ]);
         b.push(&types::CHILDREN, id, body, c.source);
     }

@@ -17,16 +17,19 @@ pub enum Table {
     Missing,
     Ad1,
     PlacedForAdoption,
+    /// Unaccompanied asylum-seeking children: who is one.
+    Uasc,
 }
 
 impl Table {
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::Header,
         Table::Episodes,
         Table::Reviews,
         Table::Missing,
         Table::Ad1,
         Table::PlacedForAdoption,
+        Table::Uasc,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Table {
             Table::Missing => "missing",
             Table::Ad1 => "ad1",
             Table::PlacedForAdoption => "placed_for_adoption",
+            Table::Uasc => "uasc",
         }
     }
 
@@ -49,6 +53,9 @@ impl Table {
             Table::Missing => &["CHILD", "MISSING", "MIS_START", "MIS_END"],
             Table::Ad1 => &["CHILD", "DATE_INT", "DATE_MATCH", "FOSTER_CARE"],
             Table::PlacedForAdoption => &["CHILD", "DATE_PLACED", "DATE_PLACED_CEASED"],
+            // DUC is not read, but a UASC table always has it (and CHILD alone would match
+            // every table when recognising a file by its header row).
+            Table::Uasc => &["CHILD", "DUC"],
         }
     }
 
@@ -90,13 +97,13 @@ impl Table {
                 "DATE_PLACED_CEASED",
                 "REASON_PLACED_CEASED",
             ],
+            Table::Uasc => &["CHILD", "SEX", "DOB", "DUC"],
         }
     }
 }
 
 /// SSDA903 tables driftwatch reads past (no record needs them), by file name and columns.
 const IGNORED: &[(&[&str], &[&str])] = &[
-    (&["uasc"], &["CHILD", "SEX", "DOB", "DUC"]),
     (
         &["oc2"],
         &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED"],
@@ -338,6 +345,8 @@ fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
     let mut done: Vec<(Table, u64, HashMap<String, String>)> = Vec::new();
     let mut child_id = String::new();
     let mut saw_root = false;
+    // The XML always says who is UASC (HEADER's UASC / DUC).
+    tables.rows.entry(Table::Uasc).or_default();
     loop {
         let event = reader.read_event().map_err(|e| {
             Source::at(&file.name, line_at(reader.error_position() as usize))
@@ -405,6 +414,14 @@ fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
                     for (t, line, mut cells) in done.drain(..) {
                         cells.insert("CHILD".into(), child_id.clone());
                         let source = Source::at(&file.name, line);
+                        let uasc = cells.get("UASC").is_some_and(|v| v.trim() == "1")
+                            || cells.get("DUC").is_some_and(|v| !v.trim().is_empty());
+                        if t == Table::Header && uasc {
+                            tables.rows.entry(Table::Uasc).or_default().push(Row {
+                                source: source.clone(),
+                                cells: cells.clone(),
+                            });
+                        }
                         if t == Table::Header && cells.contains_key("DATE_INT") {
                             tables.rows.entry(Table::Ad1).or_default().push(Row {
                                 source: source.clone(),
@@ -457,12 +474,17 @@ mod tests {
                 "2019_uasc.csv",
                 "CHILD,SEX,DOB,DUC\n1,1,01/01/2010,01/01/2028\n",
             ),
+            file(
+                "2019_oc3.csv",
+                "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n1,01/01/2010,YES,F1,K1\n",
+            ),
         ])
         .unwrap();
+        assert_eq!(t.of(Table::Uasc).len(), 1);
         assert_eq!(t.of(Table::Episodes).len(), 1);
         assert_eq!(t.of(Table::Episodes)[0].source.line, Some(2));
         assert_eq!(t.of(Table::Reviews)[0].get("REVIEW"), "01/05/2017");
-        assert_eq!(t.notes, [("rows_ignored:2019_uasc.csv".to_string(), 1)]);
+        assert_eq!(t.notes, [("rows_ignored:2019_oc3.csv".to_string(), 1)]);
     }
 
     #[test]

@@ -205,6 +205,21 @@ fn the_2017_18_return_plans_one_record_per_distinct_source_key() {
     assert_eq!(note(&plan, "periods_start_unknown"), 1861);
     assert_eq!(note(&plan, "reviews_in_no_period"), 5757);
     assert_eq!(note(&plan, "rows_ignored:oc2.csv"), 2675);
+    // uasc.csv lists 132 distinct children, all in the header.
+    let children = &plan
+        .steps
+        .iter()
+        .find(|s| s.rt.path == "children")
+        .unwrap()
+        .records;
+    assert_eq!(
+        children.iter().filter(|r| r.body["uasc"] == true).count(),
+        132
+    );
+    assert_eq!(
+        children.iter().filter(|r| r.body["uasc"] == false).count(),
+        2675 - 132
+    );
     // Every body is what PUT accepts.
     for step in &plan.steps {
         for r in &step.records {
@@ -224,6 +239,17 @@ fn the_xml_return_plans_the_same_way() {
     assert_eq!(c["children"], 253);
     assert_eq!(c["placements"], 459);
     assert_eq!(c["missing-episodes"], 6);
+    // 12 HEADERs have <UASC>1</UASC> (and a DUC).
+    let children = &plan
+        .steps
+        .iter()
+        .find(|s| s.rt.path == "children")
+        .unwrap()
+        .records;
+    assert_eq!(
+        children.iter().filter(|r| r.body["uasc"] == true).count(),
+        12
+    );
     assert!(c["cla-reviews"] <= 1206 && c["cla-reviews"] > 1100);
     assert!(c["adoptions"] >= 3);
 }
