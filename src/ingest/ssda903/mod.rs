@@ -650,7 +650,7 @@ struct Built {
     /// Stored period ids this plan supersedes, with the child and the id of the period that
     /// takes their place (if any).
     superseded: Vec<(String, String, Option<String>)>,
-    /// Ids planned per type, so a re-pointing pass does not plan a record twice.
+    /// Rows the mapping rejected, with their place.
     problems: Vec<FieldError>,
     notes: Vec<(String, u64)>,
 }
