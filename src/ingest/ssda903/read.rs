@@ -239,10 +239,24 @@ pub fn read(files: &[InputFile]) -> ApiResult<Tables> {
 #[allow(clippy::result_large_err)]
 fn read_csv(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
     let at_line1 = Source::at(&file.name, 1);
+    // CRLF read as LF: the csv crate gives a record after a CRLF the number of the line before
+    // (spreadsheets save CSV with CRLF), and problems must name the right line.
+    let bytes = strip_bom(&file.bytes);
+    let data: std::borrow::Cow<[u8]> = if bytes.windows(2).any(|w| w == b"\r\n") {
+        let mut v = Vec::with_capacity(bytes.len());
+        for (i, b) in bytes.iter().enumerate() {
+            if !(*b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+                v.push(*b);
+            }
+        }
+        v.into()
+    } else {
+        bytes.into()
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(strip_bom(&file.bytes));
+        .from_reader(&*data);
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
         Some(Ok(r)) => r.iter().map(|h| h.trim().to_ascii_uppercase()).collect(),
@@ -508,6 +522,19 @@ mod tests {
         assert_eq!(t.of(Table::Reviews).len(), 1);
         assert_eq!(t.problems[0].line, Some(3));
         assert_eq!(t.problems[0].column.as_deref(), Some("REVIEW"));
+    }
+
+    #[test]
+    fn crlf_files_name_the_right_lines() {
+        let t = read(&[file(
+            "reviews.csv",
+            "CHILD,DOB,REVIEW,REVIEW_CODE\r\n1,01/01/2010,01/05/2017,PN1\r\n2,01/01/2010\r\n3,01/01/2010,01/05/2017,PN1\r\n",
+        )])
+        .unwrap();
+        assert_eq!(t.of(Table::Reviews)[0].source.line, Some(2));
+        assert_eq!(t.problems[0].line, Some(3));
+        assert_eq!(t.of(Table::Reviews)[1].source.line, Some(4));
+        assert_eq!(t.of(Table::Reviews)[1].get("REVIEW_CODE"), "PN1");
     }
 
     #[test]
