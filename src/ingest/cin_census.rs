@@ -4,8 +4,5 @@ use super::{ImportPlan, InputFile};
 use crate::error::{ApiError, ApiResult};
 
 pub fn plan(_files: &[InputFile]) -> ApiResult<ImportPlan> {
-    Err(ApiError::parameter(
-        "format",
-        "CIN census import is not built yet",
-    ))
+    Err(ApiError::parameter("format", "CIN census import is not built yet"))
 }
