@@ -892,6 +892,17 @@ pub const PLACEMENT_TYPE: &[&str] = &[
     "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1", "Z11", "Z12", "Z13",
     "Z14",
 ];
+/// SSDA903 reason for new episode (`RNE`): S started to be looked after, L change of legal
+/// status only, P change of placement only, T change of both, U change of legal status and
+/// placement to/from a placement with the same carer, B change of placement and carer (same
+/// legal status).
+pub const REASON_NEW_EPISODE: &[&str] = &["S", "L", "P", "T", "U", "B"];
+/// SSDA903 reason episode ceased (`REC`) on a placement: every period-ending code and X1
+/// (episode ends, the period of care continues).
+pub const EPISODE_REASON_ENDED: &[&str] = &[
+    "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E43", "E44", "E45", "E46",
+    "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9", "X1",
+];
 pub const HEALTH_ASSESSMENT_KIND: &[&str] = &["initial", "review"];
 pub const PERMANENCE_PLAN_TYPE: &[&str] = &[
     "adoption",
@@ -998,6 +1009,24 @@ pub static PLACEMENTS: RecordType = RecordType {
             false,
             "Whether the placement is intended to last until the child is 18 (visits every 3 months after its first year).",
         ),
+        f(
+            "legal_status",
+            Kind::Enum(LEGAL_STATUS),
+            false,
+            "SSDA903 legal status during this episode (LS).",
+        ),
+        f(
+            "reason_new",
+            Kind::Enum(REASON_NEW_EPISODE),
+            false,
+            "SSDA903 reason for the new episode (RNE): S started to be looked after, L, P, T, U or B a change within the period of care.",
+        ),
+        f(
+            "reason_ended",
+            Kind::Enum(EPISODE_REASON_ENDED),
+            false,
+            "SSDA903 reason the episode ceased (REC): X1 the period of care continues, any other code ends it. Only with `ended_on`.",
+        ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select placements started in the range.",
@@ -1005,6 +1034,7 @@ pub static PLACEMENTS: RecordType = RecordType {
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("ended_on", "started_on", &mut errors);
+        r.require_with("reason_ended", "ended_on", &mut errors);
         errors
     },
 };

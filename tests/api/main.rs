@@ -15,6 +15,8 @@ mod duties;
 mod errors;
 mod faults;
 mod formats;
+mod import_ssda903;
+mod imports;
 mod matrix;
 mod national;
 mod pathway;

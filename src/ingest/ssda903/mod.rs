@@ -1,0 +1,1284 @@
+//! SSDA903 (the DfE looked-after children return): CSV tables or the XML. See INDICATORS.md §4
+//! and the README section "SSDA903 mapping".
+//!
+//! Ids are deterministic, so two imports of the same return, or of overlapping years, converge:
+//!
+//! | record | id | from |
+//! |---|---|---|
+//! | children | `CHILD` | header |
+//! | placements | `<CHILD>-<DECOM>` | one per episode |
+//! | cla-periods | `<CHILD>-<DECOM of its first episode>` | built from the child's episodes |
+//! | cla-reviews | `<CHILD>-<REVIEW>` | reviews |
+//! | missing-episodes | `<CHILD>-<MIS_START>` | missing |
+//! | adoptions | `<CHILD>-<DATE_INT or DATE_PLACED>` | ad1, placed_for_adoption |
+//!
+//! (dates as `YYYY-MM-DD`). A period's id changes when an earlier year's import shows that its
+//! first episode was not the first: the new plan re-points the period's placements, reviews
+//! and anything else referring to it, and lists the old id in `delete_ids`.
+
+pub mod periods;
+pub mod read;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Nullable, Text};
+use diesel_async::RunQueryDsl;
+use serde_json::{Map, Value as Json, json};
+
+use self::periods::{Episode, Period, build_periods, parse_date, period_of};
+use self::read::{Row, Table, Tables};
+use super::{ImportPlan, InputFile, PlannedRecord, Source, Step};
+use crate::db::Conn;
+use crate::db::sql::{Sql, ident};
+use crate::error::{ApiResult, FieldError};
+use crate::records::types::{self, Kind, RecordType};
+
+/// Plan the records of an SSDA903 return for authority `la`, merging its episodes with the
+/// episodes earlier imports stored for the same children.
+pub async fn plan(conn: &mut Conn, la: &str, files: &[InputFile]) -> ApiResult<ImportPlan> {
+    let tables = read::read(files)?;
+    let input = Input::parse(&tables);
+    let children: BTreeSet<String> = input.children_touched();
+    let stored = Stored::load(conn, la, &children).await?;
+    let mut built = build(input, &stored);
+    if !built.superseded.is_empty() {
+        repoint_referrers(conn, la, &mut built).await?;
+    }
+    keep_stored_fields(conn, la, &mut built).await?;
+    Ok(built.into_plan())
+}
+
+/// Fields of each type that the return itself gives (a null there means null). Every other
+/// field of a stored record (a child's disability, a missing episode's return home interview,
+/// a review's care plan update, team and worker) is kept as stored when the record is written
+/// again, so a nightly import never erases what was recorded through the API or another return.
+/// Adoption milestones that only one of ad1 / placed_for_adoption carries are kept when this
+/// import's rows leave them blank.
+fn owned_fields(rt: &RecordType) -> &'static [&'static str] {
+    match rt.path {
+        "children" => &["birth_month", "sex", "ethnicity"],
+        "missing-episodes" => &["child_id", "kind", "in_care", "started_at", "returned_at"],
+        "cla-periods" => &[
+            "child_id",
+            "started_on",
+            "ended_on",
+            "legal_status",
+            "reason_ended",
+            "start_known",
+        ],
+        "placements" => &[
+            "child_id",
+            "cla_period_id",
+            "started_on",
+            "ended_on",
+            "placement_type",
+            "legal_status",
+            "reason_new",
+            "reason_ended",
+        ],
+        "cla-reviews" => &["child_id", "cla_period_id", "held_on"],
+        "adoptions" => &[
+            "child_id",
+            "cla_period_id",
+            "entered_care_on",
+            "adm_decision_on",
+            "placed_on",
+            "adoption_order_on",
+        ],
+        // Re-pointed records of other types carry their whole stored body already.
+        _ => &[],
+    }
+}
+
+#[derive(QueryableByName)]
+struct IdJson {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+}
+
+async fn keep_stored_fields(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResult<()> {
+    for rt in types::ALL {
+        let owned = owned_fields(rt);
+        if owned.is_empty() {
+            continue;
+        }
+        let Some(records) = b.records.get_mut(rt.path) else {
+            continue;
+        };
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let mut sql = Sql::default();
+        let la_p = sql.bind(la.to_string());
+        let ids_p = sql.bind(serde_json::to_string(&ids).expect("ids serialise"));
+        sql.push(&format!(
+            "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p} \
+             AND t.id IN (SELECT json_array_elements_text({ids_p}::json))",
+            json = crate::records::store::json_expr(rt),
+            table = ident(rt.table),
+        ));
+        let rows: Vec<IdJson> = sql.query().load(conn).await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let stored: HashMap<String, Json> = rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    serde_json::from_str(&r.body).expect("the database's JSON"),
+                )
+            })
+            .collect();
+        for r in records.iter_mut() {
+            let (Some(old), Some(body)) = (
+                stored.get(&r.id).and_then(Json::as_object),
+                r.body.as_object_mut(),
+            ) else {
+                continue;
+            };
+            for f in rt.fields {
+                if owned.contains(&f.name) || body.get(f.name).is_some_and(|v| !v.is_null()) {
+                    continue;
+                }
+                if let Some(v) = old.get(f.name).filter(|v| !v.is_null()) {
+                    body.insert(f.name.to_string(), v.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rows of the files, parsed.
+
+#[derive(Debug, Clone)]
+struct ChildIn {
+    id: String,
+    birth_month: Option<String>,
+    sex: Option<&'static str>,
+    ethnicity: Option<String>,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+struct EpisodeIn {
+    child: String,
+    ep: Episode,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+struct ReviewIn {
+    child: String,
+    held_on: NaiveDate,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+struct MissingIn {
+    child: String,
+    kind: &'static str,
+    started: NaiveDate,
+    returned: Option<NaiveDate>,
+    source: Source,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AdoptionIn {
+    child: String,
+    decided: Option<NaiveDate>,
+    matched: Option<NaiveDate>,
+    foster_carer: Option<bool>,
+    reversed: Option<NaiveDate>,
+    source: Source,
+}
+
+#[derive(Debug, Default)]
+struct Input {
+    children: Vec<ChildIn>,
+    episodes: Vec<EpisodeIn>,
+    reviews: Vec<ReviewIn>,
+    missing: Vec<MissingIn>,
+    adoptions: Vec<AdoptionIn>,
+    /// The children the UASC table lists, when the import has one (then every header child
+    /// gets `uasc` true or false; without one, `uasc` is left as stored).
+    uasc: Option<BTreeSet<String>>,
+    problems: Vec<FieldError>,
+    notes: Vec<(String, u64)>,
+}
+
+/// Reads the cells of one row, collecting its problems; the row is kept only without any.
+struct Cells<'a> {
+    row: &'a Row,
+    problems: Vec<FieldError>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(row: &'a Row) -> Self {
+        Cells {
+            row,
+            problems: Vec::new(),
+        }
+    }
+    fn text(&self, col: &str) -> Option<String> {
+        let v = self.row.get(col);
+        (!v.is_empty()).then(|| v.to_string())
+    }
+    fn required_text(&mut self, col: &str) -> String {
+        let v = self.text(col);
+        if v.is_none() {
+            self.problems
+                .push(self.row.at(col).problem(format!("{col} is required")));
+        }
+        v.unwrap_or_default()
+    }
+    fn date(&mut self, col: &str) -> Option<NaiveDate> {
+        match parse_date(self.row.get(col)) {
+            Ok(d) => d,
+            Err(m) => {
+                self.problems.push(self.row.at(col).problem(m));
+                None
+            }
+        }
+    }
+    fn required_date(&mut self, col: &str) -> Option<NaiveDate> {
+        let d = self.date(col);
+        if d.is_none() && self.row.get(col).is_empty() {
+            self.problems
+                .push(self.row.at(col).problem(format!("{col} is required")));
+        }
+        d
+    }
+    fn code(&mut self, col: &str, map: &[(&str, &'static str)]) -> Option<&'static str> {
+        let v = self.row.get(col);
+        if v.is_empty() {
+            return None;
+        }
+        let found = map
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(v))
+            .map(|(_, c)| *c);
+        if found.is_none() {
+            let codes: Vec<&str> = map.iter().map(|(k, _)| *k).collect();
+            self.problems.push(
+                self.row
+                    .at(col)
+                    .problem(format!("{v:?} is not one of {}", codes.join(", "))),
+            );
+        }
+        found
+    }
+    /// The row's value, or its problems (naming the child: an XML return is one long line).
+    fn finish<T>(self, value: T, problems: &mut Vec<FieldError>) -> Option<T> {
+        if self.problems.is_empty() {
+            return Some(value);
+        }
+        let child = self.row.get("CHILD");
+        problems.extend(self.problems.into_iter().map(|mut e| {
+            if !child.is_empty() {
+                e.message = format!("{} (CHILD {child})", e.message);
+            }
+            e
+        }));
+        None
+    }
+}
+
+/// SSDA903 `SEX`: 1/2 before 2025, M/F/U since.
+const SEX_CODES: &[(&str, &str)] = &[("1", "M"), ("2", "F"), ("M", "M"), ("F", "F"), ("U", "U")];
+const MISSING_CODES: &[(&str, &str)] = &[("M", "missing"), ("A", "away")];
+const FLAG_CODES: &[(&str, &str)] = &[("1", "true"), ("0", "false")];
+
+impl Input {
+    fn parse(t: &Tables) -> Input {
+        let mut input = Input {
+            problems: t.problems.clone(),
+            notes: t.notes.clone(),
+            ..Input::default()
+        };
+        let problems = &mut input.problems;
+        for row in t.of(Table::Header) {
+            let mut c = Cells::new(row);
+            let id = c.required_text("CHILD");
+            let birth_month = c.date("DOB").map(|d| d.format("%Y-%m").to_string());
+            let sex = c.code("SEX", SEX_CODES);
+            let ethnicity = c.text("ETHNIC");
+            let v = ChildIn {
+                id,
+                birth_month,
+                sex,
+                ethnicity,
+                source: row.source.clone(),
+            };
+            input.children.extend(c.finish(v, problems));
+        }
+        for row in t.of(Table::Episodes) {
+            let mut c = Cells::new(row);
+            let child = c.required_text("CHILD");
+            let decom = c.required_date("DECOM");
+            let dec = c.date("DEC");
+            let ep = Episode {
+                decom: decom.unwrap_or_default(),
+                dec,
+                rne: c.text("RNE").map(|s| s.to_ascii_uppercase()),
+                // REC means nothing without DEC (a blank DEC ends nothing).
+                rec: dec.and(c.text("REC")).map(|s| s.to_ascii_uppercase()),
+                ls: c.text("LS").map(|s| s.to_ascii_uppercase()),
+                place: c.text("PLACE").map(|s| s.to_ascii_uppercase()),
+            };
+            let v = EpisodeIn {
+                child,
+                ep,
+                source: row.source.clone(),
+            };
+            input.episodes.extend(c.finish(v, problems));
+        }
+        for row in t.of(Table::Reviews) {
+            let mut c = Cells::new(row);
+            let child = c.required_text("CHILD");
+            let held_on = c.required_date("REVIEW").unwrap_or_default();
+            let v = ReviewIn {
+                child,
+                held_on,
+                source: row.source.clone(),
+            };
+            input.reviews.extend(c.finish(v, problems));
+        }
+        for row in t.of(Table::Missing) {
+            let mut c = Cells::new(row);
+            let child = c.required_text("CHILD");
+            let kind = c.code("MISSING", MISSING_CODES);
+            if kind.is_none() && row.get("MISSING").is_empty() {
+                c.problems
+                    .push(row.at("MISSING").problem("MISSING is required (M or A)"));
+            }
+            let started = c.required_date("MIS_START").unwrap_or_default();
+            let returned = c.date("MIS_END");
+            let v = MissingIn {
+                child,
+                kind: kind.unwrap_or("missing"),
+                started,
+                returned,
+                source: row.source.clone(),
+            };
+            input.missing.extend(c.finish(v, problems));
+        }
+        for row in t.of(Table::Ad1) {
+            let mut c = Cells::new(row);
+            let v = AdoptionIn {
+                child: c.required_text("CHILD"),
+                decided: c.required_date("DATE_INT"),
+                matched: c.date("DATE_MATCH"),
+                foster_carer: c.code("FOSTER_CARE", FLAG_CODES).map(|f| f == "true"),
+                reversed: None,
+                source: row.source.clone(),
+            };
+            input.adoptions.extend(c.finish(v, problems));
+        }
+        for row in t.of(Table::PlacedForAdoption) {
+            let mut c = Cells::new(row);
+            let v = AdoptionIn {
+                child: c.required_text("CHILD"),
+                decided: c.required_date("DATE_PLACED"),
+                reversed: c.date("DATE_PLACED_CEASED"),
+                source: row.source.clone(),
+                ..AdoptionIn::default()
+            };
+            input.adoptions.extend(c.finish(v, problems));
+        }
+        if t.rows.contains_key(&Table::Uasc) {
+            let mut set = BTreeSet::new();
+            for row in t.of(Table::Uasc) {
+                let mut c = Cells::new(row);
+                let child = c.required_text("CHILD");
+                set.extend(c.finish(child, problems));
+            }
+            input.uasc = Some(set);
+        }
+        input
+    }
+
+    /// Children whose stored records this import may change or need.
+    fn children_touched(&self) -> BTreeSet<String> {
+        self.episodes
+            .iter()
+            .map(|e| e.child.clone())
+            .chain(self.reviews.iter().map(|r| r.child.clone()))
+            .chain(self.adoptions.iter().map(|a| a.child.clone()))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What earlier imports stored for these children.
+
+#[derive(QueryableByName, Debug, Clone)]
+struct StoredPlacement {
+    #[diesel(sql_type = Text)]
+    child_id: String,
+    #[diesel(sql_type = Text)]
+    cla_period_id: String,
+    #[diesel(sql_type = Text)]
+    started_on: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    ended_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    placement_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    legal_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    reason_new: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    reason_ended: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    team: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    worker_id: Option<String>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    long_term: Option<bool>,
+}
+
+#[derive(QueryableByName, Debug, Clone)]
+struct StoredPeriod {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    child_id: String,
+    #[diesel(sql_type = Text)]
+    started_on: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    ended_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    legal_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    reason_ended: Option<String>,
+    #[diesel(sql_type = Bool)]
+    start_known: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    team: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    worker_id: Option<String>,
+}
+
+#[derive(QueryableByName, Debug, Clone)]
+struct StoredReview {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    child_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    cla_period_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    held_on: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    care_plan_updated_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    team: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    worker_id: Option<String>,
+}
+
+#[derive(QueryableByName, Debug, Clone)]
+struct StoredAdoption {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    child_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    cla_period_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    entered_care_on: String,
+    #[diesel(sql_type = Text)]
+    adm_decision_on: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    matched_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    placed_on: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    adoption_order_on: Option<String>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    foster_carer_adoption: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    decision_reversed_on: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Stored {
+    /// SSDA903-derived adoptions (id `<child>-<adm_decision_on>`), by id.
+    adoptions: BTreeMap<String, StoredAdoption>,
+    /// SSDA903-derived placements (id `<child>-<started_on>`), by child.
+    placements: HashMap<String, Vec<StoredPlacement>>,
+    /// Every stored period of these children, by child, in start order.
+    periods: HashMap<String, Vec<StoredPeriod>>,
+    /// SSDA903-derived reviews (id `<child>-<held_on>`), by child.
+    reviews: HashMap<String, Vec<StoredReview>>,
+}
+
+fn date_text(col: &str) -> String {
+    format!("to_char(t.{}, 'YYYY-MM-DD')", ident(col))
+}
+
+impl Stored {
+    async fn load(conn: &mut Conn, la: &str, children: &BTreeSet<String>) -> ApiResult<Stored> {
+        let mut stored = Stored::default();
+        if children.is_empty() {
+            return Ok(stored);
+        }
+        let ids = serde_json::to_string(children).expect("ids serialise");
+        let select = |cols: &str, table: &str, extra: &str| {
+            let mut sql = Sql::default();
+            let la_p = sql.bind(la.to_string());
+            let ids_p = sql.bind(ids.clone());
+            sql.push(&format!(
+                "SELECT {cols} FROM {table} t WHERE t.la_code = {la_p} \
+                 AND t.child_id IN (SELECT json_array_elements_text({ids_p}::json)) {extra}",
+                table = ident(table)
+            ));
+            sql
+        };
+        let placements: Vec<StoredPlacement> = select(
+            &format!(
+                "t.child_id, t.cla_period_id, {s} AS started_on, {e} AS ended_on, \
+                 t.placement_type, t.legal_status, t.reason_new, t.reason_ended, t.team, \
+                 t.worker_id, t.long_term",
+                s = date_text("started_on"),
+                e = date_text("ended_on"),
+            ),
+            "placements",
+            &format!(
+                "AND t.id = t.child_id || '-' || {}",
+                date_text("started_on")
+            ),
+        )
+        .query()
+        .load(conn)
+        .await?;
+        for p in placements {
+            stored
+                .placements
+                .entry(p.child_id.clone())
+                .or_default()
+                .push(p);
+        }
+        let periods: Vec<StoredPeriod> = select(
+            &format!(
+                "t.id, t.child_id, {s} AS started_on, {e} AS ended_on, t.legal_status, \
+                 t.reason_ended, t.start_known, t.team, t.worker_id",
+                s = date_text("started_on"),
+                e = date_text("ended_on"),
+            ),
+            "cla_periods",
+            "ORDER BY t.child_id, t.started_on",
+        )
+        .query()
+        .load(conn)
+        .await?;
+        for p in periods {
+            stored
+                .periods
+                .entry(p.child_id.clone())
+                .or_default()
+                .push(p);
+        }
+        let reviews: Vec<StoredReview> = select(
+            &format!(
+                "t.id, t.child_id, t.cla_period_id, {h} AS held_on, {c} AS care_plan_updated_on, \
+                 t.team, t.worker_id",
+                h = date_text("held_on"),
+                c = date_text("care_plan_updated_on"),
+            ),
+            "cla_reviews",
+            &format!("AND t.id = t.child_id || '-' || {}", date_text("held_on")),
+        )
+        .query()
+        .load(conn)
+        .await?;
+        for r in reviews {
+            stored
+                .reviews
+                .entry(r.child_id.clone())
+                .or_default()
+                .push(r);
+        }
+        let adoptions: Vec<StoredAdoption> = select(
+            &format!(
+                "t.id, t.child_id, t.cla_period_id, {e} AS entered_care_on, \
+                 {a} AS adm_decision_on, {m} AS matched_on, {p} AS placed_on, \
+                 {o} AS adoption_order_on, t.foster_carer_adoption, {r} AS decision_reversed_on",
+                e = date_text("entered_care_on"),
+                a = date_text("adm_decision_on"),
+                m = date_text("matched_on"),
+                p = date_text("placed_on"),
+                o = date_text("adoption_order_on"),
+                r = date_text("decision_reversed_on"),
+            ),
+            "adoptions",
+            &format!(
+                "AND t.adm_decision_on IS NOT NULL AND t.id = t.child_id || '-' || {}",
+                date_text("adm_decision_on")
+            ),
+        )
+        .query()
+        .load(conn)
+        .await?;
+        for a in adoptions {
+            stored.adoptions.insert(a.id.clone(), a);
+        }
+        Ok(stored)
+    }
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date from the database")
+}
+
+fn opt_day(s: &Option<String>) -> Option<NaiveDate> {
+    s.as_deref().map(day)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the plan.
+
+/// The plan being built, by record type path.
+#[derive(Debug, Default)]
+struct Built {
+    records: BTreeMap<&'static str, Vec<PlannedRecord>>,
+    /// Stored period ids this plan supersedes, with the child and the id of the period that
+    /// takes their place (if any).
+    superseded: Vec<(String, String, Option<String>)>,
+    /// Rows the mapping rejected, with their place.
+    problems: Vec<FieldError>,
+    notes: Vec<(String, u64)>,
+}
+
+impl Built {
+    fn push(&mut self, rt: &'static RecordType, id: String, body: Json, source: Source) {
+        self.records
+            .entry(rt.path)
+            .or_default()
+            .push(PlannedRecord { id, body, source });
+    }
+
+    fn note(&mut self, name: &str, n: u64) {
+        if n > 0 {
+            self.notes.push((name.to_string(), n));
+        }
+    }
+
+    fn into_plan(self) -> ImportPlan {
+        let mut records = self.records;
+        let delete: Vec<String> = self
+            .superseded
+            .iter()
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let steps = types::ALL
+            .iter()
+            .filter_map(|rt| {
+                let recs = records.remove(rt.path).unwrap_or_default();
+                let delete_ids = if rt.path == types::CLA_PERIODS.path {
+                    delete.clone()
+                } else {
+                    Vec::new()
+                };
+                (!recs.is_empty() || !delete_ids.is_empty()).then_some(Step {
+                    rt,
+                    records: recs,
+                    delete_ids,
+                })
+            })
+            .collect();
+        ImportPlan {
+            steps,
+            problems: self.problems,
+            notes: self.notes,
+        }
+    }
+}
+
+fn obj(pairs: Vec<(&str, Json)>) -> Json {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        if !v.is_null() {
+            m.insert(k.to_string(), v);
+        }
+    }
+    Json::Object(m)
+}
+
+fn date_json(d: Option<NaiveDate>) -> Json {
+    d.map(|d| Json::String(d.to_string())).unwrap_or(Json::Null)
+}
+
+fn text_json(s: &Option<String>) -> Json {
+    s.as_ref()
+        .map(|s| Json::String(s.clone()))
+        .unwrap_or(Json::Null)
+}
+
+/// One episode of a child after merging the import with what is stored.
+#[derive(Debug, Clone)]
+struct Merged {
+    ep: Episode,
+    /// Its place in this import's files (the last copy read), if it is in them.
+    source: Option<Source>,
+    stored: Option<StoredPlacement>,
+}
+
+fn period_id(child: &str, p: &Period) -> String {
+    format!("{child}-{}", p.start)
+}
+
+fn period_body(child: &str, p: &Period, stored: Option<&StoredPeriod>) -> Json {
+    obj(vec![
+        ("child_id", json!(child)),
+        ("team", text_json(&stored.and_then(|s| s.team.clone()))),
+        (
+            "worker_id",
+            text_json(&stored.and_then(|s| s.worker_id.clone())),
+        ),
+        ("started_on", date_json(Some(p.start))),
+        ("ended_on", date_json(p.end)),
+        ("legal_status", text_json(&p.legal_status)),
+        (
+            "reason_ended",
+            text_json(&p.reason_ended.clone().filter(|_| p.end.is_some())),
+        ),
+        ("start_known", json!(p.start_known)),
+    ])
+}
+
+/// Whether a stored period already holds what `p` would write.
+fn period_same(s: &StoredPeriod, p: &Period) -> bool {
+    day(&s.started_on) == p.start
+        && opt_day(&s.ended_on) == p.end
+        && s.legal_status == p.legal_status
+        && s.reason_ended == p.reason_ended.clone().filter(|_| p.end.is_some())
+        && s.start_known == p.start_known
+}
+
+/// A stored period as a `Period` (for placing reviews of children without new episodes).
+fn stored_as_period(s: &StoredPeriod) -> Period {
+    Period {
+        start: day(&s.started_on),
+        end: opt_day(&s.ended_on),
+        start_known: s.start_known,
+        reason_ended: s.reason_ended.clone(),
+        legal_status: s.legal_status.clone(),
+        episodes: Vec::new(),
+        cut: false,
+    }
+}
+
+/// A child's periods as they will be after this import, with their ids and (for children with
+/// episodes) the merged episodes.
+struct ChildPeriods {
+    periods: Vec<Period>,
+    ids: Vec<String>,
+    episodes: Vec<Merged>,
+}
+
+/// The pure part of planning: the parsed files and what is stored give the plan.
+fn build(input: Input, stored: &Stored) -> Built {
+    let mut b = Built {
+        problems: input.problems,
+        notes: input.notes,
+        ..Built::default()
+    };
+
+    // Children: one per CHILD (a later row of the same child wins).
+    let uasc = input.uasc;
+    let mut children: BTreeMap<String, ChildIn> = BTreeMap::new();
+    let mut repeated = 0;
+    for c in input.children {
+        if children.insert(c.id.clone(), c).is_some() {
+            repeated += 1;
+        }
+    }
+    b.note("children_repeated_in_files", repeated);
+    for (id, c) in children {
+        let body = obj(vec![
+            ("birth_month", text_json(&c.birth_month)),
+            ("sex", text_json(&c.sex.map(String::from))),
+            ("ethnicity", text_json(&c.ethnicity)),
+            (
+                "uasc",
+                uasc.as_ref()
+                    .map(|s| Json::Bool(s.contains(&id)))
+                    .unwrap_or(Json::Null),
+            ),
+        ]);
+        b.push(&types::CHILDREN, id, body, c.source);
+    }
+
+    // Missing episodes: one per child + start.
+    let mut missing: BTreeMap<String, MissingIn> = BTreeMap::new();
+    let mut repeated = 0;
+    for m in input.missing {
+        if missing
+            .insert(format!("{}-{}", m.child, m.started), m)
+            .is_some()
+        {
+            repeated += 1;
+        }
+    }
+    b.note("missing_repeated_in_files", repeated);
+    for (id, m) in missing {
+        let body = obj(vec![
+            ("child_id", json!(m.child)),
+            ("kind", json!(m.kind)),
+            ("in_care", json!(true)),
+            ("started_at", date_json(Some(m.started))),
+            ("returned_at", date_json(m.returned)),
+        ]);
+        b.push(&types::MISSING_EPISODES, id, body, m.source);
+    }
+
+    // Episodes: merge the import's copies and the stored ones per child and DECOM.
+    let mut by_child: BTreeMap<String, BTreeMap<NaiveDate, Merged>> = BTreeMap::new();
+    let mut repeated = 0;
+    for e in &input.episodes {
+        by_child.entry(e.child.clone()).or_default();
+    }
+    for (child, eps) in by_child.iter_mut() {
+        for s in stored.placements.get(child).into_iter().flatten() {
+            let ep = Episode {
+                decom: day(&s.started_on),
+                dec: opt_day(&s.ended_on),
+                rne: s.reason_new.clone(),
+                rec: s.reason_ended.clone(),
+                ls: s.legal_status.clone(),
+                place: s.placement_type.clone(),
+            };
+            eps.insert(
+                ep.decom,
+                Merged {
+                    ep,
+                    source: None,
+                    stored: Some(s.clone()),
+                },
+            );
+        }
+    }
+    for e in input.episodes {
+        let eps = by_child.get_mut(&e.child).expect("every child listed");
+        match eps.get_mut(&e.ep.decom) {
+            Some(m) => {
+                if m.source.is_some() {
+                    repeated += 1;
+                }
+                m.ep.merge(e.ep);
+                m.source = Some(e.source);
+            }
+            None => {
+                eps.insert(
+                    e.ep.decom,
+                    Merged {
+                        ep: e.ep,
+                        source: Some(e.source),
+                        stored: None,
+                    },
+                );
+            }
+        }
+    }
+    b.note("episodes_repeated_in_files", repeated);
+
+    // Periods and placements of the children with episodes in this import.
+    let mut child_periods: HashMap<String, ChildPeriods> = HashMap::new();
+    let (mut unknown, mut cut) = (0, 0);
+    let mut period_records: Vec<(String, NaiveDate, PlannedRecord)> = Vec::new();
+    for (child, eps) in by_child {
+        let episodes: Vec<Merged> = eps.into_values().collect();
+        let plain: Vec<Episode> = episodes.iter().map(|m| m.ep.clone()).collect();
+        let periods = build_periods(&plain);
+        let ids: Vec<String> = periods.iter().map(|p| period_id(&child, p)).collect();
+        let stored_periods: HashMap<&str, &StoredPeriod> = stored
+            .periods
+            .get(&child)
+            .into_iter()
+            .flatten()
+            .map(|p| (p.id.as_str(), p))
+            .collect();
+        for (p, id) in periods.iter().zip(&ids) {
+            unknown += u64::from(!p.start_known);
+            cut += u64::from(p.cut);
+            let old = stored_periods.get(id.as_str()).copied();
+            let source = p.episodes.iter().find_map(|&i| episodes[i].source.clone());
+            let in_import = source.is_some();
+            if in_import || old.is_none_or(|s| !period_same(s, p)) {
+                period_records.push((
+                    child.clone(),
+                    p.start,
+                    PlannedRecord {
+                        id: id.clone(),
+                        body: period_body(&child, p, old),
+                        source: source.unwrap_or_default(),
+                    },
+                ));
+            }
+            for &i in &p.episodes {
+                let m = &episodes[i];
+                let moved = m.stored.as_ref().is_some_and(|s| &s.cla_period_id != id);
+                if m.source.is_none() && !moved {
+                    continue;
+                }
+                let s = m.stored.as_ref();
+                let body = obj(vec![
+                    ("child_id", json!(child)),
+                    ("team", text_json(&s.and_then(|s| s.team.clone()))),
+                    ("worker_id", text_json(&s.and_then(|s| s.worker_id.clone()))),
+                    ("cla_period_id", json!(id)),
+                    ("started_on", date_json(Some(m.ep.decom))),
+                    ("ended_on", date_json(m.ep.dec)),
+                    ("placement_type", text_json(&m.ep.place)),
+                    (
+                        "long_term",
+                        s.and_then(|s| s.long_term)
+                            .map(Json::Bool)
+                            .unwrap_or(Json::Null),
+                    ),
+                    ("legal_status", text_json(&m.ep.ls)),
+                    ("reason_new", text_json(&m.ep.rne)),
+                    ("reason_ended", text_json(&m.ep.rec)),
+                ]);
+                b.push(
+                    &types::PLACEMENTS,
+                    format!("{child}-{}", m.ep.decom),
+                    body,
+                    m.source.clone().unwrap_or_default(),
+                );
+            }
+        }
+        // Stored SSDA903 periods of this child that no longer exist: superseded, replaced by
+        // the period that now holds their first episode.
+        let new_ids: BTreeSet<&String> = ids.iter().collect();
+        for s in stored.periods.get(&child).into_iter().flatten() {
+            let derived = s.id == format!("{child}-{}", s.started_on);
+            if derived && !new_ids.contains(&s.id) {
+                let start = day(&s.started_on);
+                let successor = periods
+                    .iter()
+                    .position(|p| p.episodes.iter().any(|&i| episodes[i].ep.decom == start))
+                    .or_else(|| period_of(&periods, start))
+                    .map(|i| ids[i].clone());
+                b.superseded.push((s.id.clone(), child.clone(), successor));
+            }
+        }
+        child_periods.insert(
+            child,
+            ChildPeriods {
+                periods,
+                ids,
+                episodes,
+            },
+        );
+    }
+    b.note("periods_start_unknown", unknown);
+    b.note("periods_cut_at_next_start", cut);
+    b.note("periods_superseded", b.superseded.len() as u64);
+    // Within a child, in start order: each write then moves a period's end no further than
+    // the next period's start, so no two rows overlap at any moment of the upsert.
+    period_records.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    // Superseded periods first, parked on a day of their own at the start of the supported
+    // range (the k-th of a child on 1 Jan 1990 + k days): the pipeline writes every step
+    // before it deletes them, and checks overlaps against every stored period, so until then
+    // they must not overlap the periods that replace them. They are deleted at the end of the
+    // same transaction.
+    let mut parked_of: HashMap<String, u64> = HashMap::new();
+    for (old, child, _) in &b.superseded.clone() {
+        let s = stored.periods[child]
+            .iter()
+            .find(|p| &p.id == old)
+            .expect("a superseded period is stored");
+        let k = parked_of.entry(child.clone()).or_default();
+        let park = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Days::new(*k);
+        *k += 1;
+        let body = obj(vec![
+            ("child_id", json!(child)),
+            ("team", text_json(&s.team)),
+            ("worker_id", text_json(&s.worker_id)),
+            ("started_on", date_json(Some(park))),
+            ("ended_on", date_json(Some(park))),
+            ("start_known", json!(s.start_known)),
+        ]);
+        b.push(&types::CLA_PERIODS, old.clone(), body, Source::default());
+    }
+    for (_, _, r) in period_records {
+        b.push(&types::CLA_PERIODS, r.id, r.body, r.source);
+    }
+
+    // Children with reviews or adoptions but no episodes in this import: their stored periods.
+    let needs: BTreeSet<String> = input
+        .reviews
+        .iter()
+        .map(|r| r.child.clone())
+        .chain(input.adoptions.iter().map(|a| a.child.clone()))
+        .collect();
+    for child in needs {
+        if child_periods.contains_key(&child) {
+            continue;
+        }
+        let list = stored.periods.get(&child).cloned().unwrap_or_default();
+        child_periods.insert(
+            child,
+            ChildPeriods {
+                periods: list.iter().map(stored_as_period).collect(),
+                ids: list.into_iter().map(|p| p.id).collect(),
+                episodes: Vec::new(),
+            },
+        );
+    }
+
+    // Reviews: one per child + date, in the period containing the date.
+    let mut reviews: BTreeMap<String, ReviewIn> = BTreeMap::new();
+    let mut repeated = 0;
+    for r in input.reviews {
+        if reviews
+            .insert(format!("{}-{}", r.child, r.held_on), r)
+            .is_some()
+        {
+            repeated += 1;
+        }
+    }
+    b.note("reviews_repeated_in_files", repeated);
+    let mut in_no_period = 0;
+    let stored_reviews: HashMap<&str, &StoredReview> = stored
+        .reviews
+        .values()
+        .flatten()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    let period_for = |child: &str, d: NaiveDate| {
+        child_periods
+            .get(child)
+            .and_then(|cp| period_of(&cp.periods, d).map(|i| cp.ids[i].clone()))
+    };
+    let review_body =
+        |child: &str, held: NaiveDate, period: &Option<String>, s: Option<&StoredReview>| {
+            obj(vec![
+                ("child_id", json!(child)),
+                ("team", text_json(&s.and_then(|s| s.team.clone()))),
+                ("worker_id", text_json(&s.and_then(|s| s.worker_id.clone()))),
+                ("cla_period_id", text_json(period)),
+                ("held_on", date_json(Some(held))),
+                (
+                    "care_plan_updated_on",
+                    text_json(&s.and_then(|s| s.care_plan_updated_on.clone())),
+                ),
+            ])
+        };
+    let mut planned_reviews: BTreeSet<String> = BTreeSet::new();
+    for (id, r) in &reviews {
+        let period = period_for(&r.child, r.held_on);
+        in_no_period += u64::from(period.is_none());
+        let body = review_body(
+            &r.child,
+            r.held_on,
+            &period,
+            stored_reviews.get(id.as_str()).copied(),
+        );
+        b.push(&types::CLA_REVIEWS, id.clone(), body, r.source.clone());
+        planned_reviews.insert(id.clone());
+    }
+    // Stored reviews of children whose periods changed: re-placed when their period did.
+    for (child, cp) in &child_periods {
+        if cp.episodes.is_empty() {
+            continue;
+        }
+        for s in stored.reviews.get(child).into_iter().flatten() {
+            if planned_reviews.contains(&s.id) {
+                continue;
+            }
+            let held = day(&s.held_on);
+            let period = period_of(&cp.periods, held).map(|i| cp.ids[i].clone());
+            if period != s.cla_period_id {
+                in_no_period += u64::from(period.is_none());
+                let body = review_body(child, held, &period, Some(s));
+                b.push(&types::CLA_REVIEWS, s.id.clone(), body, Source::default());
+            }
+        }
+    }
+    b.note("reviews_in_no_period", in_no_period);
+
+    // Adoptions: one per child + date of the decision that the child should be placed for
+    // adoption (AD1 DATE_INT, placed_for_adoption DATE_PLACED); the two tables' rows of one
+    // child and date are one adoption.
+    let mut adoptions: BTreeMap<String, AdoptionIn> = BTreeMap::new();
+    for a in input.adoptions {
+        let Some(decided) = a.decided else { continue };
+        let id = format!("{}-{decided}", a.child);
+        match adoptions.get_mut(&id) {
+            Some(x) => {
+                x.matched = a.matched.or(x.matched);
+                x.foster_carer = a.foster_carer.or(x.foster_carer);
+                x.reversed = a.reversed.or(x.reversed);
+            }
+            None => {
+                adoptions.insert(id, a);
+            }
+        }
+    }
+    // Stored adoptions of the children whose episodes this import brings: their period, entry
+    // into care, placement and order are recomputed from the rebuilt periods.
+    for (id, s) in &stored.adoptions {
+        let rebuilt = child_periods
+            .get(&s.child_id)
+            .is_some_and(|cp| !cp.episodes.is_empty());
+        if rebuilt && !adoptions.contains_key(id) {
+            adoptions.insert(
+                id.clone(),
+                AdoptionIn {
+                    child: s.child_id.clone(),
+                    decided: Some(day(&s.adm_decision_on)),
+                    source: Source::default(),
+                    ..AdoptionIn::default()
+                },
+            );
+        }
+    }
+    let mut without_period = 0;
+    for (id, mut a) in adoptions {
+        let decided = a.decided.expect("kept only with a decision date");
+        let old = stored.adoptions.get(&id);
+        // Milestones only the other table carries come from the stored adoption.
+        if let Some(s) = old {
+            a.matched = a.matched.or(opt_day(&s.matched_on));
+            a.foster_carer = a.foster_carer.or(s.foster_carer_adoption);
+            a.reversed = a.reversed.or(opt_day(&s.decision_reversed_on));
+        }
+        let cp = child_periods.get(&a.child);
+        let linked = cp.and_then(|cp| period_of(&cp.periods, decided).map(|i| (cp, i)));
+        without_period += u64::from(linked.is_none());
+        let milestones = [Some(decided), a.matched, a.reversed];
+        let earliest = milestones.iter().flatten().min().copied();
+        let entered = match linked {
+            Some((cp, i)) => earliest.map_or(cp.periods[i].start, |e| e.min(cp.periods[i].start)),
+            None => earliest.unwrap_or(decided),
+        };
+        // Moved in with the adopters: the first placed-for-adoption placement (A3-A6) of the
+        // period; adoption order: the period's end when it ended adopted (E11, E12). Known
+        // from the episodes when this import has the child's; else as stored.
+        let (mut placed, mut order) = (None, None);
+        if let Some((cp, i)) = linked
+            && !cp.episodes.is_empty()
+        {
+            let p = &cp.periods[i];
+            placed = p
+                .episodes
+                .iter()
+                .map(|&k| &cp.episodes[k].ep)
+                .find(|e| {
+                    matches!(e.place.as_deref(), Some("A3" | "A4" | "A5" | "A6"))
+                        && e.decom >= entered
+                })
+                .map(|e| e.decom);
+            if matches!(p.reason_ended.as_deref(), Some("E11" | "E12")) {
+                order = p.end.filter(|end| placed.is_some_and(|pl| pl <= *end));
+            }
+        } else if let Some(s) = old {
+            placed = opt_day(&s.placed_on).filter(|d| *d >= entered);
+            order = opt_day(&s.adoption_order_on).filter(|d| placed.is_some_and(|p| p <= *d));
+        }
+        let period = linked.map(|(cp, i)| cp.ids[i].clone());
+        // A stored adoption this import does not list is re-sent only when it changed.
+        if a.source == Source::default()
+            && let Some(s) = old
+            && s.cla_period_id == period
+            && day(&s.entered_care_on) == entered
+            && opt_day(&s.placed_on) == placed
+            && opt_day(&s.adoption_order_on) == order
+        {
+            continue;
+        }
+        let body = obj(vec![
+            ("child_id", json!(a.child)),
+            ("cla_period_id", text_json(&period)),
+            ("entered_care_on", date_json(Some(entered))),
+            ("adm_decision_on", date_json(Some(decided))),
+            ("matched_on", date_json(a.matched)),
+            ("placed_on", date_json(placed)),
+            ("adoption_order_on", date_json(order)),
+            (
+                "foster_carer_adoption",
+                a.foster_carer.map(Json::Bool).unwrap_or(Json::Null),
+            ),
+            ("decision_reversed_on", date_json(a.reversed)),
+        ]);
+        b.push(&types::ADOPTIONS, id, body, a.source);
+    }
+    b.note("adoptions_without_period", without_period);
+    b
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records of other types that refer to a superseded period.
+
+#[derive(QueryableByName)]
+struct Referrer {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+    #[diesel(sql_type = Text)]
+    period: String,
+}
+
+/// Re-point every stored record that refers to a superseded period (and is not already in the
+/// plan) to the period that took its place, so the pipeline can delete the old one.
+async fn repoint_referrers(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResult<()> {
+    let successor: HashMap<String, Option<String>> = b
+        .superseded
+        .iter()
+        .map(|(old, _, new)| (old.clone(), new.clone()))
+        .collect();
+    let old_ids: Vec<&String> = successor.keys().collect();
+    let old_json = serde_json::to_string(&old_ids).expect("ids serialise");
+    for rt in types::ALL {
+        for f in rt.fields {
+            if !matches!(f.kind, Kind::Ref("cla-periods")) {
+                continue;
+            }
+            let planned: BTreeSet<String> = b
+                .records
+                .get(rt.path)
+                .into_iter()
+                .flatten()
+                .map(|r| r.id.clone())
+                .collect();
+            let mut sql = Sql::default();
+            let la_p = sql.bind(la.to_string());
+            let ids_p = sql.bind(old_json.clone());
+            sql.push(&format!(
+                "SELECT t.id, {json}::text AS body, t.{col} AS period FROM {table} t \
+                 WHERE t.la_code = {la_p} AND t.{col} IN (SELECT json_array_elements_text({ids_p}::json))",
+                json = crate::records::store::json_expr(rt),
+                col = ident(f.name),
+                table = ident(rt.table),
+            ));
+            let rows: Vec<Referrer> = sql.query().load(conn).await?;
+            for r in rows {
+                if planned.contains(&r.id) {
+                    continue;
+                }
+                let mut body: Json = serde_json::from_str(&r.body).expect("the database's JSON");
+                if let Some(m) = body.as_object_mut() {
+                    for k in ["id", "created_at", "updated_at"] {
+                        m.remove(k);
+                    }
+                    let new = successor.get(&r.period).cloned().flatten();
+                    m.insert(f.name.to_string(), text_json(&new));
+                }
+                b.push(rt, r.id, body, Source::default());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
