@@ -4,5 +4,8 @@ use super::{ImportPlan, InputFile};
 use crate::error::{ApiError, ApiResult};
 
 pub fn plan(_files: &[InputFile]) -> ApiResult<ImportPlan> {
-    Err(ApiError::parameter("format", "Annex A import is not built yet"))
+    Err(ApiError::parameter(
+        "format",
+        "Annex A import is not built yet",
+    ))
 }

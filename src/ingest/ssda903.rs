@@ -5,5 +5,8 @@ use crate::db::Conn;
 use crate::error::{ApiError, ApiResult};
 
 pub async fn plan(_conn: &mut Conn, _la: &str, _files: &[InputFile]) -> ApiResult<ImportPlan> {
-    Err(ApiError::parameter("format", "SSDA903 import is not built yet"))
+    Err(ApiError::parameter(
+        "format",
+        "SSDA903 import is not built yet",
+    ))
 }

@@ -1,0 +1,156 @@
+//! A small element tree of an XML document with the line of every element, enough for the
+//! CIN census (elements and text; attributes, comments and processing instructions ignored).
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use crate::error::FieldError;
+use crate::ingest::Source;
+
+#[derive(Debug, Default)]
+pub(crate) struct Node {
+    pub name: String,
+    pub text: String,
+    /// 1-based line of the element's start tag (its end, for a tag over several lines).
+    pub line: u64,
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+    /// Trimmed text of a child element, `None` when absent or empty.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+    }
+    /// Whether any element of this name occurs anywhere below.
+    pub fn contains(&self, name: &str) -> bool {
+        self.children
+            .iter()
+            .any(|c| c.name == name || c.contains(name))
+    }
+}
+
+/// Parse `bytes` of file `file` into its root element. Not UTF-8, not well-formed XML, or no
+/// root element: an error naming the file and line.
+pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, FieldError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = line_of(bytes, e.valid_up_to());
+        Source::at(file, line).problem("not UTF-8 text, so not a CIN census XML file")
+    })?;
+    let starts: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let line_at = |pos: u64| starts.partition_point(|&nl| (nl as u64) < pos) as u64 + 1;
+
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root: Option<Node> = None;
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            Source::at(file, line_at(reader.error_position()))
+                .problem(format!("not well-formed XML ({e}), so not a CIN census"))
+        })?;
+        let pos = reader.buffer_position();
+        match event {
+            Event::Start(s) => {
+                if root.is_some() {
+                    return Err(Source::at(file, line_at(pos))
+                        .problem("more than one root element, so not a CIN census"));
+                }
+                stack.push(Node {
+                    name: local(s.name().as_ref()),
+                    line: line_at(pos),
+                    ..Node::default()
+                });
+            }
+            Event::Empty(s) => {
+                let node = Node {
+                    name: local(s.name().as_ref()),
+                    line: line_at(pos),
+                    ..Node::default()
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None if root.is_none() => root = Some(node),
+                    None => {
+                        return Err(Source::at(file, line_at(pos))
+                            .problem("more than one root element, so not a CIN census"));
+                    }
+                }
+            }
+            Event::End(_) => {
+                let node = stack.pop().expect("quick-xml checks end names");
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(t) => {
+                if let Some(n) = stack.last_mut() {
+                    n.text.push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let c = if r.is_char_ref() {
+                    r.resolve_char_ref().ok().flatten()
+                } else {
+                    match r.xml10_content().as_ref() {
+                        "amp" => Some('&'),
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        _ => None,
+                    }
+                };
+                if let (Some(n), Some(c)) = (stack.last_mut(), c) {
+                    n.text.push(c);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if let Some(open) = stack.first() {
+        return Err(
+            Source::at(file, line_at(text.len() as u64)).problem(format!(
+                "the file ends before <{}> (line {}) is closed, so it is not a complete CIN census",
+                open.name, open.line
+            )),
+        );
+    }
+    root.ok_or_else(|| Source::at(file, 1).problem("no XML element at all, so not a CIN census"))
+}
+
+/// Element name without a namespace prefix.
+fn local(name: &str) -> String {
+    match name.rsplit_once(':') {
+        Some((_, l)) => l.to_string(),
+        None => name.to_string(),
+    }
+}
+
+fn line_of(bytes: &[u8], pos: usize) -> u64 {
+    bytes[..pos.min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count() as u64
+        + 1
+}
