@@ -31,7 +31,7 @@ pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
     for file in files {
         match xml::parse(&file.name, &file.bytes).and_then(|root| check_root(&file.name, root)) {
             Ok(root) => roots.push((file.name.as_str(), root)),
-            Err(e) => not_census.push(e),
+            Err(e) => not_census.push(*e),
         }
     }
     if files.is_empty() {
@@ -51,14 +51,16 @@ pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
 
 /// The root must be a `Message` with `Children` (and, when the header names a collection,
 /// the collection `CIN`).
-fn check_root(file: &str, root: Node) -> Result<Node, crate::error::FieldError> {
+fn check_root(file: &str, root: Node) -> Result<Node, Box<crate::error::FieldError>> {
     if root.name != "Message" {
-        return Err(Source::at(file, root.line)
-            .column(root.name.clone())
-            .problem(format!(
-                "the root element is <{}>, not <Message>: not a CIN census XML file",
-                root.name
-            )));
+        return Err(Box::new(
+            Source::at(file, root.line)
+                .column(root.name.clone())
+                .problem(format!(
+                    "the root element is <{}>, not <Message>: not a CIN census XML file",
+                    root.name
+                )),
+        ));
     }
     if let Some(c) = root
         .child("Header")
@@ -66,17 +68,21 @@ fn check_root(file: &str, root: Node) -> Result<Node, crate::error::FieldError> 
         .and_then(|d| d.child("Collection"))
         && !c.text.trim().eq_ignore_ascii_case("CIN")
     {
-        return Err(Source::at(file, c.line)
-            .column("Collection")
-            .problem(format!(
-                "the collection is {:?}, not CIN: not a CIN census XML file",
-                c.text.trim()
-            )));
+        return Err(Box::new(
+            Source::at(file, c.line)
+                .column("Collection")
+                .problem(format!(
+                    "the collection is {:?}, not CIN: not a CIN census XML file",
+                    c.text.trim()
+                )),
+        ));
     }
     if root.child("Children").is_none() {
-        return Err(Source::at(file, root.line)
-            .column("Children")
-            .problem("<Message> has no <Children>: not a CIN census XML file"));
+        return Err(Box::new(
+            Source::at(file, root.line)
+                .column("Children")
+                .problem("<Message> has no <Children>: not a CIN census XML file"),
+        ));
     }
     Ok(root)
 }
@@ -511,4 +517,4 @@ fn conference(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -66,13 +66,6 @@ impl Builder {
         });
     }
 
-    /// Whether a record of this type and id is planned (so far).
-    pub fn has(&self, rt: &'static RecordType, id: &str) -> bool {
-        self.records
-            .get(rt.path)
-            .is_some_and(|(_, index)| index.contains_key(id))
-    }
-
     pub fn problem(&mut self, e: FieldError) {
         self.problems.push(e);
     }

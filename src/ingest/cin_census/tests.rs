@@ -291,9 +291,10 @@ fn an_impossible_date_rejects_its_row_at_file_line_and_element() {
     );
 }
 
-fn err_places(
-    r: ApiResult<ImportPlan>,
-) -> Vec<(Option<String>, Option<u64>, Option<String>, String)> {
+/// (file, line, column, message) of each error.
+type Place = (Option<String>, Option<u64>, Option<String>, String);
+
+fn err_places(r: ApiResult<ImportPlan>) -> Vec<Place> {
     match r {
         Err(ApiError::Validation { errors, .. }) => errors
             .into_iter()

@@ -39,7 +39,7 @@ impl Node {
 
 /// Parse `bytes` of file `file` into its root element. Not UTF-8, not well-formed XML, or no
 /// root element: an error naming the file and line.
-pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, FieldError> {
+pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, Box<FieldError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = line_of(bytes, e.valid_up_to());
@@ -66,8 +66,10 @@ pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, FieldError> {
         match event {
             Event::Start(s) => {
                 if root.is_some() {
-                    return Err(Source::at(file, line_at(pos))
-                        .problem("more than one root element, so not a CIN census"));
+                    return Err(Box::new(
+                        Source::at(file, line_at(pos))
+                            .problem("more than one root element, so not a CIN census"),
+                    ));
                 }
                 stack.push(Node {
                     name: local(s.name().as_ref()),
@@ -85,8 +87,10 @@ pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, FieldError> {
                     Some(parent) => parent.children.push(node),
                     None if root.is_none() => root = Some(node),
                     None => {
-                        return Err(Source::at(file, line_at(pos))
-                            .problem("more than one root element, so not a CIN census"));
+                        return Err(Box::new(
+                            Source::at(file, line_at(pos))
+                                .problem("more than one root element, so not a CIN census"),
+                        ));
                     }
                 }
             }
@@ -129,14 +133,16 @@ pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, FieldError> {
         }
     }
     if let Some(open) = stack.first() {
-        return Err(
+        return Err(Box::new(
             Source::at(file, line_at(text.len() as u64)).problem(format!(
                 "the file ends before <{}> (line {}) is closed, so it is not a complete CIN census",
                 open.name, open.line
             )),
-        );
+        ));
     }
-    root.ok_or_else(|| Source::at(file, 1).problem("no XML element at all, so not a CIN census"))
+    root.ok_or_else(|| {
+        Box::new(Source::at(file, 1).problem("no XML element at all, so not a CIN census"))
+    })
 }
 
 /// Element name without a namespace prefix.
