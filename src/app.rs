@@ -75,6 +75,7 @@ impl AppState {
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Who read which child-level rows, and every write (admin)"),
         (name = "keys", description = "Your authority's API keys (admin)"),
+        (name = "imports", description = "Bulk records (NDJSON, CSV) and the national returns (SSDA903, CIN census, Annex A), and the import history (write)"),
     )
 )]
 struct ApiDoc;

@@ -33,6 +33,13 @@ pub struct Settings {
     pub statement_timeout: Duration,
     /// Largest accepted request body for a single record (`DRIFTWATCH_MAX_BODY_BYTES`, default 1 MiB).
     pub max_body_bytes: usize,
+    /// Largest accepted import body (`DRIFTWATCH_IMPORT_MAX_BYTES`, default 1 GiB): an NDJSON or
+    /// CSV body, a national-format file or all the files of a multipart upload together.
+    pub import_max_bytes: u64,
+    /// Imports with a body larger than this run in the background: `202 Accepted` with a
+    /// `Location` to poll (`DRIFTWATCH_IMPORT_ASYNC_BYTES`, default 16 MiB). A client may ask
+    /// for that for any import with `Prefer: respond-async`.
+    pub import_async_bytes: u64,
     /// Most periods one summary may span (`DRIFTWATCH_MAX_PERIODS`, default 400).
     pub max_periods: usize,
     /// HTTP worker threads (`DRIFTWATCH_WORKERS`, default: number of CPUs).
@@ -186,6 +193,22 @@ impl Settings {
             1usize << 30,
             &mut errors,
         );
+        let import_max_bytes = parse_num(
+            env,
+            "DRIFTWATCH_IMPORT_MAX_BYTES",
+            1u64 << 30,
+            1024,
+            1u64 << 40,
+            &mut errors,
+        );
+        let import_async_bytes = parse_num(
+            env,
+            "DRIFTWATCH_IMPORT_ASYNC_BYTES",
+            16u64 << 20,
+            0,
+            1u64 << 40,
+            &mut errors,
+        );
         let max_periods = parse_num(
             env,
             "DRIFTWATCH_MAX_PERIODS",
@@ -250,6 +273,8 @@ impl Settings {
             pool_timeout: Duration::from_millis(pool_timeout_ms),
             statement_timeout: Duration::from_millis(statement_timeout_ms),
             max_body_bytes,
+            import_max_bytes,
+            import_async_bytes,
             max_periods,
             workers,
             rate_limit_per_minute,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod dashboard;
 pub mod health;
+pub mod imports;
 pub mod indicators;
 pub mod keys;
 pub mod national;
@@ -25,6 +26,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(indicators::list_indicators)
         .service(indicators::summary)
         .service(indicators::cases)
+        .service(imports::post_import)
+        .service(imports::list_imports)
+        .service(imports::get_import)
         .service(audit::list_audit)
         .service(keys::list_keys)
         .service(keys::revoke_key)

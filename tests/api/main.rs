@@ -15,6 +15,7 @@ mod duties;
 mod errors;
 mod faults;
 mod formats;
+mod imports;
 mod matrix;
 mod national;
 mod pathway;
