@@ -1145,12 +1145,18 @@ impl ListReader for List10 {
             Ok(None) => {}
             Err(()) => return,
         }
-        b.add(
-            &ADOPTIONS,
-            event_id(child, entered),
-            a,
-            row.src(&ENTERED_CARE),
-        );
+        // The id is the child and the date of the decision that the child should be placed
+        // for adoption, as the SSDA903 importer names an adoption (AD1 `DATE_INT`); the date
+        // the child entered care when the list gives no decision date.
+        let decided = a
+            .get("adm_decision_on")
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        let id = match decided {
+            Some(d) => format!("{child}-{d}"),
+            None => event_id(child, entered),
+        };
+        b.add(&ADOPTIONS, id, a, row.src(&ENTERED_CARE));
     }
 }
 

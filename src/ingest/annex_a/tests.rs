@@ -120,8 +120,8 @@ fn the_sample_workbook_maps_lists_3_to_10() {
         body(&plan, "cla-reviews", "3623204-2020-08-12")["cla_period_id"],
         "3623204-2008-10-22"
     );
-    // List 10.
-    let a = body(&plan, "adoptions", "13782635-2014-09-12");
+    // List 10: named by the decision to place for adoption (41899 = 2014-09-17), as SSDA903.
+    let a = body(&plan, "adoptions", "13782635-2014-09-17");
     assert_eq!(a["decision_reversed_on"], "2014-10-12");
     assert_eq!(a["adoption_order_on"], "2014-10-07");
 }
