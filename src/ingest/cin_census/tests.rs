@@ -369,3 +369,21 @@ fn every_record_type_used_exists() {
         assert!(by_path(t).is_some(), "{t}");
     }
 }
+
+#[test]
+fn a_latin1_file_is_read_and_a_binary_one_refused() {
+    let mut bytes = b"<Message><Header><Source><SoftwareCode>Syst\xe8me</SoftwareCode></Source></Header>\n<Children><Child><ChildIdentifiers><LAchildID>C1</LAchildID></ChildIdentifiers></Child></Children></Message>".to_vec();
+    let p = plan(&[InputFile {
+        name: "latin1.xml".into(),
+        bytes: bytes.clone().into(),
+    }])
+    .unwrap();
+    assert_eq!(counts(&p), BTreeMap::from([("children", 1)]));
+    // The first bytes of an xlsx (a zip): refused.
+    bytes = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00<\xff\xfe>".to_vec();
+    let e = err_places(plan(&[InputFile {
+        name: "annex.xlsx".into(),
+        bytes: bytes.into(),
+    }]));
+    assert_eq!(e[0].0.as_deref(), Some("annex.xlsx"));
+}

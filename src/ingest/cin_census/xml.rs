@@ -41,10 +41,17 @@ impl Node {
 /// root element: an error naming the file and line.
 pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, Box<FieldError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = line_of(bytes, e.valid_up_to());
-        Source::at(file, line).problem("not UTF-8 text, so not a CIN census XML file")
-    })?;
+    // The census is UTF-8; a file in a single-byte encoding (an export's Latin-1 or
+    // Windows-1252) is read byte for byte: dates and codes are ASCII either way, and a
+    // binary file still fails as XML.
+    let latin1: String;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            latin1 = bytes.iter().map(|&b| b as char).collect();
+            &latin1
+        }
+    };
     let starts: Vec<usize> = text
         .bytes()
         .enumerate()
@@ -151,12 +158,4 @@ fn local(name: &str) -> String {
         Some((_, l)) => l.to_string(),
         None => name.to_string(),
     }
-}
-
-fn line_of(bytes: &[u8], pos: usize) -> u64 {
-    bytes[..pos.min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u64
-        + 1
 }
