@@ -44,6 +44,31 @@ enum Command {
         #[arg(long)]
         as_of: NaiveDate,
     },
+    /// Import records (NDJSON or CSV files of one record type) or a national return (SSDA903,
+    /// CIN census, Annex A) straight into the database, in one transaction, with the same
+    /// checks and report as `POST /v1/imports`. Recorded in the import history as `cli`.
+    /// Exits non-zero when any row is rejected.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["record_type", "format"])))]
+    Import {
+        /// The local authority to import into (it must exist: `keys create` creates it).
+        #[arg(long)]
+        la: String,
+        /// The record type of NDJSON (.ndjson, .jsonl) or CSV (.csv) files, e.g. missing-episodes.
+        #[arg(long = "type")]
+        record_type: Option<String>,
+        /// A national return: ssda903, cin-census or annex-a.
+        #[arg(long)]
+        format: Option<String>,
+        /// all (default: any bad row rejects the import) or partial (write the good rows).
+        #[arg(long, default_value = "all")]
+        mode: String,
+        /// Print the report as JSON on stdout instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Files, or folders whose files (not hidden, in name order) are imported.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -121,6 +146,8 @@ enum KeysCommand {
         expires: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
+
+mod cli_import;
 
 fn database_url() -> anyhow::Result<String> {
     Ok(Settings::database_url(&ProcessEnv)?)
@@ -201,6 +228,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 basis: engine::DateBasis::End,
             });
             println!("{};", sql.debug_inline());
+        }
+        Command::Import {
+            la,
+            record_type,
+            format,
+            mode,
+            json,
+            paths,
+        } => {
+            telemetry::init_with_default(LogFormat::Pretty, "warn");
+            cli_import::run(
+                &database_url()?,
+                &la,
+                record_type.as_deref(),
+                format.as_deref(),
+                &mode,
+                json,
+                &paths,
+            )
+            .await?;
         }
         Command::Openapi => {
             print!("{}", app::openapi_pretty());

@@ -728,3 +728,114 @@ async fn imports_need_the_write_scope_and_stay_in_their_authority() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+// ---------------------------------------------------------------------------------------------
+// driftwatch import (the CLI)
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+        .arg("import")
+        .args(args)
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_imports_files_and_folders_and_fails_on_rejection() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let dir = tempfile::tempdir().unwrap();
+    let kids = dir.path().join("kids");
+    std::fs::create_dir(&kids).unwrap();
+    // Two files of one folder, imported together: 3 + 1 children.
+    std::fs::write(kids.join("a.ndjson"), CHILDREN).unwrap();
+    std::fs::write(kids.join("b.ndjson"), r#"{"id":"c4"}"#).unwrap();
+    std::fs::write(kids.join(".hidden"), "ignored").unwrap();
+    let out = cli(
+        &app,
+        &[
+            "--la",
+            "LA1",
+            "--type",
+            "children",
+            "--json",
+            kids.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["total"]["created"], 4);
+    assert_eq!(ids(&app, "children", &key).await.len(), 4);
+    // A CSV file with a bad row (line 3: an impossible date): nothing written, exit non-zero,
+    // the file and line on stderr.
+    let csv = dir.path().join("episodes.csv");
+    std::fs::write(
+        &csv,
+        "id,child_id,kind,started_at\ne1,c1,missing,2024-01-01\ne2,c1,missing,2018-02-31\n",
+    )
+    .unwrap();
+    let out = cli(
+        &app,
+        &[
+            "--la",
+            "LA1",
+            "--type",
+            "missing-episodes",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("episodes.csv, line 3, column started_at"),
+        "{stderr}"
+    );
+    assert!(ids(&app, "missing-episodes", &key).await.is_empty());
+    // Partial: e1 written, still a non-zero exit for the rejected row; the table on stdout.
+    let out = cli(
+        &app,
+        &[
+            "--la",
+            "LA1",
+            "--type",
+            "missing-episodes",
+            "--mode",
+            "partial",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("missing-episodes"), "{stdout}");
+    assert_eq!(ids(&app, "missing-episodes", &key).await, ["e1"]);
+    // The history says who: cli, for the three imports (newest first: partial, failed, ok).
+    let h = app.get_json("/v1/imports", &key).await;
+    let rows: Vec<(&str, &str)> = h["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["who"].as_str().unwrap(), i["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("cli", "succeeded"),
+            ("cli", "failed"),
+            ("cli", "succeeded")
+        ]
+    );
+    assert_eq!(h["data"][2]["files"], json!(["a.ndjson", "b.ndjson"]));
+    // An authority that does not exist is an error, not a new authority.
+    let out = cli(
+        &app,
+        &["--la", "NOPE", "--type", "children", kids.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no authority"));
+}
