@@ -99,6 +99,19 @@ async fn import_cin_census_fake_data_then_again_changes_nothing() {
     .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(counts(&v["report"]["total"]), (0, 0, 1084, 0));
+    // referral-decision: the 252 NFA referrals are decided (on their closure date, the
+    // fake file's latest in 2031); the census gives the other 150 no decision date, so they
+    // stay undecided: overdue at the snapshot (the latest referral is dated 2030-03-31).
+    let rows = summary(
+        &app,
+        &key,
+        "referral-decision",
+        "from=2000-01-01&to=2031-12-31&period=all&as_of=2031-12-31",
+    )
+    .await;
+    assert_eq!(rows[0]["denominator"], 252);
+    assert_eq!(rows[0]["open_at_period_end"], 150);
+    assert_eq!(rows[0]["overdue_at_period_end"], 150);
     // Stored as planned: an NFA referral decided on its closure date.
     let r = app
         .get_json("/v1/referrals/RND000215205141-2020-07-13", &key)
@@ -339,4 +352,60 @@ async fn import_cin_annex_refuses_a_non_census_xml_and_a_corrupt_workbook_writin
         .map(|i| i["status"].as_str().unwrap())
         .collect();
     assert!(statuses.iter().all(|s| *s == "failed"), "{statuses:?}");
+}
+
+/// A `multipart/form-data` body with one part per file.
+fn multipart(files: &[(&str, Vec<u8>)]) -> (String, Vec<u8>) {
+    let boundary = "driftwatch-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/xml\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn import_cin_census_two_years_in_one_upload_converge() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    // 2024 and 2026 describe the same children and events: one upload of both plans each
+    // record once (the second copy is counted in the notes), not twice.
+    let (ct, body) = multipart(&[
+        (
+            "CIN_Census_2024.xml",
+            testdata("cin-census/CIN_Census_2024.xml"),
+        ),
+        (
+            "CIN_Census_2026.xml",
+            testdata("cin-census/CIN_Census_2026.xml"),
+        ),
+    ]);
+    let res = app
+        .client
+        .post(app.url("/v1/imports?format=cin-census&mode=partial"))
+        .bearer_auth(&key)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        v["files"],
+        serde_json::json!(["CIN_Census_2024.xml", "CIN_Census_2026.xml"])
+    );
+    let r = &v["report"];
+    assert_eq!(r["total"]["created"], 12, "{r}");
+    assert_eq!(r["notes"]["referrals_repeated"], 2);
+    assert_eq!(count(&app, "referrals", &key).await, 2);
+    assert_eq!(count(&app, "cp-conferences", &key).await, 3);
 }
