@@ -275,6 +275,22 @@ fn code_of(s: &str) -> String {
     t[..end].trim().to_ascii_uppercase()
 }
 
+/// The code of `allowed` a cell gives: its leading code ("E1: Placement order"), or else the
+/// one word of the label that is a code ("White British [WBRI]", "A1 - WBRI - White British").
+fn find_code(s: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    let lead = code_of(s);
+    if let Some(c) = allowed.iter().find(|a| **a == lead) {
+        return Some(c);
+    }
+    unlettered(s)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .find_map(|w| {
+            let w = w.to_ascii_uppercase();
+            allowed.iter().find(|a| **a == w).copied()
+        })
+}
+
 fn yes_no(s: &str) -> Option<bool> {
     match norm(unlettered(s)).as_str() {
         "yes" | "y" | "true" | "1" => Some(true),
@@ -283,13 +299,15 @@ fn yes_no(s: &str) -> Option<bool> {
     }
 }
 
-fn sex_of(s: &str) -> Option<&'static str> {
-    match norm(unlettered(s)).as_str() {
-        "male" | "m" | "1" => Some("M"),
-        "female" | "f" | "2" => Some("F"),
-        "notstatedrecorded" | "notstated" | "notrecorded" | "unknown" | "notknown" | "u"
-        | "indeterminate" | "other" | "0" | "9" => Some("U"),
-        _ => None,
+/// Annex A's gender: male or female (with or without the option letter or a 1/2 code);
+/// anything else Annex A allows (not stated/recorded, unborn, neither, ...) is `U`.
+fn sex_of(s: &str) -> &'static str {
+    let k = norm(unlettered(s));
+    let k = k.trim_start_matches(|c: char| c.is_ascii_digit());
+    match (norm(unlettered(s)).as_str(), k) {
+        ("1" | "m", _) | (_, "male") => "M",
+        ("2" | "f", _) | (_, "female") => "F",
+        _ => "U",
     }
 }
 
@@ -359,8 +377,7 @@ impl Row<'_, '_> {
         allowed: &[&'static str],
     ) -> Option<&'static str> {
         let t = self.text(i)?;
-        let code = code_of(&t);
-        let v = allowed.iter().find(|a| **a == code).copied();
+        let v = find_code(&t, allowed);
         if v.is_none() {
             b.problem(self.sheet.src(self.line, c).problem(format!(
                 "{t:?} is not one of the codes {}",
@@ -415,14 +432,7 @@ impl Common {
             );
         }
         if let Some(g) = row.text(self.gender) {
-            match sex_of(&g) {
-                Some(s) => {
-                    body.insert("sex".into(), json!(s));
-                }
-                None => b.problem(row.src(&GENDER).problem(format!(
-                    "{g:?} is not a gender Annex A uses (Male, Female, Not stated/recorded)"
-                ))),
-            }
+            body.insert("sex".into(), json!(sex_of(&g)));
         }
         put(
             &mut body,

@@ -133,7 +133,25 @@ fn cells_and_codes() {
     assert_eq!(code_of("k) E47: Special Guardianship Orders"), "E47");
     assert_eq!(code_of("s) NOBT"), "NOBT");
     assert_eq!(code_of("WBRI"), "WBRI");
-    assert_eq!(sex_of("c) Not stated/recorded"), Some("U"));
+    assert_eq!(
+        find_code("White British [WBRI]", crate::records::types::ETHNICITY),
+        Some("WBRI")
+    );
+    assert_eq!(
+        find_code(
+            "A1 - WBRI - White British",
+            crate::records::types::ETHNICITY
+        ),
+        Some("WBRI")
+    );
+    assert_eq!(
+        find_code("White British", crate::records::types::ETHNICITY),
+        None
+    );
+    assert_eq!(sex_of("c) Not stated/recorded"), "U");
+    assert_eq!(sex_of("a) Male"), "M");
+    assert_eq!(sex_of("2 - Female"), "F");
+    assert_eq!(sex_of("Unborn"), "U");
     assert_eq!(yes_no("b) No"), Some(false));
     assert_eq!(abuse_of("Neglect"), Some("NEG"));
     assert_eq!(abuse_of("MUL"), Some("MUL"));
