@@ -25,26 +25,30 @@ use crate::records::types::{
 use crate::records::validate::parse_date;
 
 pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
-    let mut b = Builder::new();
-    let mut not_census = Vec::new();
-    let mut roots = Vec::new();
-    for file in files {
-        match xml::parse(&file.name, &file.bytes).and_then(|root| check_root(&file.name, root)) {
-            Ok(root) => roots.push((file.name.as_str(), root)),
-            Err(e) => not_census.push(*e),
-        }
-    }
     if files.is_empty() {
         return Err(ApiError::parameter(
             "file",
             "no file given: send the CIN census XML",
         ));
     }
+    let mut b = Builder::new();
+    let mut not_census = Vec::new();
+    for file in files {
+        // Each child is mapped as soon as it has been read; a file that turns out not to be
+        // a census refuses the whole import, so what its children planned is never used.
+        let mut stats = Stats::default();
+        let name = file.name.as_str();
+        let parsed = xml::parse(name, &file.bytes, &mut |child| {
+            stats.count(child);
+            read_child(&mut b, name, child);
+        });
+        match parsed.and_then(|root| check_root(name, root)) {
+            Ok(_) => stats.note(&mut b),
+            Err(e) => not_census.push(*e),
+        }
+    }
     if !not_census.is_empty() {
         return Err(ApiError::validation(not_census));
-    }
-    for (name, root) in &roots {
-        read_census(&mut b, name, root);
     }
     Ok(b.finish())
 }
@@ -87,37 +91,44 @@ fn check_root(file: &str, root: Node) -> Result<Node, Box<crate::error::FieldErr
     Ok(root)
 }
 
-fn read_census(b: &mut Builder, file: &str, root: &Node) {
-    // The schema variant, from the elements present: `Sex` (2024 onwards) or `GenderCurrent`
-    // (2017-2023); `PreProceedingsandFGDM` (2026) is recognised and not mapped.
-    let children = root.child("Children").expect("checked");
-    let mut sex_variant = 0;
-    let mut gender_variant = 0;
-    for child in children.all("Child") {
+/// The schema variant, from the elements present: `Sex` (2024 onwards) or `GenderCurrent`
+/// (2017-2023); `PreProceedingsandFGDM` (2026) is recognised and not mapped.
+#[derive(Default)]
+struct Stats {
+    sex: u64,
+    gender_current: u64,
+    pre_proceedings: u64,
+}
+
+impl Stats {
+    fn count(&mut self, child: &Node) {
         let ids = child.child("ChildIdentifiers");
         if ids.is_some_and(|i| i.child("Sex").is_some()) {
-            sex_variant += 1;
+            self.sex += 1;
         } else if ids.is_some_and(|i| i.child("GenderCurrent").is_some()) {
-            gender_variant += 1;
+            self.gender_current += 1;
         }
-        read_child(b, file, child);
+        self.pre_proceedings += child
+            .all("CINdetails")
+            .map(|d| d.all("PreProceedingsandFGDM").count() as u64)
+            .sum::<u64>();
     }
-    if sex_variant > 0 {
-        b.note("cin_census_children_with_sex", sex_variant);
-    }
-    if gender_variant > 0 {
-        b.note("cin_census_children_with_gender_current", gender_variant);
-    }
-    if children.contains("PreProceedingsandFGDM") {
-        b.note(
-            "cin_census_pre_proceedings_not_mapped",
-            children
-                .children
-                .iter()
-                .flat_map(|c| c.all("CINdetails"))
-                .map(|d| d.all("PreProceedingsandFGDM").count() as u64)
-                .sum(),
-        );
+    fn note(&self, b: &mut Builder) {
+        for (key, n) in [
+            ("cin_census_children_with_sex", self.sex),
+            (
+                "cin_census_children_with_gender_current",
+                self.gender_current,
+            ),
+            (
+                "cin_census_pre_proceedings_not_mapped",
+                self.pre_proceedings,
+            ),
+        ] {
+            if n > 0 {
+                b.note(key, n);
+            }
+        }
     }
 }
 

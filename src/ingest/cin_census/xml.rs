@@ -29,17 +29,17 @@ impl Node {
             .map(|c| c.text.trim())
             .filter(|t| !t.is_empty())
     }
-    /// Whether any element of this name occurs anywhere below.
-    pub fn contains(&self, name: &str) -> bool {
-        self.children
-            .iter()
-            .any(|c| c.name == name || c.contains(name))
-    }
 }
 
-/// Parse `bytes` of file `file` into its root element. Not UTF-8, not well-formed XML, or no
-/// root element: an error naming the file and line.
-pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, Box<FieldError>> {
+/// Parse `bytes` of file `file` into its root element, handing each `Child` of the root's
+/// `Children` to `on_child` as soon as it is complete and leaving it out of the tree, so a
+/// census of any size is held one child at a time. Not well-formed XML, or no root element:
+/// an error naming the file and line.
+pub(crate) fn parse(
+    file: &str,
+    bytes: &[u8],
+    on_child: &mut dyn FnMut(&Node),
+) -> Result<Node, Box<FieldError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // The census is UTF-8; a file in a single-byte encoding (an export's Latin-1 or
     // Windows-1252) is read byte for byte: dates and codes are ASCII either way, and a
@@ -103,6 +103,10 @@ pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Node, Box<FieldError>> {
             }
             Event::End(_) => {
                 let node = stack.pop().expect("quick-xml checks end names");
+                if node.name == "Child" && stack.len() == 2 && stack[1].name == "Children" {
+                    on_child(&node);
+                    continue;
+                }
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),
