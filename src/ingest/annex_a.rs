@@ -352,7 +352,7 @@ impl Row<'_, '_> {
             b.problem(
                 self.sheet
                     .src(self.line, c)
-                    .problem(format!("{m}; the row is rejected")),
+                    .problem(format!("{m}; what it dates is not imported")),
             );
         })
     }

@@ -149,13 +149,13 @@ fn date_node(b: &mut Builder, file: &str, node: &Node) -> Result<Option<NaiveDat
     // The schema's xs:date; a time or offset after the date is tolerated.
     let d = t.get(..10).unwrap_or(t);
     match parse_date(d) {
-        Ok(d) if t.len() == 10 || !t[10..].starts_with(|c: char| c.is_ascii_digit()) => Ok(Some(d)),
+        Ok(d) if t.len() == 10 || t[10..].starts_with(['T', 'Z', '+', '-']) => Ok(Some(d)),
         Ok(_) | Err(_) => {
             b.problem(
                 Source::at(file, node.line)
                     .column(node.name.clone())
                     .problem(format!(
-                        "{t:?} is not a real date (YYYY-MM-DD); the row is rejected"
+                        "{t:?} is not a real date (YYYY-MM-DD); what it dates is not imported"
                     )),
             );
             Err(())
