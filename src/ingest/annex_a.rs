@@ -104,6 +104,10 @@ struct Sheet<'a> {
 }
 
 impl Sheet<'_> {
+    /// No header row: the sheet holds nothing at all.
+    fn is_empty(&self) -> bool {
+        self.headers.is_empty()
+    }
     fn find(&self, c: &Col) -> Option<usize> {
         let mut names = vec![c.name];
         names.extend(c.aliases);
@@ -158,6 +162,16 @@ fn open_sheet<'a>(
             .problem(format!("sheet {name:?} cannot be read: {e}"))
     })?;
     let first_row = range.start().map_or(1, |(r, _)| r as u64 + 1);
+    if range.rows().all(|r| r.iter().all(|c| text(c).is_none())) {
+        return Ok(Sheet {
+            file,
+            name: name.to_string(),
+            range,
+            header: 0,
+            first_row,
+            headers: Vec::new(),
+        });
+    }
     // The header row is the first (of the first ten) holding "Child Unique ID" (List 11:
     // "Individual adopter identifier").
     let header = range.rows().take(10).position(|r| {
@@ -534,6 +548,8 @@ fn read_workbook(b: &mut Builder, file: &InputFile) -> Result<(), Vec<FieldError
     let mut errors = Vec::new();
     for (n, sheet_name) in &lists {
         match open_sheet(&mut wb, name, sheet_name) {
+            // A list the authority left empty (not even its headers) has nothing to import.
+            Ok(s) if s.is_empty() => b.note(format!("annex_a_list_{n}_empty"), 1),
             Ok(s) => sheets.push((*n, s)),
             Err(e) if matches!(n, 1 | 2 | 11) => {
                 let _ = e;

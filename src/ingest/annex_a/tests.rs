@@ -320,21 +320,24 @@ fn errors(r: ApiResult<ImportPlan>) -> Vec<FieldError> {
 fn headers_are_found_by_text_not_position_and_dates_may_be_text() {
     // Columns in another order, a title row above the headers, odd spacing, case and a
     // line break; dates as text; a sheet name with a suffix.
-    let wb = xlsx(&[(
-        "List 3 - Referrals",
-        vec![
-            vec!["Annex A: referrals in the last six months"],
+    let wb = xlsx(&[
+        ("List 9", vec![]),
+        (
+            "List 3 - Referrals",
             vec![
-                "REFERRAL  SOURCE",
-                "date of\nreferral",
-                "child unique id",
-                "Gender",
+                vec!["Annex A: referrals in the last six months"],
+                vec![
+                    "REFERRAL  SOURCE",
+                    "date of\nreferral",
+                    "child unique id",
+                    "Gender",
+                ],
+                vec!["6: Police", "01/03/2024", "C-1", "Female"],
+                vec!["", "", "", ""],
+                vec!["1A", "2024-03-04", "C-2", "b) Female"],
             ],
-            vec!["6: Police", "01/03/2024", "C-1", "Female"],
-            vec!["", "", "", ""],
-            vec!["1A", "2024-03-04", "C-2", "b) Female"],
-        ],
-    )]);
+        ),
+    ]);
     let plan = plan(&[input("annex.xlsx", wb)]).unwrap();
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
     assert_eq!(
@@ -344,6 +347,7 @@ fn headers_are_found_by_text_not_position_and_dates_may_be_text() {
     assert_eq!(body(&plan, "referrals", "C-1-2024-03-01")["source"], "6");
     assert_eq!(body(&plan, "children", "C-2")["sex"], "F");
     assert_eq!(note(&plan, "annex_a_list_4_absent"), Some(1));
+    assert_eq!(note(&plan, "annex_a_list_9_empty"), Some(1));
 }
 
 #[test]
@@ -356,6 +360,7 @@ fn a_missing_required_column_is_refused_naming_sheet_and_column() {
                 vec!["C1", "45000"],
             ],
         ),
+        ("List 5", vec![]),
         (
             "List 4",
             vec![
