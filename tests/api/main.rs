@@ -15,6 +15,7 @@ mod duties;
 mod errors;
 mod faults;
 mod formats;
+mod import_cin_annex;
 mod import_ssda903;
 mod imports;
 mod matrix;
