@@ -358,7 +358,8 @@ pub static CATALOGUE: &[Indicator] = &[
                      s.held_at AS end_at, s.held_at_has_time AS end_has_time, s.held_on AS end_on, \
                      NULL::date AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit, \
                      s.delay_reason AS g_delay_reason \
-              FROM strategy_discussions s WHERE s.la_code = {la}",
+              FROM strategy_discussions s \
+              WHERE s.la_code = {la} AND s.concern_identified_at IS NOT NULL",
     },
     Indicator {
         id: "strategy-discussion-police-attendance",

@@ -813,11 +813,11 @@ impl ListReader for List5 {
         };
         let id = event_id(child, start);
         let base = self.c.base(b, row, child);
-        // The list's date is the strategy discussion that started the enquiry; the concern
-        // that led to it is taken as identified that day (the list has no earlier date).
+        // The return gives the day of the strategy discussion that started the enquiry, not
+        // when the concern was identified: that stays unknown (null), so the discussion forms
+        // no strategy-discussion-timeliness case rather than one that is met by construction.
         let mut sd = base.clone();
         put(&mut sd, "referral_id", links.referral(child, start));
-        sd.insert("concern_identified_at".into(), json!(start.to_string()));
         sd.insert("held_at".into(), json!(start.to_string()));
         sd.insert("s47_initiated".into(), json!(true));
         b.add(&STRATEGY_DISCUSSIONS, id.clone(), sd, row.src(&S47_START));

@@ -427,9 +427,9 @@ fn read_episode(b: &mut Builder, file: &str, child_id: &str, d: &Node) {
         let mut sd = Map::new();
         sd.insert("child_id".into(), json!(child_id));
         sd.insert("referral_id".into(), json!(referral_id));
-        // The census has only the date the enquiry started, which is the day of the strategy
-        // discussion that started it: the concern is taken as identified that day too.
-        sd.insert("concern_identified_at".into(), json!(start.to_string()));
+        // The return gives the day of the strategy discussion that started the enquiry, not
+        // when the concern was identified: that stays unknown (null), so the discussion forms
+        // no strategy-discussion-timeliness case rather than one that is met by construction.
         sd.insert("held_at".into(), json!(start.to_string()));
         sd.insert("s47_initiated".into(), json!(true));
         b.add(

@@ -427,8 +427,8 @@ pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
         f(
             "concern_identified_at",
             Kind::Instant,
-            true,
-            "When the concern needing a strategy discussion was identified (the clock start).",
+            false,
+            "When the concern needing a strategy discussion was identified (the clock start). Null when not recorded (a discussion imported from the CIN census or Annex A, which give only its date): such a discussion forms no `strategy-discussion-timeliness` case.",
         ),
         f(
             "held_at",

@@ -231,6 +231,27 @@ async fn import_cin_census_indicators_answer_on_imported_data() {
         ),
         (Some(1), Some(1))
     );
+    // strategy-discussion-timeliness: the imported discussion (held 2022-06-02) has no
+    // recorded concern time (the census gives none), so it forms no case at all, rather than
+    // a case met by construction; the discussion itself is stored.
+    let c = cases(
+        &app,
+        &key,
+        "strategy-discussion-timeliness",
+        "as_of=2023-03-31",
+    )
+    .await;
+    assert!(c.is_empty(), "{c:?}");
+    let sd = app
+        .get_json("/v1/strategy-discussions/DfEX0000001-2022-06-02", &key)
+        .await;
+    assert_eq!(
+        (
+            sd["held_at"].as_str(),
+            sd["concern_identified_at"].is_null()
+        ),
+        (Some("2022-06-02"), true)
+    );
     // cp-review-first: the plan started 2022-02-17, its first review (CPPreviewDate) was held
     // 2023-02-15, long after the 3 months (due 2022-05-17): missed.
     let c = cases(&app, &key, "cp-review-first", "as_of=2023-03-31").await;
