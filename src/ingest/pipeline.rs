@@ -1050,6 +1050,9 @@ pub async fn key_name(conn: &mut Conn, la: &str, key_id: i64) -> ApiResult<Strin
         .unwrap_or_else(|| format!("key {key_id}")))
 }
 
+// Times are `clock_timestamp()`, not `now()`: a history row written in the import's own
+// transaction would otherwise carry the time the transaction began.
+
 /// Add an import to the history; its id. `status` is `queued` (a background import), or the
 /// outcome of one that already ran (`succeeded` with its report, `failed` with its problem).
 pub async fn history_insert(
@@ -1063,9 +1066,9 @@ pub async fn history_insert(
     let (rows, report, problem) = outcome_columns(outcome);
     let row: IdOnly = diesel::sql_query(
         "INSERT INTO imports (la_code, key_id, who, format, record_type, mode, files, bytes, \
-                              status, started_at, finished_at, rows, report, problem) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                 CASE WHEN $9 IN ('succeeded', 'failed') THEN now() END, $11, $12, $13) \
+                              status, started_at, created_at, finished_at, rows, report, problem) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, clock_timestamp()), \
+                 CASE WHEN $9 IN ('succeeded', 'failed') THEN clock_timestamp() END, $11, $12, $13) \
          RETURNING id",
     )
     .bind::<Text, _>(la)
@@ -1107,7 +1110,8 @@ fn outcome_columns(
 /// A queued import starts running.
 pub async fn history_start(conn: &mut Conn, la: &str, id: i64) -> ApiResult<()> {
     diesel::sql_query(
-        "UPDATE imports SET status = 'running', started_at = now() WHERE la_code = $1 AND id = $2",
+        "UPDATE imports SET status = 'running', started_at = clock_timestamp() \
+         WHERE la_code = $1 AND id = $2",
     )
     .bind::<Text, _>(la)
     .bind::<BigInt, _>(id)
@@ -1143,7 +1147,7 @@ pub async fn history_finish(
     };
     let (rows, report, problem) = outcome_columns(Some(outcome));
     diesel::sql_query(
-        "UPDATE imports SET status = $3, finished_at = now(), \
+        "UPDATE imports SET status = $3, finished_at = clock_timestamp(), \
                 rows = CASE WHEN $3 = 'succeeded' THEN $4 ELSE rows END, report = $5, problem = $6 \
          WHERE la_code = $1 AND id = $2",
     )
