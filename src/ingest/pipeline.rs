@@ -145,6 +145,9 @@ pub struct Importer {
     /// Ids rejected per record type (so that rows referring to them say why).
     rejected: HashMap<&'static str, HashSet<String>>,
     progress: Option<Arc<AtomicU64>>,
+    /// Rows written and the distinct children they are about (hashed), for the audit row.
+    audit_rows: u64,
+    audit_children: HashSet<u64>,
 }
 
 impl Importer {
@@ -162,6 +165,8 @@ impl Importer {
             seen: HashMap::new(),
             rejected: HashMap::new(),
             progress: None,
+            audit_rows: 0,
+            audit_children: HashSet::new(),
         }
     }
 
@@ -317,8 +322,14 @@ impl Importer {
             c.updated += counts.updated;
             c.unchanged += counts.unchanged;
             self.rows += good.len() as u64;
-            // Child-level writes are audited like a PUT: rows and distinct children.
-            crate::audit::note_rows(good.iter().map(child_of));
+            // Child-level writes are audited like a PUT: rows and distinct children (noted
+            // when the import succeeds: a rejected import wrote nothing).
+            self.audit_rows += good.len() as u64;
+            self.audit_children.extend(
+                good.iter()
+                    .filter_map(child_of)
+                    .map(crate::audit::child_hash),
+            );
         }
         self.tick();
         Ok(())
@@ -436,6 +447,16 @@ impl Importer {
         }
         if report.total.changed() {
             db::bump_data_version(conn, &self.la).await?;
+        }
+        if let Some(audit) = crate::audit::current() {
+            let children = self.audit_children.len() as u64;
+            let others = self.audit_rows.saturating_sub(children) as usize;
+            audit.note(
+                self.audit_children
+                    .into_iter()
+                    .map(Some)
+                    .chain(std::iter::repeat_n(None, others)),
+            );
         }
         Ok(report)
     }
