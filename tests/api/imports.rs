@@ -608,7 +608,10 @@ async fn respond_async_is_a_202_to_poll_until_done() {
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["report"]["total"]["created"], 5000);
     assert_eq!(done["rows_processed"], 5000);
-    assert!(done["finished_at"].is_string() && done["started_at"].is_string());
+    let at =
+        |name: &str| chrono::DateTime::parse_from_rfc3339(done[name].as_str().unwrap()).unwrap();
+    // The history's times are the wall clock's, not the transaction's start.
+    assert!(at("created_at") <= at("started_at") && at("started_at") < at("finished_at"));
     assert_eq!(
         app.get_json("/v1/children?limit=1", &key).await["data"][0]["sex"],
         "F"
@@ -838,4 +841,49 @@ async fn the_cli_imports_files_and_folders_and_fails_on_rejection() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no authority"));
+}
+
+#[tokio::test]
+async fn an_import_is_audited_with_the_rows_and_children_it_wrote() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write,admin").await;
+    assert_eq!(
+        post(&app, &key, "type=children", NDJSON, CHILDREN).await.0,
+        201
+    );
+    // Three episodes of two children (c1 twice, c2 once): 3 rows, 2 children.
+    let body = [
+        episode("e1", "c1", "2024-03-01"),
+        episode("e2", "c1", "2024-04-01"),
+        episode("e3", "c2", "2024-03-01"),
+    ]
+    .join("\n");
+    assert_eq!(
+        post(&app, &key, "type=missing-episodes", NDJSON, body)
+            .await
+            .0,
+        201
+    );
+    // A rejected import: audited too, with its status and no rows (c8 was written to the
+    // transaction that rolled back, so it is not counted).
+    let (s, _) = post(&app, &key, "type=children", CSV, "id,sex\nc8,F\nc9,X\n").await;
+    assert_eq!(s, 422);
+    let v = app
+        .get_json("/v1/audit?route=/v1/imports&limit=100", &key)
+        .await;
+    let mut rows: Vec<(i64, i64, i64)> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["method"] == "POST")
+        .map(|e| {
+            (
+                e["status"].as_i64().unwrap(),
+                e["rows"].as_i64().unwrap(),
+                e["children"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(rows, [(201, 3, 2), (201, 3, 3), (422, 0, 0)]);
 }
