@@ -25,7 +25,8 @@ mkdir -p "$data"
 server_pid=""; cluster=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -n "$cluster" ] && pg_stop_cluster "$cluster"
+  # (an `if`, not `&&`: the trap's last status would otherwise be the script's exit status)
+  if [ -n "$cluster" ]; then pg_stop_cluster "$cluster"; fi
 }
 trap cleanup EXIT
 
