@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use utoipa::ToSchema;
@@ -149,6 +149,9 @@ pub struct Importer {
     /// Rows written and the distinct children they are about (hashed), for the audit row.
     audit_rows: u64,
     audit_children: HashSet<u64>,
+    /// Stored ids per record type that the plan being applied deletes at its end: not
+    /// compared for overlaps (the constraint is deferred until they are gone).
+    superseded: HashMap<&'static str, Vec<String>>,
 }
 
 impl Importer {
@@ -168,6 +171,7 @@ impl Importer {
             progress: None,
             audit_rows: 0,
             audit_children: HashSet::new(),
+            superseded: HashMap::new(),
         }
     }
 
@@ -303,7 +307,11 @@ impl Importer {
             }
             problems.entry(i).or_default().push(e);
         }
-        for (i, e) in store::overlaps(conn, &self.la, rt, &records).await? {
+        let superseded = self
+            .superseded
+            .get(rt.path)
+            .map_or(&[][..], |v| v.as_slice());
+        for (i, e) in store::overlaps(conn, &self.la, rt, &records, superseded).await? {
             problems.entry(i).or_default().push(e);
         }
         let mut good = Vec::with_capacity(records.len());
@@ -386,6 +394,21 @@ impl Importer {
         for p in problems {
             self.reject_row(vec![p]);
         }
+        // Records the plan supersedes are deleted at its end: until then the new ones may
+        // overlap them, so they are left out of the overlap checks and the constraints that
+        // can wait (a child's periods of care) are checked once they are gone.
+        for step in &steps {
+            if !step.delete_ids.is_empty() {
+                self.superseded
+                    .entry(step.rt.path)
+                    .or_default()
+                    .extend(step.delete_ids.iter().cloned());
+            }
+        }
+        let deferred = !self.superseded.is_empty();
+        if deferred {
+            conn.batch_execute("SET CONSTRAINTS ALL DEFERRED").await?;
+        }
         let mut deletes = Vec::new();
         for step in steps {
             let rt = step.rt;
@@ -404,6 +427,12 @@ impl Importer {
         }
         for (rt, ids) in deletes.into_iter().rev() {
             self.delete(conn, rt, &ids).await?;
+        }
+        if deferred {
+            // Check now (a superseded record that could not be deleted and still overlaps is
+            // a 422 for the whole import), not at COMMIT.
+            conn.batch_execute("SET CONSTRAINTS ALL IMMEDIATE").await?;
+            self.superseded.clear();
         }
         Ok(())
     }

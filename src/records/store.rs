@@ -254,11 +254,15 @@ fn span_end(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> chrono:
 /// child's periods of care): stored ones (other than those the batch replaces) and each other.
 /// The pointer names the start when the record starts inside the other, else its end (which
 /// runs into the other). Empty for types without `no_overlap`.
+///
+/// Stored records in `superseded` (ones the same import deletes before it commits) are not
+/// compared.
 pub async fn overlaps(
     conn: &mut Conn,
     la: &str,
     rt: &RecordType,
     records: &[Record],
+    superseded: &[String],
 ) -> ApiResult<Vec<(usize, FieldError)>> {
     let Some(o) = rt.no_overlap else {
         return Ok(Vec::new());
@@ -307,6 +311,7 @@ pub async fn overlaps(
     let mut sql = Sql::default();
     let la_p = sql.bind(la.to_string());
     let rows_p = sql.bind(serde_json::to_string(&rows).expect("rows serialise"));
+    let gone_p = sql.bind(serde_json::to_string(superseded).expect("ids serialise"));
     let upper = |s: &str, e: &str| {
         format!(
             "CASE WHEN {e} IS NULL THEN 'infinity'::date WHEN {e} <= {s} THEN {s} + 1 ELSE {e} END"
@@ -321,6 +326,7 @@ pub async fn overlaps(
          FROM json_to_recordset({rows_p}::json) AS x(idx int, id text, per text, s date, e date) \
          JOIN {table} t ON t.la_code = {la_p} AND t.{per} = x.per \
          WHERE t.id NOT IN (SELECT y.id FROM json_to_recordset({rows_p}::json) AS y(id text)) \
+           AND t.id NOT IN (SELECT json_array_elements_text({gone_p}::json)) \
            AND x.s < {t_upper} AND {ts} < {x_upper} \
          ORDER BY x.idx, t.id",
         table = ident(rt.table),

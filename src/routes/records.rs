@@ -104,7 +104,7 @@ async fn put(
     let (created, stored) = db::with_tenant(&state.pool, &la, async |conn| {
         let one = std::slice::from_ref(&record);
         let mut problems = store::missing_refs(conn, &la, rt, one).await?;
-        problems.extend(store::overlaps(conn, &la, rt, one).await?);
+        problems.extend(store::overlaps(conn, &la, rt, one, &[]).await?);
         if !problems.is_empty() {
             return Err(ApiError::validation(
                 problems.into_iter().map(|(_, e)| e).collect(),

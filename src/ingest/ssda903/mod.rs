@@ -984,30 +984,9 @@ fn build(input: Input, stored: &Stored) -> Built {
     // Within a child, in start order: each write then moves a period's end no further than
     // the next period's start, so no two rows overlap at any moment of the upsert.
     period_records.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    // Superseded periods first, parked on a day of their own at the start of the supported
-    // range (the k-th of a child on 1 Jan 1990 + k days): the pipeline writes every step
-    // before it deletes them, and checks overlaps against every stored period, so until then
-    // they must not overlap the periods that replace them. They are deleted at the end of the
-    // same transaction.
-    let mut parked_of: HashMap<String, u64> = HashMap::new();
-    for (old, child, _) in &b.superseded.clone() {
-        let s = stored.periods[child]
-            .iter()
-            .find(|p| &p.id == old)
-            .expect("a superseded period is stored");
-        let k = parked_of.entry(child.clone()).or_default();
-        let park = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Days::new(*k);
-        *k += 1;
-        let body = obj(vec![
-            ("child_id", json!(child)),
-            ("team", text_json(&s.team)),
-            ("worker_id", text_json(&s.worker_id)),
-            ("started_on", date_json(Some(park))),
-            ("ended_on", date_json(Some(park))),
-            ("start_known", json!(s.start_known)),
-        ]);
-        b.push(&types::CLA_PERIODS, old.clone(), body, Source::default());
-    }
+    // Superseded periods are not written: the pipeline leaves them out of the overlap checks
+    // and deletes them at the end of the same transaction (the no-overlap constraint waits
+    // until then).
     for (_, _, r) in period_records {
         b.push(&types::CLA_PERIODS, r.id, r.body, r.source);
     }
