@@ -329,7 +329,8 @@ pub static CATALOGUE: &[Indicator] = &[
                      r.decision_at AS end_at, r.decision_at_has_time AS end_has_time, r.decision_on AS end_on, \
                      NULL::date AS stop_on, NULL::int AS lim_n, NULL::text AS lim_unit, \
                      r.source AS g_source \
-              FROM referrals r WHERE r.la_code = {la}",
+              FROM referrals r \
+              WHERE r.la_code = {la} AND NOT (r.decision_at IS NULL AND r.outcome IS NOT NULL)",
     },
     Indicator {
         id: "strategy-discussion-timeliness",

@@ -290,12 +290,23 @@ fn read_episode(b: &mut Builder, file: &str, child_id: &str, d: &Node) {
         }
     }
     // The census records no decision date. An NFA referral is decided when its episode is
-    // closed (the census closes NFA referrals on the decision); other referrals keep their
-    // decision open (unknown), and the import report counts them.
+    // closed (the census closes NFA referrals on the decision). A referral that went on to a
+    // section 47 enquiry or an assessment was decided, at a time the census does not give:
+    // its outcome is recorded without `decision_at`, so it forms no referral-decision case
+    // (neither met nor overdue by construction). Others stay undecided, and the import report
+    // counts them.
     match (nfa, closure) {
         (Some(true), Some(c)) if c >= referral_date => {
             r.insert("decision_at".into(), json!(c.to_string()));
             r.insert("outcome".into(), json!("nfa"));
+        }
+        _ if d.all("Section47").next().is_some() => {
+            r.insert("outcome".into(), json!("strategy_discussion"));
+            b.note("referrals_decided_at_unknown_time", 1);
+        }
+        _ if d.all("Assessments").next().is_some() => {
+            r.insert("outcome".into(), json!("assessment"));
+            b.note("referrals_decided_at_unknown_time", 1);
         }
         _ => b.note("referrals_without_decision_date", 1),
     }

@@ -348,7 +348,7 @@ pub static REFERRALS: RecordType = RecordType {
             "decision_at",
             Kind::Instant,
             false,
-            "When the decision on the response was made; null while undecided.",
+            "When the decision on the response was made; null while undecided (or, with `outcome` set, decided at a time not recorded).",
         ),
         f(
             "source",
@@ -360,7 +360,7 @@ pub static REFERRALS: RecordType = RecordType {
             "outcome",
             Kind::Enum(REFERRAL_OUTCOME),
             false,
-            "The decision: `nfa`, `early_help`, `threshold_visit`, `assessment` or `strategy_discussion`.",
+            "The decision: `nfa`, `early_help`, `threshold_visit`, `assessment` or `strategy_discussion`. Set without `decision_at`, it records a decision made at a time not recorded (a referral imported from the CIN census that went on to an assessment or a section 47 enquiry): such a referral forms no `referral-decision` case.",
         ),
     ],
     list_date: "received_on",
@@ -369,7 +369,6 @@ pub static REFERRALS: RecordType = RecordType {
     checks: |r| {
         let mut errors = Vec::new();
         r.require_not_before("decision_at", "received_at", &mut errors);
-        r.require_with("outcome", "decision_at", &mut errors);
         errors
     },
 };

@@ -231,6 +231,23 @@ async fn import_cin_census_indicators_answer_on_imported_data() {
         ),
         (Some(1), Some(1))
     );
+    // referral-decision: the census gives no decision date. DfEX0000001's referral of
+    // 2022-10-06 went on to a section 47 enquiry and child_fails_assessments' of 2024-10-24
+    // to an assessment (neither is NFA): both were decided at a time not recorded, so each
+    // is stored with its outcome and no decision_at, and forms no case (not overdue).
+    let r = app
+        .get_json("/v1/referrals/DfEX0000001-2022-10-06", &key)
+        .await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["decision_at"].is_null()),
+        (Some("strategy_discussion"), true)
+    );
+    let r = app
+        .get_json("/v1/referrals/child_fails_assessments-2024-10-24", &key)
+        .await;
+    assert_eq!(r["outcome"], "assessment");
+    let c = cases(&app, &key, "referral-decision", "as_of=2025-03-31").await;
+    assert!(c.is_empty(), "{c:?}");
     // strategy-discussion-timeliness: the imported discussion (held 2022-06-02) has no
     // recorded concern time (the census gives none), so it forms no case at all, rather than
     // a case met by construction; the discussion itself is stored.

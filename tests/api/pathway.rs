@@ -109,8 +109,7 @@ async fn cross_field_rules_are_422s_with_pointers() {
         .await,
         ["/decision_at"]
     );
-    // An unknown source code is named; an outcome needs the decision (cross-field rules run
-    // once every field parsed).
+    // An unknown source code is named.
     assert_eq!(
         rejected(
             &app,
@@ -122,13 +121,23 @@ async fn cross_field_rules_are_422s_with_pointers() {
         .await,
         ["/source"]
     );
+    // An outcome without its time is accepted: a decision made at a time not recorded
+    // (imports from the CIN census); an unknown outcome is named.
+    put(
+        &app,
+        &key,
+        "referrals",
+        "r0",
+        json!({"received_at": "2024-03-04", "outcome": "assessment"}),
+    )
+    .await;
     assert_eq!(
         rejected(
             &app,
             &key,
             "referrals",
             "r1",
-            json!({"received_at": "2024-03-04", "outcome": "assessment"})
+            json!({"received_at": "2024-03-04", "outcome": "decided"})
         )
         .await,
         ["/outcome"]
