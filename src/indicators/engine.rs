@@ -33,8 +33,8 @@ pub enum DateBasis {
 /// $3/$4 the effective limit.
 fn base_params(sql: &mut Sql, la: &str, as_of: NaiveDate, limit: Option<Limit>) {
     sql.bind(la.to_string());
-    sql.bind(as_of.to_string());
-    sql.bind(limit.map(|l| l.value.to_string()));
+    sql.bind_date(as_of);
+    sql.bind_int(limit.map(|l| i64::from(l.value)));
     sql.bind(limit.map(|l| l.unit.as_str().to_string()));
 }
 
@@ -290,8 +290,8 @@ pub const AVERAGE_WINDOW_YEARS: i32 = 3;
 pub fn summary_sql(q: &SummaryQuery) -> Sql {
     let mut sql = Sql::default();
     base_params(&mut sql, q.la, q.as_of, q.limit);
-    let ps = sql.bind(pg_date_array(q.periods.iter().map(|p| p.start)));
-    let pe = sql.bind(pg_date_array(q.periods.iter().map(|p| p.end)));
+    let ps = sql.bind_dates(q.periods.iter().map(|p| p.start));
+    let pe = sql.bind_dates(q.periods.iter().map(|p| p.end));
     let g = q.groups;
     let periods_cte = format!(
         "p AS (SELECT * FROM unnest({ps}::date[], {pe}::date[]) WITH ORDINALITY AS p(ps, pe, ord))"
@@ -518,13 +518,6 @@ fn snapshot_ctes(g: &[&str]) -> String {
     )
 }
 
-fn pg_date_array(days: impl Iterator<Item = NaiveDate>) -> String {
-    format!(
-        "{{{}}}",
-        days.map(|d| d.to_string()).collect::<Vec<_>>().join(",")
-    )
-}
-
 pub struct CasesQuery<'a> {
     pub indicator: &'a Indicator,
     pub la: &'a str,
@@ -547,7 +540,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     let ind_p = sql.bind(q.indicator.id.to_string());
     // Statuses are judged as of `to` when given (a drill-down from a period), else `as_of`.
     let x = match q.to {
-        Some(to) => format!("least({}::date, $2::date)", sql.bind(to.to_string())),
+        Some(to) => format!("least({}::date, $2::date)", sql.bind_date(to)),
         None => "$2::date".to_string(),
     };
     let extra: Vec<&str> = q
@@ -566,7 +559,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
             .join(", ")
     );
     let mut filters: Vec<String> = Vec::new();
-    let from_p = q.from.map(|f| sql.bind(f.to_string()));
+    let from_p = q.from.map(|f| sql.bind_date(f));
     let rows = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
@@ -629,7 +622,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
             IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
             IndicatorKind::Proportion => "r.start_on",
         };
-        filters.push(format!("{col} < {}::date", sql.bind(d.to_string())));
+        filters.push(format!("{col} < {}::date", sql.bind_date(d)));
     }
     if let Some(t) = &q.team {
         filters.push(format!("r.team = {}", sql.bind(t.clone())));
@@ -639,7 +632,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         IndicatorKind::Proportion => "r.start_on",
     };
     if let Some((d, id)) = &q.after {
-        let dp = sql.bind(d.to_string());
+        let dp = sql.bind_date(*d);
         let ip = sql.bind(id.clone());
         filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
     }
