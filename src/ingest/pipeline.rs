@@ -269,14 +269,13 @@ impl Importer {
                         Some(l) => format!(" (first on line {l})"),
                         None => String::new(),
                     };
-                    let e = source.problem(format!(
-                        "the id `{}` appears more than once in this import{at}; send each record once",
-                        record.id
+                    let e = source.locate(FieldError::pointer(
+                        "/id",
+                        format!(
+                            "the id `{}` appears more than once in this import{at}; send each record once",
+                            record.id
+                        ),
                     ));
-                    let e = FieldError {
-                        pointer: Some("/id".into()),
-                        ..e
-                    };
                     // Counted as rejected but not added to `rejected`: the first one stands.
                     self.by_type.entry(rt.path).or_default().rejected += 1;
                     self.rows += 1;
@@ -359,18 +358,11 @@ impl Importer {
                     .iter()
                     .map(|r| format!("{} {}", r.count, r.record_type))
                     .collect();
-                self.reject_row(vec![FieldError {
-                    pointer: None,
-                    parameter: None,
-                    file: None,
-                    line: None,
-                    column: None,
-                    message: format!(
-                        "{} `{id}` is superseded by this import but other records still refer to it ({})",
-                        rt.path,
-                        what.join(", ")
-                    ),
-                }]);
+                self.reject_row(vec![Source::default().problem(format!(
+                    "{} `{id}` is superseded by this import but other records still refer to it ({})",
+                    rt.path,
+                    what.join(", ")
+                ))]);
                 continue;
             }
             if store::delete(conn, &self.la, rt, id).await? {

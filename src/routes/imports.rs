@@ -414,14 +414,9 @@ async fn read_multipart(
         });
     }
     if files.is_empty() {
-        return Err(ApiError::validation(vec![crate::error::FieldError {
-            pointer: None,
-            parameter: None,
-            file: None,
-            line: None,
-            column: None,
-            message: "the multipart body has no files".into(),
-        }]));
+        return Err(ApiError::validation(vec![
+            crate::ingest::Source::default().problem("the multipart body has no files"),
+        ]));
     }
     Ok(files)
 }

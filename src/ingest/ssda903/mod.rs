@@ -518,6 +518,15 @@ struct Stored {
     reviews: HashMap<String, Vec<StoredReview>>,
 }
 
+/// Rows grouped by their child, in the order read.
+fn by_child<T>(rows: Vec<T>, child: impl Fn(&T) -> &String) -> HashMap<String, Vec<T>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for row in rows {
+        out.entry(child(&row).clone()).or_default().push(row);
+    }
+    out
+}
+
 fn date_text(col: &str) -> String {
     format!("to_char(t.{}, 'YYYY-MM-DD')", ident(col))
 }
@@ -557,13 +566,7 @@ impl Stored {
         .query()
         .load(conn)
         .await?;
-        for p in placements {
-            stored
-                .placements
-                .entry(p.child_id.clone())
-                .or_default()
-                .push(p);
-        }
+        stored.placements = by_child(placements, |x| &x.child_id);
         let periods: Vec<StoredPeriod> = select(
             &format!(
                 "t.id, t.child_id, {s} AS started_on, {e} AS ended_on, t.legal_status, \
@@ -577,13 +580,7 @@ impl Stored {
         .query()
         .load(conn)
         .await?;
-        for p in periods {
-            stored
-                .periods
-                .entry(p.child_id.clone())
-                .or_default()
-                .push(p);
-        }
+        stored.periods = by_child(periods, |x| &x.child_id);
         let reviews: Vec<StoredReview> = select(
             &format!(
                 "t.id, t.child_id, t.cla_period_id, {h} AS held_on, {c} AS care_plan_updated_on, \
@@ -597,13 +594,7 @@ impl Stored {
         .query()
         .load(conn)
         .await?;
-        for r in reviews {
-            stored
-                .reviews
-                .entry(r.child_id.clone())
-                .or_default()
-                .push(r);
-        }
+        stored.reviews = by_child(reviews, |x| &x.child_id);
         let adoptions: Vec<StoredAdoption> = select(
             &format!(
                 "t.id, t.child_id, t.cla_period_id, {e} AS entered_care_on, \
