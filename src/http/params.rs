@@ -128,12 +128,37 @@ impl Checker {
         }
     }
 
+    /// A cursor holding a row id (keys, audit entries, imports); one that decodes but holds no
+    /// id is refused on `cursor` too.
+    pub fn id_cursor(&mut self, v: &Option<String>) -> Option<i64> {
+        let id = self.cursor(v).and_then(|s| s.parse::<i64>().ok());
+        if v.is_some() && id.is_none() && self.errors.is_empty() {
+            self.fail("cursor", "is not a cursor this API issued");
+        }
+        id
+    }
+
     pub fn finish(self) -> ApiResult<()> {
         if self.errors.is_empty() {
             Ok(())
         } else {
             Err(ApiError::validation(self.errors))
         }
+    }
+}
+
+/// Cut a page read with one row more than `limit` (`LIMIT limit + 1`) back to `limit` rows;
+/// the cursor of the next page (the last row's keyset position) when there is one.
+pub fn cut_page<T>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    position: impl Fn(&T) -> String,
+) -> Option<String> {
+    if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| encode_cursor(&position(r)))
+    } else {
+        None
     }
 }
 

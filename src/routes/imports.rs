@@ -624,23 +624,14 @@ pub async fn list_imports(
     let limit = c
         .int("limit", &p.limit, 1, params::MAX_LIMIT)
         .unwrap_or(params::DEFAULT_LIMIT);
-    let before = c.cursor(&p.cursor).and_then(|s| s.parse::<i64>().ok());
-    if p.cursor.is_some() && before.is_none() && c.errors.is_empty() {
-        c.fail("cursor", "is not a cursor this API issued");
-    }
+    let before = c.id_cursor(&p.cursor);
     c.finish()?;
     let la = caller.la_code.clone();
     let mut rows = db::with_tenant(&state.pool, &la, async |conn| {
         pipeline::history_list(conn, &la, before, limit + 1).await
     })
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| params::encode_cursor(&r.id.to_string()))
-    } else {
-        None
-    };
+    let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
     let next = next_cursor.as_deref().map(|c| params::next_url(&req, c));
     let mut res = HttpResponse::Ok();
     if let Some(n) = &next

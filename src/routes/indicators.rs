@@ -976,13 +976,7 @@ pub async fn cases(
         Ok(sql.query().load(conn).await?)
     })
     .await?;
-    let next_cursor = if rows.len() as i64 > page {
-        rows.truncate(page as usize);
-        rows.last()
-            .map(|r| params::encode_cursor(&format!("{}|{}", r.sort_on, r.case_id)))
-    } else {
-        None
-    };
+    let next_cursor = params::cut_page(&mut rows, page, |r| format!("{}|{}", r.sort_on, r.case_id));
     Ok(page_response(
         &req,
         format,

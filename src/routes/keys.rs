@@ -124,10 +124,7 @@ pub async fn list_keys(
     let limit = c
         .int("limit", &p.limit, 1, params::MAX_LIMIT)
         .unwrap_or(params::DEFAULT_LIMIT);
-    let after = c.cursor(&p.cursor).and_then(|s| s.parse::<i64>().ok());
-    if p.cursor.is_some() && after.is_none() && c.errors.is_empty() {
-        c.fail("cursor", "is not a cursor this API issued");
-    }
+    let after = c.id_cursor(&p.cursor);
     c.finish()?;
     let la = caller.la_code.clone();
     let keys = db::with_tenant(&state.pool, &la, async |conn| {
@@ -135,13 +132,7 @@ pub async fn list_keys(
     })
     .await?;
     let mut rows: Vec<KeyView> = keys.into_iter().map(KeyView::from).collect();
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| params::encode_cursor(&r.id.to_string()))
-    } else {
-        None
-    };
+    let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
     Ok(crate::routes::indicators::page_response(
         &req,
         format,

@@ -271,12 +271,7 @@ async fn list(
         Ok(sql.query().load(conn).await?)
     })
     .await?;
-    let next_cursor = if rows.len() as i64 > page {
-        rows.truncate(page as usize);
-        rows.last().map(|r| params::encode_cursor(&r.id))
-    } else {
-        None
-    };
+    let next_cursor = params::cut_page(&mut rows, page, |r| r.id.clone());
     Ok(crate::routes::indicators::page_response(
         &req,
         format,
