@@ -115,8 +115,15 @@ fn gcol(name: &str) -> String {
 }
 
 /// `src` and `b`: the source joined to its child, with the requested groups, limited to cases
-/// started by the as-of date. `extra` are groups carried along for case rows.
-fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str], with_child: bool) -> String {
+/// started by the as-of date and to those `filter` (a condition on the source row `s`) keeps.
+/// `extra` are groups carried along for case rows.
+fn base_ctes(
+    ind: &Indicator,
+    groups: &[&str],
+    extra: &[&str],
+    with_child: bool,
+    filter: Option<&str>,
+) -> String {
     let mut cols: Vec<String> = Vec::new();
     for g in groups.iter().chain(extra) {
         let alias = gcol(g);
@@ -157,8 +164,9 @@ fn base_ctes(ind: &Indicator, groups: &[&str], extra: &[&str], with_child: bool)
          b AS (SELECT s.case_id, s.child_id, {team} AS team, s.worker_id, s.start_on, \
                       {specific}{group_cols} \
                FROM src s {join} \
-               WHERE s.start_on IS NOT NULL AND s.start_on <= $2::date)",
+               WHERE s.start_on IS NOT NULL AND s.start_on <= $2::date{filter})",
         src = source_sql(ind),
+        filter = filter.map(|f| format!(" AND {f}")).unwrap_or_default(),
     )
 }
 
@@ -305,6 +313,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         g,
         &[],
         !g.is_empty() && g.iter().any(|x| is_standard(x)),
+        None,
     )];
     if q.indicator.kind != IndicatorKind::Proportion {
         ctes.push(judge_ctes(
@@ -560,6 +569,14 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     );
     let mut filters: Vec<String> = Vec::new();
     let from_p = q.from.map(|f| sql.bind_date(f));
+    // The worklists (`open`, `overdue`) hold only cases not ended by `x`: a case ends on its end
+    // event or the day its duty stopped, whichever came first (`out_on` in `judge_ctes`), so
+    // that is "neither by `x`". Said on the source row, it reaches the tables' indexes (e.g.
+    // `missing_episodes_rhi_held`) and only those cases are judged; the status filter below
+    // still decides between open and overdue.
+    let not_ended = matches!(q.status, Some("open" | "overdue")).then(|| {
+        format!("(s.end_on IS NULL OR s.end_on > {x}) AND (s.stop_on IS NULL OR s.stop_on > {x})")
+    });
     let rows = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
@@ -590,7 +607,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
                    r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                base = base_ctes(q.indicator, &[], &extra, true),
+                base = base_ctes(q.indicator, &[], &extra, true, not_ended.as_deref()),
                 judge = judge_ctes(q.indicator.kind, may_use_working_days(q.indicator, q.limit)),
                 od = overdue_at("e", &x),
             )
@@ -610,7 +627,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
                    NULL::text AS measured_in, r.start_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                base = base_ctes(q.indicator, &[], &extra, true),
+                base = base_ctes(q.indicator, &[], &extra, true, None),
             )
         }
     };

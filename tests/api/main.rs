@@ -33,3 +33,4 @@ mod security_limits;
 mod spec;
 mod standards;
 mod tenancy;
+mod worklists;

@@ -1,0 +1,1 @@
+DROP INDEX missing_episodes_rhi_held;
