@@ -1019,7 +1019,8 @@ pub struct ImportMeta {
 pub struct ImportInfo {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
-    /// `queued`, `running`, `succeeded` or `failed`.
+    /// `queued`, `running`, `succeeded` or `failed`. An import whose server stopped before it
+    /// finished (no heartbeat for a minute) is `failed`, with a 503 problem saying so.
     #[diesel(sql_type = Text)]
     pub status: String,
     /// The API key's name (or `key <id>` for an unnamed key), or `cli`.
@@ -1064,8 +1065,36 @@ pub struct ImportInfo {
     pub problem: Option<Json>,
 }
 
-const INFO_COLUMNS: &str = "id, status, who, key_id, format, record_type, mode, files, bytes, \
-    created_at, started_at, finished_at, rows AS rows_processed";
+/// A background import writes a heartbeat (`heartbeat_at`) at least this often while it
+/// runs, with its progress.
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A queued or running import whose heartbeat is older than this was interrupted: the server
+/// running it stopped, and its transaction (every record of it) was rolled back. The history
+/// shows it `failed`, with a 503 problem saying so.
+pub const HEARTBEAT_STALE_SECS: u32 = 60;
+
+pub const INTERRUPTED_DETAIL: &str = "the import was interrupted (the server stopped before it \
+    finished); nothing of it was written: send it again";
+
+/// The history's columns, `report` and `problem` from the expressions given; an interrupted
+/// import (see [`HEARTBEAT_STALE_SECS`]) is shown as failed, with its own problem.
+fn info_columns(report: &str, problem: &str) -> String {
+    let stale = format!(
+        "(status IN ('queued', 'running') AND coalesce(heartbeat_at, created_at) \
+          < now() - interval '{HEARTBEAT_STALE_SECS} seconds')"
+    );
+    let interrupted =
+        serde_json::to_string(&ApiError::Unavailable(INTERRUPTED_DETAIL.into()).problem())
+            .expect("problem serialises")
+            .replace('\'', "''");
+    format!(
+        "id, CASE WHEN {stale} THEN 'failed' ELSE status END AS status, who, key_id, format, \
+         record_type, mode, files, bytes, created_at, started_at, finished_at, \
+         rows AS rows_processed, {report} AS report, \
+         CASE WHEN {stale} THEN '{interrupted}'::jsonb ELSE {problem} END AS problem"
+    )
+}
 
 #[derive(diesel::QueryableByName)]
 struct IdOnly {
@@ -1153,7 +1182,8 @@ fn outcome_columns(
 /// A queued import starts running.
 pub async fn history_start(conn: &mut Conn, la: &str, id: i64) -> ApiResult<()> {
     diesel::sql_query(
-        "UPDATE imports SET status = 'running', started_at = clock_timestamp() \
+        "UPDATE imports SET status = 'running', started_at = clock_timestamp(), \
+                heartbeat_at = clock_timestamp() \
          WHERE la_code = $1 AND id = $2",
     )
     .bind::<Text, _>(la)
@@ -1163,10 +1193,11 @@ pub async fn history_start(conn: &mut Conn, la: &str, id: i64) -> ApiResult<()> 
     Ok(())
 }
 
-/// Rows processed so far by a running import.
+/// Rows processed so far by a running import, and its heartbeat.
 pub async fn history_progress(conn: &mut Conn, la: &str, id: i64, rows: u64) -> ApiResult<()> {
     diesel::sql_query(
-        "UPDATE imports SET rows = $3 WHERE la_code = $1 AND id = $2 AND status = 'running'",
+        "UPDATE imports SET rows = $3, heartbeat_at = clock_timestamp() \
+         WHERE la_code = $1 AND id = $2 AND status = 'running'",
     )
     .bind::<Text, _>(la)
     .bind::<BigInt, _>(id)
@@ -1208,7 +1239,8 @@ pub async fn history_finish(
 /// One import of `la`.
 pub async fn history_get(conn: &mut Conn, la: &str, id: i64) -> ApiResult<Option<ImportInfo>> {
     let rows: Vec<ImportInfo> = diesel::sql_query(format!(
-        "SELECT {INFO_COLUMNS}, report, problem FROM imports WHERE la_code = $1 AND id = $2"
+        "SELECT {} FROM imports WHERE la_code = $1 AND id = $2",
+        info_columns("report", "problem")
     ))
     .bind::<Text, _>(la)
     .bind::<BigInt, _>(id)
@@ -1226,8 +1258,8 @@ pub async fn history_list(
     limit: i64,
 ) -> ApiResult<Vec<ImportInfo>> {
     Ok(diesel::sql_query(format!(
-        "SELECT {INFO_COLUMNS}, report - 'errors' AS report, problem - 'errors' AS problem \
-         FROM imports WHERE la_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        "SELECT {} FROM imports WHERE la_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        info_columns("report - 'errors'", "problem - 'errors'")
     ))
     .bind::<Text, _>(la)
     .bind::<BigInt, _>(before.unwrap_or(i64::MAX))

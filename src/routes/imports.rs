@@ -549,6 +549,8 @@ async fn run_background(state: Arc<AppState>, la: String, mode: Mode, id: i64, i
             }
         }
     };
+    // Progress about once a second while it changes, and at least every
+    // `HEARTBEAT_EVERY` (the history shows an import without a recent heartbeat as interrupted).
     let ticker = async {
         let mut last = 0;
         let mut waited = Duration::ZERO;
@@ -556,7 +558,9 @@ async fn run_background(state: Arc<AppState>, la: String, mode: Mode, id: i64, i
             tokio::time::sleep(Duration::from_millis(100)).await;
             waited += Duration::from_millis(100);
             let now = progress.load(Ordering::Relaxed);
-            if waited >= Duration::from_secs(1) && now != last && !done.load(Ordering::SeqCst) {
+            let due = (waited >= Duration::from_secs(1) && now != last)
+                || waited >= pipeline::HEARTBEAT_EVERY;
+            if due && !done.load(Ordering::SeqCst) {
                 waited = Duration::ZERO;
                 last = now;
                 let _ = db::with_own_tenant_tx(&state.pool, &la, async |conn| {

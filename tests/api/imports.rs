@@ -679,6 +679,42 @@ async fn history_is_newest_first_and_paged() {
     assert_eq!(res.status(), 404);
 }
 
+/// A background import whose server stopped leaves its history row `running` (its records
+/// rolled back with its transaction); the history shows it failed once its heartbeat is over
+/// a minute old (`pipeline::HEARTBEAT_STALE_SECS`), and leaves a live one alone.
+#[tokio::test]
+async fn an_import_without_a_heartbeat_for_a_minute_shows_as_interrupted() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let mut conn = app.conn().await;
+    // Oldest first: running, last heartbeat 2 minutes ago (stale); queued 5 minutes ago and
+    // never started (stale); running, heartbeat 5 s ago (live, created 5 minutes ago).
+    conn.batch_execute(
+        "INSERT INTO imports (la_code, created_at, started_at, who, format, record_type, mode, status, heartbeat_at) VALUES \
+           ('LA1', now() - interval '5 min', now() - interval '5 min', 'test', 'ndjson', 'children', 'all', 'running', now() - interval '2 min'), \
+           ('LA1', now() - interval '5 min', NULL, 'test', 'ndjson', 'children', 'all', 'queued', NULL), \
+           ('LA1', now() - interval '5 min', now() - interval '5 min', 'test', 'ndjson', 'children', 'all', 'running', now() - interval '5 s')",
+    )
+    .await
+    .unwrap();
+    let list = app.get_json("/v1/imports", &key).await;
+    let data = list["data"].as_array().unwrap();
+    let statuses: Vec<&str> = data.iter().map(|v| v["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["running", "failed", "failed"]);
+    assert_eq!(data[0]["problem"], Value::Null);
+    for v in &data[1..] {
+        assert_eq!(v["problem"]["type"], "/problems/unavailable");
+        assert_eq!(v["problem"]["status"], 503);
+        assert_eq!(v["problem"]["detail"], pipeline::INTERRUPTED_DETAIL);
+    }
+    let one = app
+        .get_json(&format!("/v1/imports/{}", data[2]["id"]), &key)
+        .await;
+    assert_eq!(one["status"], "failed");
+    assert_eq!(one["problem"]["detail"], pipeline::INTERRUPTED_DETAIL);
+}
+
 #[tokio::test]
 async fn imports_need_the_write_scope_and_stay_in_their_authority() {
     let app = TestApp::spawn().await;
