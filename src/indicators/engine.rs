@@ -308,12 +308,13 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         IndicatorKind::Timeliness | IndicatorKind::Average => "e",
         IndicatorKind::Proportion => "b",
     };
+    let in_range = range_filter(q, &mut sql);
     let mut ctes = vec![base_ctes(
         q.indicator,
         g,
         &[],
         !g.is_empty() && g.iter().any(|x| is_standard(x)),
-        None,
+        in_range.as_deref(),
     )];
     if q.indicator.kind != IndicatorKind::Proportion {
         ctes.push(judge_ctes(
@@ -482,6 +483,34 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         cj = group_join("comp", "grid", g),
     ));
     sql
+}
+
+/// The cases a summary can count, said on the source row `s` so that only they are read (and
+/// the tables' indexes can find them). With `date_basis=end` a period counts the cases that
+/// ended in it (end event or stopped duty, whichever came first: `out_on`) and snapshots, at a
+/// day within it, those not ended by that day: a case that ended before the first day any period
+/// counts is in none, so only cases with no end or stop before that day are read. With
+/// `date_basis=start`, and for proportions, a period counts the cases that started in it: only
+/// those started on or after that day. The first day is the first period's start, or for an
+/// average the start of the 3-year window ending at the first period's end.
+///
+/// With groups, every case is read all the same: a group's value found only before the range
+/// still gets its rows (of zeros), as the summary contract wants the same rows whatever the data.
+fn range_filter(q: &SummaryQuery, sql: &mut Sql) -> Option<String> {
+    let first = q.periods.first()?;
+    if !q.groups.is_empty() {
+        return None;
+    }
+    let day = match q.indicator.kind {
+        IndicatorKind::Average => window_start(&format!("{}::date", sql.bind_date(first.end))),
+        _ => format!("{}::date", sql.bind_date(first.start)),
+    };
+    Some(match (q.indicator.kind, q.basis) {
+        (IndicatorKind::Proportion, _) | (_, DateBasis::Start) => format!("s.start_on >= {day}"),
+        (_, DateBasis::End) => format!(
+            "(s.end_on IS NULL OR s.end_on >= {day}) AND (s.stop_on IS NULL OR s.stop_on >= {day})"
+        ),
+    })
 }
 
 /// Open and overdue cases at each period's snapshot day, in one pass over the cases: a case is
