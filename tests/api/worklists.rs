@@ -1,6 +1,8 @@
-//! Worklists (`status=open|overdue`): the engine reads only cases not ended by the day they are
-//! judged at (the end event or the day the duty stopped, whichever came first), so these tests
-//! pin that the lists are exactly the cases of those statuses in the full list.
+//! The engine reads only the cases a request can need, and these tests pin that it changes no
+//! figure. Worklists (`status=open|overdue`) read only cases not ended by the day they are
+//! judged at (the end event or the day the duty stopped, whichever came first): the lists must
+//! be exactly the cases of those statuses in the full list. Summaries without groups read only
+//! the cases their periods can count: their counts must equal the sums of the grouped rows.
 
 use std::collections::BTreeMap;
 
