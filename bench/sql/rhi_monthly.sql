@@ -42,6 +42,9 @@ e AS (
                                     ELSE m.returned_on + 3 END AS on) due
     WHERE m.la_code = :'la' AND m.kind = 'missing' AND m.returned_at IS NOT NULL
       AND m.returned_on <= :'as_of'::date
+      -- only cases that can count in the range: not ended (interview or refusal) before its start
+      AND (m.rhi_held_on IS NULL OR m.rhi_held_on >= :'from'::date)
+      AND (m.rhi_accepted IS DISTINCT FROM false OR coalesce(m.rhi_offered_on, m.returned_on) >= :'from'::date)
 ),
 comp AS (
     SELECT c.ord,

@@ -35,6 +35,9 @@ e AS (
                                     THEN ((m.returned_at + interval '72 hours') AT TIME ZONE 'Europe/London')::date
                                     ELSE m.returned_on + 3 END AS on) due
     WHERE m.kind = 'missing' AND m.returned_at IS NOT NULL AND m.returned_on <= :'as_of'::date
+      -- only cases that can count in the range: not ended (interview or refusal) before its start
+      AND (m.rhi_held_on IS NULL OR m.rhi_held_on >= :'from'::date)
+      AND (m.rhi_accepted IS DISTINCT FROM false OR coalesce(m.rhi_offered_on, m.returned_on) >= :'from'::date)
 ),
 comp AS (
     SELECT c.la_code, c.ord,
