@@ -653,14 +653,24 @@ pub async fn serve_figures(
         .body(rendered.body.clone()))
 }
 
+/// Which authority a transaction computes figures for: the one it was opened for, or, in a
+/// national answer, each in turn (switched to only when its rows must be computed).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tenant {
+    Set,
+    SwitchOnMiss,
+}
+
 /// One authority's summary rows of one indicator, from the rows cache when this authority's
-/// data version and this request shape were computed before (the transaction must be set to
-/// `la`). `standards` are loaded once, when first needed.
+/// data version and this request shape were computed before; otherwise computed in `conn`'s
+/// transaction, which is set to `la` (or switched to it first: `Tenant::SwitchOnMiss`).
+/// `standards` are loaded once, when first needed.
 #[allow(clippy::too_many_arguments)]
 pub async fn authority_rows(
     state: &AppState,
     conn: &mut db::Conn,
     la: &str,
+    tenant: Tenant,
     version: DataVersion,
     ind: &'static Indicator,
     spec: &SummarySpec,
@@ -670,6 +680,9 @@ pub async fn authority_rows(
     let key = format!("{la}|{}|{}|{}", version.version, ind.id, spec.key());
     if !fresh && let Some(hit) = state.rows_cache.get(&key) {
         return Ok(hit);
+    }
+    if tenant == Tenant::SwitchOnMiss {
+        db::switch_tenant(conn, la).await?;
     }
     if standards.is_none() {
         *standards = Some(crate::standards::all(conn, la).await?);
@@ -729,6 +742,7 @@ pub async fn summary(
                 &state,
                 conn,
                 &la,
+                Tenant::Set,
                 versions[0].1,
                 ind,
                 &spec,

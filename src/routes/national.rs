@@ -7,12 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::FormatParam;
 use super::indicators::{
-    FigureScope, SummaryParams, SummaryResponse, SummarySpec, authority_rows, no_cache,
+    FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, no_cache,
     serve_figures, summary_columns,
 };
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::format::negotiate;
 use crate::http::params;
@@ -64,12 +63,22 @@ pub async fn national_summary(
         async |conn, versions| {
             let mut rows = Vec::new();
             for (la, v) in versions {
-                // Only an authority whose rows are not cached costs a query: switch the
-                // transaction to it (row-level security follows) and compute.
-                db::switch_tenant(conn, la).await?;
+                // Only an authority whose rows are not cached costs queries: the transaction
+                // is switched to it (row-level security follows) and its rows computed.
                 let mut standards = None;
-                let r =
-                    authority_rows(&state, conn, la, *v, ind, &spec, fresh, &mut standards).await?;
+                let tenant = Tenant::SwitchOnMiss;
+                let r = authority_rows(
+                    &state,
+                    conn,
+                    la,
+                    tenant,
+                    *v,
+                    ind,
+                    &spec,
+                    fresh,
+                    &mut standards,
+                )
+                .await?;
                 rows.extend(r.iter().cloned());
             }
             Ok(rows)

@@ -12,7 +12,7 @@ use crate::http::format::negotiate;
 use crate::http::params;
 use crate::indicators::catalogue::CATALOGUE;
 use crate::routes::indicators::{
-    FigureScope, SummaryParams, SummaryResponse, SummarySpec, authority_rows, no_cache,
+    FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, no_cache,
     serve_figures, summary_columns,
 };
 
@@ -63,6 +63,7 @@ pub async fn scorecard(
                     &state,
                     conn,
                     &la,
+                    Tenant::Set,
                     versions[0].1,
                     ind,
                     &spec,
