@@ -518,6 +518,8 @@ fn range_filter(q: &SummaryQuery, sql: &mut Sql) -> Option<String> {
 /// (`l`), and overdue from the first after its due date (`fo`; for a timed `hours` case the due
 /// day itself, INDICATORS.md §1) to `l`. Each case adds +1 at the first index and -1 after the
 /// last; running sums over the grid give the counts. `sd`/`snap` need `e`, `bk` and `grid`.
+/// (`OFFSET 0` keeps PostgreSQL from pulling the subquery up, which would repeat each
+/// `width_bucket` at every reference to `f`, `l` and `fo`; ~5% of a summary's time.)
 fn snapshot_ctes(g: &[&str]) -> String {
     let gsel: String = g.iter().map(|x| format!("e.{}, ", gcol(x))).collect();
     let partition = if g.is_empty() {
@@ -542,7 +544,7 @@ fn snapshot_ctes(g: &[&str]) -> String {
                                        bk.snaps) + 1 AS fo \
                         FROM e CROSS JOIN bk \
                         WHERE cardinality(bk.snaps) > 0 AND e.start_on <= bk.snaps[cardinality(bk.snaps)] \
-                          AND (e.out_on IS NULL OR e.out_on > bk.snaps[1])) x \
+                          AND (e.out_on IS NULL OR e.out_on > bk.snaps[1]) OFFSET 0) x \
                       WHERE x.f <= x.l) e \
                 CROSS JOIN LATERAL (VALUES (e.f, 1, 0), (e.l + 1, -1, 0), \
                                            (greatest(e.f, e.fo), 0, 1), (e.l + 1, 0, -1)) v(ord, dopen, dover) \
