@@ -259,9 +259,24 @@ impl Importer {
         rt: &'static RecordType,
         rows: Vec<Row>,
     ) -> ApiResult<()> {
+        let json = rows.iter().map(|(r, _)| r.row_json()).collect();
+        self.write_prepared(conn, rt, rows, json).await
+    }
+
+    /// [`Importer::write`], with each row's JSON for the upsert (`Record::row_json`, aligned
+    /// with `rows`) made beforehand: a record body's reader makes it on its own thread while
+    /// the previous batch is written.
+    pub async fn write_prepared(
+        &mut self,
+        conn: &mut Conn,
+        rt: &'static RecordType,
+        rows: Vec<Row>,
+        json: Vec<String>,
+    ) -> ApiResult<()> {
+        debug_assert_eq!(rows.len(), json.len());
         // An id once per type per import.
         let mut unique = Vec::with_capacity(rows.len());
-        for (record, source) in rows {
+        for ((record, source), json) in rows.into_iter().zip(json) {
             let seen = self.seen.entry(rt.path).or_default();
             match seen.get(&record.id) {
                 Some(first) => {
@@ -283,7 +298,7 @@ impl Importer {
                 }
                 None => {
                     seen.insert(record.id.clone(), source.line);
-                    unique.push((record, source));
+                    unique.push((record, (source, json)));
                 }
             }
         }
@@ -291,7 +306,25 @@ impl Importer {
             self.tick();
             return Ok(());
         }
-        let (records, sources): (Vec<Record>, Vec<Source>) = unique.into_iter().unzip();
+        let (records, sources): (Vec<Record>, Vec<(Source, String)>) = unique.into_iter().unzip();
+        let superseded = self
+            .superseded
+            .get(rt.path)
+            .map_or(&[][..], |v| v.as_slice());
+        let overlapping = store::overlaps(conn, &self.la, rt, &records, superseded).await?;
+        // References are checked by their foreign keys first: a batch with none dangling (the
+        // usual case) is written in one statement, and only a batch the keys refuse is checked
+        // row by row below, to say which rows and why.
+        if overlapping.is_empty() && rt.refs().next().is_some() {
+            let json = store::json_array(sources.iter().map(|(_, j)| j.as_str()));
+            if let Some(counts) =
+                try_write_checked_by_keys(conn, &self.la, rt, &records, &json).await?
+            {
+                self.wrote(rt, &records, counts);
+                self.tick();
+                return Ok(());
+            }
+        }
         let mut problems: BTreeMap<usize, Vec<FieldError>> = BTreeMap::new();
         for (i, mut e) in store::missing_refs(conn, &self.la, rt, &records).await? {
             // Say so when the target is missing because this import rejected it.
@@ -306,41 +339,47 @@ impl Importer {
             }
             problems.entry(i).or_default().push(e);
         }
-        let superseded = self
-            .superseded
-            .get(rt.path)
-            .map_or(&[][..], |v| v.as_slice());
-        for (i, e) in store::overlaps(conn, &self.la, rt, &records, superseded).await? {
+        for (i, e) in overlapping {
             problems.entry(i).or_default().push(e);
         }
         let mut good = Vec::with_capacity(records.len());
-        for (i, (record, source)) in records.into_iter().zip(sources).enumerate() {
+        let mut good_json = Vec::with_capacity(records.len());
+        for (i, (record, (source, json))) in records.into_iter().zip(sources).enumerate() {
             match problems.remove(&i) {
                 Some(es) => {
                     let es = es.into_iter().map(|e| source.locate(e)).collect();
                     self.reject(rt, Some(&record.id), es);
                 }
-                None => good.push(record),
+                None => {
+                    good.push(record);
+                    good_json.push(json);
+                }
             }
         }
         if !good.is_empty() {
-            let (counts, _) = store::upsert(conn, &self.la, rt, &good).await?;
-            let c = self.by_type.entry(rt.path).or_default();
-            c.created += counts.created;
-            c.updated += counts.updated;
-            c.unchanged += counts.unchanged;
-            self.rows += good.len() as u64;
-            // Child-level writes are audited like a PUT: rows and distinct children (noted
-            // when the import succeeds: a rejected import wrote nothing).
-            self.audit_rows += good.len() as u64;
-            self.audit_children.extend(
-                good.iter()
-                    .filter_map(child_of)
-                    .map(crate::audit::child_hash),
-            );
+            let json = store::json_array(good_json.iter().map(String::as_str));
+            let (counts, _) = store::try_upsert_json(conn, &self.la, rt, &good, &json).await?;
+            self.wrote(rt, &good, counts);
         }
         self.tick();
         Ok(())
+    }
+
+    /// Count rows written.
+    fn wrote(&mut self, rt: &'static RecordType, good: &[Record], counts: store::WriteCounts) {
+        let c = self.by_type.entry(rt.path).or_default();
+        c.created += counts.created;
+        c.updated += counts.updated;
+        c.unchanged += counts.unchanged;
+        self.rows += good.len() as u64;
+        // Child-level writes are audited like a PUT: rows and distinct children (noted when
+        // the import succeeds: a rejected import wrote nothing).
+        self.audit_rows += good.len() as u64;
+        self.audit_children.extend(
+            good.iter()
+                .filter_map(child_of)
+                .map(crate::audit::child_hash),
+        );
     }
 
     /// Delete records of `rt` that this import supersedes. One still referred to by a record
@@ -549,6 +588,9 @@ impl RowFormat {
 #[derive(Debug, Default)]
 pub struct Batch {
     pub good: Vec<Row>,
+    /// Each good row's JSON for the upsert (`Record::row_json`), aligned with `good`: made by
+    /// the reader's thread (see `run_rows`), not the writer's.
+    pub json: Vec<String>,
     /// Rejected rows: their id (when readable) and errors (located).
     pub bad: Vec<(Option<String>, Vec<FieldError>)>,
 }
@@ -970,7 +1012,8 @@ pub async fn import_rows(
         };
         loop {
             match rows.next_batch(BATCH_ROWS) {
-                Ok(Some(b)) => {
+                Ok(Some(mut b)) => {
+                    b.json = b.good.iter().map(|(r, _)| r.row_json()).collect();
                     if tx.blocking_send(Ok(b)).is_err() {
                         return; // the writer gave up
                     }
@@ -988,7 +1031,9 @@ pub async fn import_rows(
         for (id, errors) in batch.bad {
             importer.reject(rt, id.as_deref(), errors);
         }
-        importer.write(conn, rt, batch.good).await?;
+        importer
+            .write_prepared(conn, rt, batch.good, batch.json)
+            .await?;
     }
     reader.await.map_err(|_| ApiError::Internal)?;
     Ok(())
@@ -1176,6 +1221,32 @@ fn outcome_columns(
             None,
             Some(serde_json::to_value(e.problem()).expect("problem serialises")),
         ),
+    }
+}
+
+/// Upsert a batch whose references have not been checked, inside a savepoint: `None` when a
+/// foreign key refused it (a reference to a record that does not exist, or that this import
+/// rejected; every reference field has one, see `tests/api/records.rs`), with the batch undone
+/// so that the caller can check it row by row.
+async fn try_write_checked_by_keys(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    records: &[Record],
+    json: &str,
+) -> ApiResult<Option<store::WriteCounts>> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    conn.batch_execute("SAVEPOINT dw_batch").await?;
+    match store::try_upsert_json(conn, la, rt, records, json).await {
+        Ok((counts, _)) => {
+            conn.batch_execute("RELEASE SAVEPOINT dw_batch").await?;
+            Ok(Some(counts))
+        }
+        Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            conn.batch_execute("ROLLBACK TO SAVEPOINT dw_batch").await?;
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

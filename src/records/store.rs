@@ -124,6 +124,44 @@ pub async fn upsert(
     rt: &RecordType,
     records: &[Record],
 ) -> ApiResult<(WriteCounts, Vec<Option<bool>>)> {
+    Ok(try_upsert(conn, la, rt, records).await?)
+}
+
+/// [`upsert`], with the database's error as it came (a bulk import tells a foreign-key
+/// violation, a dangling reference, from the rest).
+pub async fn try_upsert(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    records: &[Record],
+) -> diesel::QueryResult<(WriteCounts, Vec<Option<bool>>)> {
+    let rows: Vec<String> = records.iter().map(Record::row_json).collect();
+    let json = json_array(rows.iter().map(String::as_str));
+    try_upsert_json(conn, la, rt, records, &json).await
+}
+
+/// A JSON array of already serialised elements.
+pub fn json_array<'a>(elements: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    for (i, e) in elements.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(e);
+    }
+    out.push(']');
+    out
+}
+
+/// [`try_upsert`] of `records` given as `rows_json`, the JSON array of their
+/// `Record::row_json` in the same order.
+pub async fn try_upsert_json(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    records: &[Record],
+    rows_json: &str,
+) -> diesel::QueryResult<(WriteCounts, Vec<Option<bool>>)> {
     if records.is_empty() {
         return Ok((WriteCounts::default(), Vec::new()));
     }
@@ -133,13 +171,9 @@ pub async fn upsert(
         .iter()
         .map(|(n, t)| format!("{} {t}", ident(n)))
         .collect();
-    let rows: Vec<serde_json::Value> = records
-        .iter()
-        .map(|r| serde_json::Value::Object(r.to_row()))
-        .collect();
     let mut sql = Sql::default();
     let la_p = sql.bind(la.to_string());
-    let rows_p = sql.bind(serde_json::to_string(&rows).expect("rows serialise"));
+    let rows_p = sql.bind(rows_json.to_string());
     let set: Vec<String> = names
         .iter()
         .map(|n| format!("{n} = excluded.{n}"))

@@ -130,6 +130,12 @@ impl Record {
     }
 
     /// The row as the JSON object that `json_to_recordset` reads (see `store`).
+    /// The record as one JSON object of its stored columns ([`Record::to_row`]), as the
+    /// upsert reads it (`json_to_recordset`).
+    pub fn row_json(&self) -> String {
+        serde_json::to_string(&self.to_row()).expect("a row serialises")
+    }
+
     pub fn to_row(&self) -> Map<String, Json> {
         let mut row = Map::new();
         row.insert("id".into(), Json::String(self.id.clone()));

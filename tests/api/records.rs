@@ -263,3 +263,56 @@ async fn pagination_across_three_pages_loses_and_repeats_nothing() {
         .await;
     assert_eq!(april["data"], json!([]));
 }
+
+/// Every reference field of every record type is backed by a foreign key
+/// `(la_code, <field>) REFERENCES <target table> (la_code, id)`: a bulk import writes a batch
+/// without checking its references first and relies on the key to refuse a dangling one (it
+/// then checks the batch row by row to say which rows and why).
+#[tokio::test]
+async fn every_reference_is_a_foreign_key() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    struct Fk {
+        #[diesel(sql_type = Text)]
+        tbl: String,
+        #[diesel(sql_type = Text)]
+        cols: String,
+        #[diesel(sql_type = Text)]
+        target: String,
+        #[diesel(sql_type = Text)]
+        target_cols: String,
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn().await;
+    let fks: BTreeSet<Fk> = diesel::sql_query(
+        "SELECT c.conrelid::regclass::text AS tbl, \
+                (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY k(att, n) \
+                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att) AS cols, \
+                c.confrelid::regclass::text AS target, \
+                (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(c.confkey) WITH ORDINALITY k(att, n) \
+                   JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.att) AS target_cols \
+         FROM pg_constraint c WHERE c.contype = 'f' AND NOT c.condeferrable",
+    )
+    .load::<Fk>(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let mut checked = 0;
+    for rt in driftwatch::records::types::ALL {
+        for (field, target) in rt.refs() {
+            let target = driftwatch::records::types::by_path(target).unwrap();
+            let want = Fk {
+                tbl: rt.table.to_string(),
+                cols: format!("la_code,{}", field.name),
+                target: target.table.to_string(),
+                target_cols: "la_code,id".into(),
+            };
+            assert!(fks.contains(&want), "no immediate foreign key {want:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked} references");
+}
