@@ -279,18 +279,38 @@ pub async fn begin_tenant_snapshot(conn: &mut Conn, la_code: &str) -> ApiResult<
     begin_with(conn, " ISOLATION LEVEL REPEATABLE READ, READ ONLY", la_code).await
 }
 
-/// `BEGIN<mode>` and set the authority, in one round trip (one simple-query batch; the code
-/// is written as a quoted literal, quotes doubled). Every request starts this way, so the
-/// two round trips saved are paid by nothing else.
+/// `BEGIN<mode>` and set the authority, in one round trip: every request starts this way. The
+/// code goes into the batch as a literal only when it is one an authority can have
+/// (`authorities.la_code`: letters, digits, `_` and `-`), so nothing in it needs quoting;
+/// anything else (a mistyped `--la` on the command line) is bound as a parameter in a second
+/// round trip.
 async fn begin_with(conn: &mut Conn, mode: &str, la_code: &str) -> ApiResult<()> {
-    let sql = format!(
-        "BEGIN{mode}; SELECT set_config('driftwatch.la_code', '{}', true)",
-        la_code.replace('\'', "''")
-    );
-    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(conn, &sql).await {
+    let plain = (1..=32).contains(&la_code.len())
+        && la_code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let sql = if plain {
+        format!("BEGIN{mode}; SELECT set_config('driftwatch.la_code', '{la_code}', true)")
+    } else {
+        format!("BEGIN{mode}")
+    };
+    let begun = async {
+        AnsiTransactionManager::begin_transaction_sql(conn, &sql).await?;
+        if !plain {
+            set_tenant(conn, la_code).await?;
+        }
+        Ok::<_, crate::error::ApiError>(())
+    }
+    .await;
+    if let Err(e) = begun {
         // The BEGIN may have run without the rest: leave no transaction behind.
-        let _ = conn.batch_execute("ROLLBACK").await;
-        return Err(e.into());
+        if AnsiTransactionManager::rollback_transaction(conn)
+            .await
+            .is_err()
+        {
+            let _ = conn.batch_execute("ROLLBACK").await;
+        }
+        return Err(e);
     }
     Ok(())
 }

@@ -82,3 +82,40 @@ async fn authorities_are_kept_apart() {
     assert_eq!(res.status(), 401);
     let _: Value = res.json().await.unwrap();
 }
+
+/// A tenant transaction is begun and pointed at its authority in one batch when the code is
+/// one an authority can have, and with the code bound as a parameter otherwise: either way the
+/// transaction holds exactly the code it was given (quotes and backslashes included) and a
+/// second one on the same connection starts clean.
+#[tokio::test]
+async fn a_tenant_transaction_holds_exactly_its_code() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        la: String,
+    }
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn().await;
+    for code in ["LA-1_x", "x'); SELECT 1; --", "a\\'b", ""] {
+        let got = driftwatch::db::tenant_tx(&mut conn, code, async |c| {
+            let s: Setting =
+                diesel::sql_query("SELECT current_setting('driftwatch.la_code') AS la")
+                    .get_result(c)
+                    .await?;
+            Ok(s.la)
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, code);
+    }
+    // Outside a transaction the setting is gone (it was local to each).
+    let s: Setting =
+        diesel::sql_query("SELECT coalesce(current_setting('driftwatch.la_code', true), '') AS la")
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(s.la, "");
+}
