@@ -108,6 +108,47 @@ pub struct ImportPlan {
     pub notes: Vec<(String, u64)>,
 }
 
+/// What the importers' unit tests read of a plan, and the public fake returns they plan from.
+#[cfg(test)]
+impl ImportPlan {
+    /// Planned records per record type.
+    pub fn counts(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        self.steps
+            .iter()
+            .map(|s| (s.rt.path, s.records.len()))
+            .collect()
+    }
+
+    /// A note's count, if the plan has it.
+    pub fn note(&self, name: &str) -> Option<u64> {
+        self.notes.iter().find(|(k, _)| k == name).map(|(_, n)| *n)
+    }
+
+    /// The planned body of record `id` of type `path` (panics when there is none).
+    pub fn body(&self, path: &str, id: &str) -> &serde_json::Value {
+        &self
+            .steps
+            .iter()
+            .find(|s| s.rt.path == path)
+            .and_then(|s| s.records.iter().find(|r| r.id == id))
+            .unwrap_or_else(|| panic!("no {path} {id}"))
+            .body
+    }
+}
+
+/// A file of `../shared/testdata/` (the public fake returns), read in place.
+#[cfg(test)]
+pub(crate) fn testdata(rel: &str) -> InputFile {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata")
+        .join(rel);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    InputFile {
+        name: path.file_name().unwrap().to_string_lossy().into_owned(),
+        bytes: bytes.into(),
+    }
+}
+
 /// A national return format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]

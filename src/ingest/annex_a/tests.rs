@@ -18,29 +18,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::ingest::cin_census::tests::testdata;
+use crate::ingest::testdata;
 use crate::records::validate::parse_record;
-
-fn counts(plan: &ImportPlan) -> BTreeMap<&'static str, usize> {
-    plan.steps
-        .iter()
-        .map(|s| (s.rt.path, s.records.len()))
-        .collect()
-}
-
-fn note(plan: &ImportPlan, key: &str) -> Option<u64> {
-    plan.notes.iter().find(|(k, _)| k == key).map(|(_, n)| *n)
-}
-
-fn body<'a>(plan: &'a ImportPlan, path: &str, id: &str) -> &'a serde_json::Value {
-    &plan
-        .steps
-        .iter()
-        .find(|s| s.rt.path == path)
-        .and_then(|s| s.records.iter().find(|r| r.id == id))
-        .unwrap_or_else(|| panic!("no {path} {id}"))
-        .body
-}
 
 #[test]
 fn the_sample_workbook_maps_lists_3_to_10() {
@@ -53,7 +32,7 @@ fn the_sample_workbook_maps_lists_3_to_10() {
         }
     }
     assert_eq!(
-        counts(&plan),
+        plan.counts(),
         BTreeMap::from([
             ("children", 38),
             ("referrals", 11),
@@ -67,61 +46,61 @@ fn the_sample_workbook_maps_lists_3_to_10() {
             ("adoptions", 5),
         ])
     );
-    assert_eq!(note(&plan, "annex_a_assessments_without_referral"), Some(5));
-    assert_eq!(note(&plan, "annex_a_list_1_rows_not_mapped"), Some(5));
-    assert_eq!(note(&plan, "annex_a_list_2_rows_not_mapped"), Some(5));
-    assert_eq!(note(&plan, "annex_a_list_11_rows_not_mapped"), Some(5));
+    assert_eq!(plan.note("annex_a_assessments_without_referral"), Some(5));
+    assert_eq!(plan.note("annex_a_list_1_rows_not_mapped"), Some(5));
+    assert_eq!(plan.note("annex_a_list_2_rows_not_mapped"), Some(5));
+    assert_eq!(plan.note("annex_a_list_11_rows_not_mapped"), Some(5));
 
     // List 3 row 2: 6537810, a) Male, a) WBRI, born 38186 (2004-07-19), referred 44090
     // (2020-09-16) by "s) 8: Other", team MASH, worker pseudonymised.
-    let c = body(&plan, "children", "6537810");
+    let c = plan.body("children", "6537810");
     assert_eq!(c["sex"], "M");
     assert_eq!(c["ethnicity"], "WBRI");
     assert_eq!(c["birth_month"], "2004-07");
     assert_eq!(c["disability"], false, "from List 5");
-    let r = body(&plan, "referrals", "6537810-2020-09-16");
+    let r = plan.body("referrals", "6537810-2020-09-16");
     assert_eq!(r["source"], "8");
     assert_eq!(r["team"], "Multi Agency Safeguarding Hub");
     let w = r["worker_id"].as_str().unwrap();
     assert!(w.starts_with("w-") && w.len() == 14, "{w}");
     // List 5: the same child's S47 started that day, after that referral; ICPC 44109.
-    let sd = body(&plan, "strategy-discussions", "6537810-2020-09-16");
+    let sd = plan.body("strategy-discussions", "6537810-2020-09-16");
     assert_eq!(sd["referral_id"], "6537810-2020-09-16");
     assert_eq!(sd["held_at"], "2020-09-16");
-    let ic = body(&plan, "cp-conferences", "6537810-2020-10-05");
+    let ic = plan.body("cp-conferences", "6537810-2020-10-05");
     assert_eq!(ic["kind"], "initial");
     assert_eq!(ic["s47_enquiry_id"], "6537810-2020-09-16");
     assert_eq!(ic["outcome_plan"], true);
     // "Yes" in "deemed unnecessary": no conference required.
     assert_eq!(
-        body(&plan, "section47-enquiries", "10273003-2020-09-16")["icpc_required"],
+        plan.body("section47-enquiries", "10273003-2020-09-16")["icpc_required"],
         false
     );
     // List 7: categories from their names; the latest review belongs to the plan.
-    let p = body(&plan, "cp-plans", "10721552-2020-11-23");
+    let p = plan.body("cp-plans", "10721552-2020-11-23");
     assert_eq!(p["initial_category"], "PHY");
     assert_eq!(p["ended_on"], "2021-02-16");
-    let rv = body(&plan, "cp-conferences", "10721552-2021-02-16");
+    let rv = plan.body("cp-conferences", "10721552-2021-02-16");
     assert_eq!(rv["kind"], "review");
     assert_eq!(rv["cp_plan_id"], "10721552-2020-11-23");
     // List 8: codes from "E1: Placement order", "k) E47: ...", "f) U6: ...".
-    let cla = body(&plan, "cla-periods", "3623204-2008-10-22");
+    let cla = plan.body("cla-periods", "3623204-2008-10-22");
     assert_eq!(cla["legal_status"], "C1");
     assert_eq!(cla["ended_on"], "2020-09-22");
     assert_eq!(cla["reason_ended"], "E47");
-    let pl = body(&plan, "placements", "3623204-2009-07-27");
+    let pl = plan.body("placements", "3623204-2009-07-27");
     assert_eq!(pl["placement_type"], "H5");
     assert_eq!(pl["cla_period_id"], "3623204-2008-10-22");
     assert_eq!(
-        body(&plan, "placements", "1373595-2009-11-02")["long_term"],
+        plan.body("placements", "1373595-2009-11-02")["long_term"],
         true
     );
     assert_eq!(
-        body(&plan, "cla-reviews", "3623204-2020-08-12")["cla_period_id"],
+        plan.body("cla-reviews", "3623204-2020-08-12")["cla_period_id"],
         "3623204-2008-10-22"
     );
     // List 10: named by the decision to place for adoption (41899 = 2014-09-17), as SSDA903.
-    let a = body(&plan, "adoptions", "13782635-2014-09-17");
+    let a = plan.body("adoptions", "13782635-2014-09-17");
     assert_eq!(a["decision_reversed_on"], "2014-10-12");
     assert_eq!(a["adoption_order_on"], "2014-10-07");
 }
@@ -341,13 +320,13 @@ fn headers_are_found_by_text_not_position_and_dates_may_be_text() {
     let plan = plan(&[input("annex.xlsx", wb)]).unwrap();
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
     assert_eq!(
-        counts(&plan),
+        plan.counts(),
         BTreeMap::from([("children", 2), ("referrals", 2)])
     );
-    assert_eq!(body(&plan, "referrals", "C-1-2024-03-01")["source"], "6");
-    assert_eq!(body(&plan, "children", "C-2")["sex"], "F");
-    assert_eq!(note(&plan, "annex_a_list_4_absent"), Some(1));
-    assert_eq!(note(&plan, "annex_a_list_9_empty"), Some(1));
+    assert_eq!(plan.body("referrals", "C-1-2024-03-01")["source"], "6");
+    assert_eq!(plan.body("children", "C-2")["sex"], "F");
+    assert_eq!(plan.note("annex_a_list_4_absent"), Some(1));
+    assert_eq!(plan.note("annex_a_list_9_empty"), Some(1));
 }
 
 #[test]
@@ -415,7 +394,7 @@ fn an_impossible_date_rejects_its_row_with_sheet_row_and_column() {
             ),
         ]
     );
-    assert_eq!(counts(&plan), BTreeMap::from([("children", 2)]));
+    assert_eq!(plan.counts(), BTreeMap::from([("children", 2)]));
 }
 
 #[test]
@@ -490,7 +469,7 @@ fn the_same_child_in_the_cin_census_and_annex_a_gives_the_same_ids() {
     };
     assert_eq!(ids(&cin), ids(&annex));
     assert_eq!(
-        body(&annex, "cp-conferences", "C1-2024-01-25")["cp_plan_id"],
+        annex.body("cp-conferences", "C1-2024-01-25")["cp_plan_id"],
         "C1-2024-01-25"
     );
 }

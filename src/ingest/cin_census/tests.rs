@@ -27,33 +27,12 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::ingest::InputFile;
+use crate::ingest::{InputFile, testdata};
 use crate::records::types::by_path;
 use crate::records::validate::parse_record;
 
-pub(crate) fn testdata(rel: &str) -> InputFile {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata")
-        .join(rel);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    InputFile {
-        name: path.file_name().unwrap().to_string_lossy().into_owned(),
-        bytes: bytes.into(),
-    }
-}
-
-fn counts(plan: &ImportPlan) -> BTreeMap<&'static str, usize> {
-    plan.steps
-        .iter()
-        .map(|s| (s.rt.path, s.records.len()))
-        .collect()
-}
-
 fn rejected(plan: &ImportPlan, path: &str) -> u64 {
-    plan.notes
-        .iter()
-        .find(|(k, _)| k == &format!("{path}_rejected"))
-        .map_or(0, |(_, n)| *n)
+    plan.note(&format!("{path}_rejected")).unwrap_or(0)
 }
 
 /// Every planned body passes `parse_record`, steps are in dependency order and every
@@ -93,16 +72,6 @@ fn check_plan(plan: &ImportPlan) {
     }
 }
 
-fn body<'a>(plan: &'a ImportPlan, path: &str, id: &str) -> &'a serde_json::Value {
-    &plan
-        .steps
-        .iter()
-        .find(|s| s.rt.path == path)
-        .and_then(|s| s.records.iter().find(|r| r.id == id))
-        .unwrap_or_else(|| panic!("no {path} {id}"))
-        .body
-}
-
 #[test]
 fn fake_cin_data_gives_children_referrals_and_initial_conferences() {
     let plan = plan(&[testdata("cin-census/fake_CIN_data.xml")]).unwrap();
@@ -113,7 +82,7 @@ fn fake_cin_data_gives_children_referrals_and_initial_conferences() {
         &plan.problems[..3.min(plan.problems.len())]
     );
     assert_eq!(
-        counts(&plan),
+        plan.counts(),
         BTreeMap::from([
             ("children", 332),
             ("referrals", 402),
@@ -129,11 +98,11 @@ fn fake_cin_data_gives_children_referrals_and_initial_conferences() {
     assert_eq!(decided, 252);
     // First child: GenderCurrent 1, born 2019-12-06, WIRT, no Disabilities element.
     assert_eq!(
-        body(&plan, "children", "RND000215205141"),
+        plan.body("children", "RND000215205141"),
         &serde_json::json!({"birth_month": "2019-12", "sex": "M", "ethnicity": "WIRT"})
     );
     assert_eq!(
-        body(&plan, "referrals", "RND000215205141-2020-07-13"),
+        plan.body("referrals", "RND000215205141-2020-07-13"),
         &serde_json::json!({"child_id": "RND000215205141", "received_at": "2020-07-13",
             "source": "4", "decision_at": "2021-06-11", "outcome": "nfa"})
     );
@@ -160,7 +129,7 @@ fn schema_2024_and_2026_read_sex_and_map_every_block() {
         assert!(p.message.starts_with("assessments DfEX0000001-2028-04-28"));
         assert_eq!(rejected(&plan, "assessments"), 1);
         assert_eq!(
-            counts(&plan),
+            plan.counts(),
             BTreeMap::from([
                 ("children", 2),
                 ("referrals", 2),
@@ -174,14 +143,11 @@ fn schema_2024_and_2026_read_sex_and_map_every_block() {
             "{file}"
         );
         // `Sex` 1 and `Sex` M are both male; disability NONE is false.
-        assert_eq!(body(&plan, "children", "DfEX0000001")["sex"], "M");
-        assert_eq!(body(&plan, "children", "DfEX0000001")["disability"], true);
+        assert_eq!(plan.body("children", "DfEX0000001")["sex"], "M");
+        assert_eq!(plan.body("children", "DfEX0000001")["disability"], true);
+        assert_eq!(plan.body("children", "child_fails_assessments")["sex"], "M");
         assert_eq!(
-            body(&plan, "children", "child_fails_assessments")["sex"],
-            "M"
-        );
-        assert_eq!(
-            body(&plan, "children", "child_fails_assessments")["disability"],
+            plan.body("children", "child_fails_assessments")["disability"],
             false
         );
         assert!(
@@ -199,22 +165,22 @@ fn schema_2024_and_2026_read_sex_and_map_every_block() {
         // initial conference (Section47/DateOfInitialCPC) follows it; the episode's own
         // DateOfInitialCPC (2022-12-06) is another initial conference; the review belongs to
         // the plan.
-        let sd = body(&plan, "strategy-discussions", "DfEX0000001-2022-06-02");
+        let sd = plan.body("strategy-discussions", "DfEX0000001-2022-06-02");
         assert_eq!(sd["held_at"], "2022-06-02");
         assert_eq!(sd["referral_id"], "DfEX0000001-2022-10-06");
-        let e = body(&plan, "section47-enquiries", "DfEX0000001-2022-06-02");
+        let e = plan.body("section47-enquiries", "DfEX0000001-2022-06-02");
         assert_eq!(e["strategy_discussion_id"], "DfEX0000001-2022-06-02");
         assert_eq!(e["icpc_required"], true);
-        let ic = body(&plan, "cp-conferences", "DfEX0000001-2022-06-17");
+        let ic = plan.body("cp-conferences", "DfEX0000001-2022-06-17");
         assert_eq!(ic["kind"], "initial");
         assert_eq!(ic["s47_enquiry_id"], "DfEX0000001-2022-06-02");
-        let ic2 = body(&plan, "cp-conferences", "DfEX0000001-2022-12-06");
+        let ic2 = plan.body("cp-conferences", "DfEX0000001-2022-12-06");
         assert_eq!(ic2["kind"], "initial");
         assert!(ic2.get("s47_enquiry_id").is_none());
-        let rv = body(&plan, "cp-conferences", "DfEX0000001-2023-02-15");
+        let rv = plan.body("cp-conferences", "DfEX0000001-2023-02-15");
         assert_eq!(rv["kind"], "review");
         assert_eq!(rv["cp_plan_id"], "DfEX0000001-2022-02-17");
-        let cp = body(&plan, "cp-plans", "DfEX0000001-2022-02-17");
+        let cp = plan.body("cp-plans", "DfEX0000001-2022-02-17");
         assert_eq!(cp["initial_category"], "PHY");
         assert_eq!(cp["ended_on"], "2023-03-14");
     }
@@ -225,10 +191,10 @@ fn schema_2021_reads_gender_current_and_rejects_dates_before_1990_with_their_pla
     let plan = plan(&[testdata("cin-census/CIN_Census_2021.xml")]).unwrap();
     check_plan(&plan);
     // Only the child (born 1965-03: birth months from 1950 are accepted) survives.
-    assert_eq!(counts(&plan), BTreeMap::from([("children", 1)]));
-    assert_eq!(body(&plan, "children", "DfEX0000001")["sex"], "M");
+    assert_eq!(plan.counts(), BTreeMap::from([("children", 1)]));
+    assert_eq!(plan.body("children", "DfEX0000001")["sex"], "M");
     assert_eq!(
-        body(&plan, "children", "DfEX0000001")["birth_month"],
+        plan.body("children", "DfEX0000001")["birth_month"],
         "1965-03"
     );
     // The referral (line 37) is out of range; everything of the episode is rejected with it.
@@ -282,11 +248,11 @@ fn an_impossible_date_rejects_its_row_at_file_line_and_element() {
     );
     // The child (without a birth month) and the referral are still planned.
     assert_eq!(
-        counts(&plan),
+        plan.counts(),
         BTreeMap::from([("children", 1), ("referrals", 1)])
     );
     assert_eq!(
-        body(&plan, "children", "C1"),
+        plan.body("children", "C1"),
         &serde_json::json!({"sex": "F"})
     );
 }
@@ -350,7 +316,7 @@ fn the_same_return_twice_and_overlapping_files_converge_on_the_same_ids() {
     let both = plan(&[f, g]).unwrap();
     check_plan(&both);
     // 2024 and 2026 describe the same children and events: nothing is duplicated.
-    assert_eq!(counts(&once), counts(&both));
+    assert_eq!(once.counts(), both.counts());
     assert!(both.notes.iter().any(|(k, _)| k == "referrals_repeated"));
 }
 
@@ -378,7 +344,7 @@ fn a_latin1_file_is_read_and_a_binary_one_refused() {
         bytes: bytes.clone().into(),
     }])
     .unwrap();
-    assert_eq!(counts(&p), BTreeMap::from([("children", 1)]));
+    assert_eq!(p.counts(), BTreeMap::from([("children", 1)]));
     // The first bytes of an xlsx (a zip): refused.
     bytes = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00<\xff\xfe>".to_vec();
     let e = err_places(plan(&[InputFile {

@@ -7,18 +7,8 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-fn testdata(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata")
-        .join(rel)
-}
-
 fn file(rel: &str) -> InputFile {
-    let path = testdata(rel);
-    InputFile {
-        name: path.file_name().unwrap().to_string_lossy().into_owned(),
-        bytes: std::fs::read(&path).unwrap().into(),
-    }
+    crate::ingest::testdata(rel)
 }
 
 fn text(name: &str, body: &str) -> InputFile {
@@ -147,22 +137,12 @@ impl Store {
 }
 
 fn note(plan: &ImportPlan, name: &str) -> u64 {
-    plan.notes
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or(0, |(_, v)| *v)
+    plan.note(name).unwrap_or(0)
 }
 
 fn plan_of(files: &[InputFile]) -> ImportPlan {
     let tables = read::read(files).unwrap();
     build(Input::parse(&tables), &Stored::default()).into_plan()
-}
-
-fn counts(plan: &ImportPlan) -> BTreeMap<&'static str, usize> {
-    plan.steps
-        .iter()
-        .map(|s| (s.rt.path, s.records.len()))
-        .collect()
 }
 
 const TABLES_1718: &[&str] = &[
@@ -194,7 +174,7 @@ fn the_2017_18_return_plans_one_record_per_distinct_source_key() {
         .collect();
     let plan = plan_of(&files);
     assert!(plan.problems.is_empty(), "{:?}", &plan.problems[..3]);
-    let c = counts(&plan);
+    let c = plan.counts();
     assert_eq!(c["children"], 2675);
     assert_eq!(c["placements"], 5050);
     assert_eq!(c["cla-periods"], 2242);
@@ -235,7 +215,7 @@ fn the_xml_return_plans_the_same_way() {
     // 6 AMISSING, 3 ad1 (DATE_INT in HEADER) and 3 AD_PLACED.
     let plan = plan_of(&[file("ssda903-2017-18/fake_903.xml")]);
     assert!(plan.problems.is_empty(), "{:?}", plan.problems);
-    let c = counts(&plan);
+    let c = plan.counts();
     assert_eq!(c["children"], 253);
     assert_eq!(c["placements"], 459);
     assert_eq!(c["missing-episodes"], 6);
@@ -268,7 +248,7 @@ fn an_impossible_date_rejects_its_row_with_file_line_and_column() {
     assert_eq!(p.line, Some(3));
     assert_eq!(p.column.as_deref(), Some("DECOM"));
     assert!(p.message.contains("31/02/2018"), "{}", p.message);
-    assert_eq!(counts(&plan)["placements"], 1);
+    assert_eq!(plan.counts()["placements"], 1);
 }
 
 fn year_files(year: u32) -> Vec<InputFile> {
