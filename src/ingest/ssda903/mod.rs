@@ -660,6 +660,25 @@ impl Built {
         }
     }
 
+    /// One row per key, a later row of the same key replacing the earlier; how many rows were
+    /// replaced is noted as `note`.
+    fn last_per_key<T>(
+        &mut self,
+        note: &str,
+        rows: Vec<T>,
+        key: impl Fn(&T) -> String,
+    ) -> BTreeMap<String, T> {
+        let mut by_key = BTreeMap::new();
+        let mut repeated = 0;
+        for row in rows {
+            if by_key.insert(key(&row), row).is_some() {
+                repeated += 1;
+            }
+        }
+        self.note(note, repeated);
+        by_key
+    }
+
     fn into_plan(self) -> ImportPlan {
         let mut records = self.records;
         let delete: Vec<String> = self
@@ -783,14 +802,9 @@ fn build(input: Input, stored: &Stored) -> Built {
 
     // Children: one per CHILD (a later row of the same child wins).
     let uasc = input.uasc;
-    let mut children: BTreeMap<String, ChildIn> = BTreeMap::new();
-    let mut repeated = 0;
-    for c in input.children {
-        if children.insert(c.id.clone(), c).is_some() {
-            repeated += 1;
-        }
-    }
-    b.note("children_repeated_in_files", repeated);
+    let children = b.last_per_key("children_repeated_in_files", input.children, |c| {
+        c.id.clone()
+    });
     for (id, c) in children {
         let body = obj(vec![
             ("birth_month", text_json(&c.birth_month)),
@@ -807,17 +821,9 @@ fn build(input: Input, stored: &Stored) -> Built {
     }
 
     // Missing episodes: one per child + start.
-    let mut missing: BTreeMap<String, MissingIn> = BTreeMap::new();
-    let mut repeated = 0;
-    for m in input.missing {
-        if missing
-            .insert(format!("{}-{}", m.child, m.started), m)
-            .is_some()
-        {
-            repeated += 1;
-        }
-    }
-    b.note("missing_repeated_in_files", repeated);
+    let missing = b.last_per_key("missing_repeated_in_files", input.missing, |m| {
+        format!("{}-{}", m.child, m.started)
+    });
     for (id, m) in missing {
         let body = obj(vec![
             ("child_id", json!(m.child)),
@@ -1005,17 +1011,9 @@ fn build(input: Input, stored: &Stored) -> Built {
     }
 
     // Reviews: one per child + date, in the period containing the date.
-    let mut reviews: BTreeMap<String, ReviewIn> = BTreeMap::new();
-    let mut repeated = 0;
-    for r in input.reviews {
-        if reviews
-            .insert(format!("{}-{}", r.child, r.held_on), r)
-            .is_some()
-        {
-            repeated += 1;
-        }
-    }
-    b.note("reviews_repeated_in_files", repeated);
+    let reviews = b.last_per_key("reviews_repeated_in_files", input.reviews, |r| {
+        format!("{}-{}", r.child, r.held_on)
+    });
     let mut in_no_period = 0;
     let stored_reviews: HashMap<&str, &StoredReview> = stored
         .reviews
