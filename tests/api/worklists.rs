@@ -37,6 +37,27 @@ async fn all_cases(
         .collect()
 }
 
+/// A demo authority `DEMO` of 150 children with every record type over the two years to
+/// 2025-06-30 (deterministic for `seed`), and a read key for it.
+async fn demo_authority(seed: u64) -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    let spec = driftwatch::demo::DemoSpec {
+        la_codes: vec!["DEMO".into()],
+        children_per_la: 150,
+        years: 2,
+        seed,
+        end: chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+        missing_scale: 1.0,
+    };
+    let batch = driftwatch::demo::generate_la(&spec, 0);
+    let mut conn = app.conn().await;
+    driftwatch::demo::write_batch(&mut conn, "DEMO", &batch)
+        .await
+        .unwrap();
+    let key = app.key("DEMO", "read").await;
+    (app, key)
+}
+
 #[tokio::test]
 async fn a_worklist_judged_at_an_earlier_day_keeps_cases_that_ended_or_stopped_after_it() {
     let (app, key) = setup().await;
@@ -129,21 +150,7 @@ async fn a_worklist_judged_at_an_earlier_day_keeps_cases_that_ended_or_stopped_a
 /// `overdue` lists are exactly the cases with that status in the unfiltered list, row for row.
 #[tokio::test]
 async fn every_worklist_equals_the_full_list_filtered_by_status() {
-    let app = TestApp::spawn().await;
-    let spec = driftwatch::demo::DemoSpec {
-        la_codes: vec!["DEMO".into()],
-        children_per_la: 150,
-        years: 2,
-        seed: 11,
-        end: chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
-        missing_scale: 1.0,
-    };
-    let batch = driftwatch::demo::generate_la(&spec, 0);
-    let mut conn = app.conn().await;
-    driftwatch::demo::write_batch(&mut conn, "DEMO", &batch)
-        .await
-        .unwrap();
-    let key = app.key("DEMO", "read").await;
+    let (app, key) = demo_authority(11).await;
     let queries = [
         "as_of=2025-06-30",
         "as_of=2024-11-15",
@@ -182,21 +189,7 @@ async fn every_worklist_equals_the_full_list_filtered_by_status() {
 /// by quarter with `as_of` inside the range (snapshots at `as_of`), and for the whole range.
 #[tokio::test]
 async fn summaries_read_only_their_range_and_agree_with_the_grouped_sums() {
-    let app = TestApp::spawn().await;
-    let spec = driftwatch::demo::DemoSpec {
-        la_codes: vec!["DEMO".into()],
-        children_per_la: 150,
-        years: 2,
-        seed: 5,
-        end: chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
-        missing_scale: 1.0,
-    };
-    let batch = driftwatch::demo::generate_la(&spec, 0);
-    let mut conn = app.conn().await;
-    driftwatch::demo::write_batch(&mut conn, "DEMO", &batch)
-        .await
-        .unwrap();
-    let key = app.key("DEMO", "read").await;
+    let (app, key) = demo_authority(5).await;
     let counts = [
         "denominator",
         "numerator",
