@@ -507,10 +507,16 @@ fn range_filter(q: &SummaryQuery, sql: &mut Sql) -> Option<String> {
     };
     Some(match (q.indicator.kind, q.basis) {
         (IndicatorKind::Proportion, _) | (_, DateBasis::Start) => format!("s.start_on >= {day}"),
-        (_, DateBasis::End) => format!(
-            "(s.end_on IS NULL OR s.end_on >= {day}) AND (s.stop_on IS NULL OR s.stop_on >= {day})"
-        ),
+        (_, DateBasis::End) => not_ended_before(&day),
     })
+}
+
+/// On the source row `s`: the case had not ended before the day `day` (a date expression).
+/// A case ends on its end event or the day its duty stopped, whichever came first (`out_on`
+/// in `judge_ctes`), so neither came before `day`. Said on the source row, the condition
+/// reaches the tables' indexes (e.g. `missing_episodes_rhi_held`).
+fn not_ended_before(day: &str) -> String {
+    format!("(s.end_on IS NULL OR s.end_on >= {day}) AND (s.stop_on IS NULL OR s.stop_on >= {day})")
 }
 
 /// Open and overdue cases at each period's snapshot day, in one pass over the cases: a case is
@@ -600,14 +606,11 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     );
     let mut filters: Vec<String> = Vec::new();
     let from_p = q.from.map(|f| sql.bind_date(f));
-    // The worklists (`open`, `overdue`) hold only cases not ended by `x`: a case ends on its end
-    // event or the day its duty stopped, whichever came first (`out_on` in `judge_ctes`), so
-    // that is "neither by `x`". Said on the source row, it reaches the tables' indexes (e.g.
-    // `missing_episodes_rhi_held`) and only those cases are judged; the status filter below
-    // still decides between open and overdue.
-    let not_ended = matches!(q.status, Some("open" | "overdue")).then(|| {
-        format!("(s.end_on IS NULL OR s.end_on > {x}) AND (s.stop_on IS NULL OR s.stop_on > {x})")
-    });
+    // The worklists (`open`, `overdue`) hold only cases not ended by `x`, i.e. not before the
+    // day after it: only those are read and judged; the status filter below still decides
+    // between open and overdue.
+    let not_ended = matches!(q.status, Some("open" | "overdue"))
+        .then(|| not_ended_before(&format!("({x} + 1)")));
     let rows = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
