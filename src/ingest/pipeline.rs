@@ -311,20 +311,6 @@ impl Importer {
             .superseded
             .get(rt.path)
             .map_or(&[][..], |v| v.as_slice());
-        let overlapping = store::overlaps(conn, &self.la, rt, &records, superseded).await?;
-        // References are checked by their foreign keys first: a batch with none dangling (the
-        // usual case) is written in one statement, and only a batch the keys refuse is checked
-        // row by row below, to say which rows and why.
-        if overlapping.is_empty() && rt.refs().next().is_some() {
-            let json = store::json_array(sources.iter().map(|(_, j)| j.as_str()));
-            if let Some(counts) =
-                try_write_checked_by_keys(conn, &self.la, rt, &records, &json).await?
-            {
-                self.wrote(rt, &records, counts);
-                self.tick();
-                return Ok(());
-            }
-        }
         let mut problems: BTreeMap<usize, Vec<FieldError>> = BTreeMap::new();
         for (i, mut e) in store::missing_refs(conn, &self.la, rt, &records).await? {
             // Say so when the target is missing because this import rejected it.
@@ -339,7 +325,7 @@ impl Importer {
             }
             problems.entry(i).or_default().push(e);
         }
-        for (i, e) in overlapping {
+        for (i, e) in store::overlaps(conn, &self.la, rt, &records, superseded).await? {
             problems.entry(i).or_default().push(e);
         }
         let mut good = Vec::with_capacity(records.len());
@@ -358,7 +344,7 @@ impl Importer {
         }
         if !good.is_empty() {
             let json = store::json_array(good_json.iter().map(String::as_str));
-            let (counts, _) = store::try_upsert_json(conn, &self.la, rt, &good, &json).await?;
+            let (counts, _) = store::upsert_json(conn, &self.la, rt, &good, &json).await?;
             self.wrote(rt, &good, counts);
         }
         self.tick();
@@ -1221,32 +1207,6 @@ fn outcome_columns(
             None,
             Some(serde_json::to_value(e.problem()).expect("problem serialises")),
         ),
-    }
-}
-
-/// Upsert a batch whose references have not been checked, inside a savepoint: `None` when a
-/// foreign key refused it (a reference to a record that does not exist, or that this import
-/// rejected; every reference field has one, see `tests/api/records.rs`), with the batch undone
-/// so that the caller can check it row by row.
-async fn try_write_checked_by_keys(
-    conn: &mut Conn,
-    la: &str,
-    rt: &RecordType,
-    records: &[Record],
-    json: &str,
-) -> ApiResult<Option<store::WriteCounts>> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    conn.batch_execute("SAVEPOINT dw_batch").await?;
-    match store::try_upsert_json(conn, la, rt, records, json).await {
-        Ok((counts, _)) => {
-            conn.batch_execute("RELEASE SAVEPOINT dw_batch").await?;
-            Ok(Some(counts))
-        }
-        Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
-            conn.batch_execute("ROLLBACK TO SAVEPOINT dw_batch").await?;
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -124,20 +124,9 @@ pub async fn upsert(
     rt: &RecordType,
     records: &[Record],
 ) -> ApiResult<(WriteCounts, Vec<Option<bool>>)> {
-    Ok(try_upsert(conn, la, rt, records).await?)
-}
-
-/// [`upsert`], with the database's error as it came (a bulk import tells a foreign-key
-/// violation, a dangling reference, from the rest).
-pub async fn try_upsert(
-    conn: &mut Conn,
-    la: &str,
-    rt: &RecordType,
-    records: &[Record],
-) -> diesel::QueryResult<(WriteCounts, Vec<Option<bool>>)> {
     let rows: Vec<String> = records.iter().map(Record::row_json).collect();
     let json = json_array(rows.iter().map(String::as_str));
-    try_upsert_json(conn, la, rt, records, &json).await
+    upsert_json(conn, la, rt, records, &json).await
 }
 
 /// A JSON array of already serialised elements.
@@ -153,15 +142,15 @@ pub fn json_array<'a>(elements: impl Iterator<Item = &'a str>) -> String {
     out
 }
 
-/// [`try_upsert`] of `records` given as `rows_json`, the JSON array of their
-/// `Record::row_json` in the same order.
-pub async fn try_upsert_json(
+/// [`upsert`] of `records` given as `rows_json`, the JSON array of their `Record::row_json`
+/// in the same order (a bulk import makes it on its reader's thread).
+pub async fn upsert_json(
     conn: &mut Conn,
     la: &str,
     rt: &RecordType,
     records: &[Record],
     rows_json: &str,
-) -> diesel::QueryResult<(WriteCounts, Vec<Option<bool>>)> {
+) -> ApiResult<(WriteCounts, Vec<Option<bool>>)> {
     if records.is_empty() {
         return Ok((WriteCounts::default(), Vec::new()));
     }

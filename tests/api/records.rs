@@ -265,9 +265,9 @@ async fn pagination_across_three_pages_loses_and_repeats_nothing() {
 }
 
 /// Every reference field of every record type is backed by a foreign key
-/// `(la_code, <field>) REFERENCES <target table> (la_code, id)`: a bulk import writes a batch
-/// without checking its references first and relies on the key to refuse a dangling one (it
-/// then checks the batch row by row to say which rows and why).
+/// `(la_code, <field>) REFERENCES <target table> (la_code, id)`: the API checks references
+/// itself to say which rows are wrong and why, and the key is the backstop for what that check
+/// cannot see (a target deleted by another request at the same moment), within one authority.
 #[tokio::test]
 async fn every_reference_is_a_foreign_key() {
     use diesel::QueryableByName;
