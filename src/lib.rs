@@ -12,7 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
-pub mod domain;
+pub use driftwatch_domain as domain;
 pub mod error;
 pub mod http;
 pub mod indicators;

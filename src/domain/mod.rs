@@ -1,3 +1,0 @@
-//! Pure rules: no actix, no database.
-
-pub mod periods;
