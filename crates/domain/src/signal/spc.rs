@@ -237,12 +237,7 @@ fn rules(values: &[f64], seg: &Segment) -> Vec<(Flags, i8)> {
     for start in 0..n.saturating_sub(2) {
         let window = start..start + 3;
         let beyond = window.clone().filter(|&i| beyond_two_sigma[i]).count();
-        let same_side = side[window.clone()]
-            .iter()
-            .map(|&s| s as i32)
-            .sum::<i32>()
-            .abs()
-            == 3;
+        let same_side = side[start] != 0 && side[window.clone()].iter().all(|&s| s == side[start]);
         if beyond >= 2 && same_side {
             window
                 .filter(|&i| beyond_two_sigma[i])
@@ -261,8 +256,7 @@ fn rules(values: &[f64], seg: &Segment) -> Vec<(Flags, i8)> {
                 up_or_down(side[i])
             } else if f.trend {
                 // The package's `sdy`: towards the next point when it is in the trend too,
-                // else from the previous point.
-                // (A trend's first point always has its next one in the trend.)
+                // else from the previous one (a trend's first point always has a next one).
                 let s = if i + 1 < n && flags[i + 1].trend {
                     step[i]
                 } else {
@@ -559,6 +553,24 @@ mod tests {
         assert!((3..=9).all(|i| r.points[i].variation == SpecialCauseImprovement));
         let r = run(&v, &options(Polarity::Neither));
         assert!((3..=9).all(|i| r.points[i].variation == SpecialCauseNeutralLow));
+    }
+
+    #[test]
+    fn a_trend_outranks_a_shift_and_a_peak_belongs_to_the_fall() {
+        // Baseline: 0, 20 x6 -> mean 10, every moving range 20; 2 sigma 10 -/+ 35.47, so
+        // only runs can signal. Then 10, 11, ..., 16 (6 rises: points 12..=18), 15, ..., 10
+        // (6 falls: points 18..=24). Points 13..=23 are also 11 in a row above the mean (a
+        // shift), but the trend decides their direction; the peak (point 18) takes the
+        // direction towards the next point, which is in the falling trend too.
+        let mut v = [0.0, 20.0].repeat(6);
+        v.extend([
+            10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 15.0, 14.0, 13.0, 12.0, 11.0, 10.0,
+        ]);
+        let r = run(&v, &with_baseline(12));
+        assert_eq!(flagged(&r, |f| f.trend), (12..=24).collect::<Vec<_>>());
+        assert_eq!(flagged(&r, |f| f.shift), (13..=23).collect::<Vec<_>>());
+        assert!((12..=17).all(|i| r.points[i].variation == SpecialCauseImprovement));
+        assert!((18..=24).all(|i| r.points[i].variation == SpecialCauseConcern));
     }
 
     #[test]
