@@ -2,4 +2,5 @@
 //! database. Timescales (units and limits) and reporting periods.
 
 pub mod periods;
+pub mod signal;
 pub mod timescale;
