@@ -1,7 +1,7 @@
 //! The indicator engine: turns a catalogue entry's case source into due dates, statuses,
 //! elapsed times, period summaries and case lists, all in one set-based SQL statement.
 //!
-//! Semantics (INDICATORS.md §1):
+//! Semantics (docs/INDICATORS.md §1):
 //! - due: `hours` start + N h (or start date + N/24 days when the start is date-only);
 //!   `calendar_days` +N; `weeks` +7N; `months` same day N months on, or the month's last day;
 //!   `working_days` the Nth working day after the start (the authority's calendar: bank
@@ -522,7 +522,7 @@ fn not_ended_before(day: &str) -> String {
 /// Open and overdue cases at each period's snapshot day, in one pass over the cases: a case is
 /// open at the snapshots from the first on or after its start (`f`) to the last before its end
 /// (`l`), and overdue from the first after its due date (`fo`; for a timed `hours` case the due
-/// day itself, INDICATORS.md §1) to `l`. Each case adds +1 at the first index and -1 after the
+/// day itself, docs/INDICATORS.md §1) to `l`. Each case adds +1 at the first index and -1 after the
 /// last; running sums over the grid give the counts. `sd`/`snap` need `e`, `bk` and `grid`.
 /// (`OFFSET 0` keeps PostgreSQL from pulling the subquery up, which would repeat each
 /// `width_bucket` at every reference to `f`, `l` and `fo`; ~5% of a summary's time.)
