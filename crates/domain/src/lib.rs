@@ -1,5 +1,7 @@
 //! Pure rules of driftwatch: no diesel, actix or tokio, so they test in seconds without a
-//! database. Timescales (units and limits) and reporting periods.
+//! database. Timescales (units, limits and the rules that judge a case), the working-day
+//! calendar and reporting periods.
 
+pub mod calendar;
 pub mod periods;
 pub mod timescale;
