@@ -33,4 +33,5 @@ mod security_limits;
 mod spec;
 mod standards;
 mod tenancy;
+mod timescale;
 mod worklists;
