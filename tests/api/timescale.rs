@@ -4,8 +4,8 @@
 //! unit, with dates drawn around the days where the rules turn (bank holidays, an authority's
 //! closure days, month ends, clock changes, the due date itself), go through the SQL against
 //! the authority's real `la_calendar`; every due date, outcome, status, elapsed time and unit
-//! must be the Rust's. Also: the `bank_holidays` table is the data file, and the authority's
-//! calendar numbers every day as `Calendar` does.
+//! must be the Rust's. Also: the `bank_holidays` table is the data file, and the national and
+//! the authority's calendars number every day as `Calendar` does.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
@@ -412,4 +412,29 @@ async fn the_bank_holidays_table_is_the_data_file() {
         .collect();
     assert_eq!(table.len(), 415);
     assert_eq!(table, file);
+    // And the national calendar built from the table numbers every day as `Calendar` does.
+    #[derive(QueryableByName)]
+    struct Day {
+        #[diesel(sql_type = Date)]
+        day: NaiveDate,
+        #[diesel(sql_type = Bool)]
+        is_working_day: bool,
+        #[diesel(sql_type = Integer)]
+        wd_seq: i32,
+    }
+    let days: Vec<Day> =
+        diesel::sql_query("SELECT day, is_working_day, wd_seq FROM calendar_days ORDER BY day")
+            .load(&mut conn)
+            .await
+            .unwrap();
+    let cal = Calendar::england_and_wales();
+    assert_eq!(days.len(), 18_628);
+    for x in &days {
+        assert_eq!(
+            (Some(x.is_working_day), Some(x.wd_seq)),
+            (cal.is_working_day(x.day), cal.working_day_number(x.day)),
+            "{}",
+            x.day
+        );
+    }
 }
