@@ -531,7 +531,7 @@ fn snapshot_ctes(g: &[&str]) -> String {
                           width_bucket(e.start_on - 1, bk.snaps) + 1 AS f, \
                           CASE WHEN e.out_on IS NULL THEN cardinality(bk.snaps) \
                                ELSE width_bucket(e.out_on - 1, bk.snaps) END AS l, \
-                          width_bucket(CASE WHEN e.due_at IS NOT NULL THEN e.due_on ELSE e.due_on + 1 END - 1, \
+                          width_bucket({first_overdue} - 1, \
                                        bk.snaps) + 1 AS fo \
                         FROM e CROSS JOIN bk \
                         WHERE cardinality(bk.snaps) > 0 AND e.start_on <= bk.snaps[cardinality(bk.snaps)] \
@@ -546,6 +546,7 @@ fn snapshot_ctes(g: &[&str]) -> String {
                   FROM grid LEFT JOIN sd ON sd.ord = grid.ord{gj} \
                   WINDOW w AS ({partition}ORDER BY grid.ord))",
         gj = group_join("sd", "grid", g),
+        first_overdue = timescale::first_overdue_day_sql("e"),
     )
 }
 

@@ -1,5 +1,6 @@
-//! The timescale rules twice: the engine's SQL (`engine::judge_ctes` and the status fragment
-//! of its case lists, as they run in every summary and case list) against their Rust twins in
+//! The timescale rules twice: the engine's SQL (`engine::judge_ctes`, the status fragment of
+//! its case lists and the first overdue day of its snapshots, as they run in every summary and
+//! case list) against their Rust twins in
 //! `driftwatch_domain::timescale` and `calendar`. Thousands of seeded random cases in every
 //! unit, with dates drawn around the days where the rules turn (bank holidays, an authority's
 //! closure days, month ends, clock changes, the due date itself), go through the SQL against
@@ -169,6 +170,8 @@ struct Judged {
     measured_in: String,
     #[diesel(sql_type = Text)]
     elapsed_unit: String,
+    #[diesel(sql_type = Date)]
+    first_overdue: NaiveDate,
 }
 
 /// The cases as the engine's relation `b`, through its judging CTEs and the status its case
@@ -206,10 +209,12 @@ async fn engine_judges(
                          start_has_time bool, end_on date, end_at timestamptz, end_has_time bool, stop_on date, \
                          clock_end_on date, n int, unit text, as_of date)), \
          {judge} \
-         SELECT e.i, e.due_on, e.due_at, e.outcome, {status} AS status, e.elapsed, e.measured_in, e.elapsed_unit \
+         SELECT e.i, e.due_on, e.due_at, e.outcome, {status} AS status, e.elapsed, e.measured_in, e.elapsed_unit, \
+                {first_overdue} AS first_overdue \
          FROM e ORDER BY e.i",
         judge = engine::judge_ctes(kind, true),
         status = timescale::status_sql("e", "e.as_of"),
+        first_overdue = timescale::first_overdue_day_sql("e"),
     ));
     sql.query().load(conn).await.unwrap()
 }
@@ -327,6 +332,12 @@ async fn engine_sql_and_domain_rules_agree_on_random_cases() {
                 continue;
             };
             let status = want.status(*as_of);
+            // The snapshots' form of the overdue rule says the same as the status's.
+            assert_eq!(
+                want.overdue_at(*as_of),
+                *as_of >= want.first_overdue_day(),
+                "{case:?} as of {as_of}"
+            );
             let mine = (
                 want.due_on,
                 want.due_at,
@@ -335,6 +346,7 @@ async fn engine_sql_and_domain_rules_agree_on_random_cases() {
                 want.elapsed,
                 want.measured_in.to_string(),
                 case.limit.unit.elapsed_unit().to_string(),
+                want.first_overdue_day(),
             );
             let theirs = (
                 row.due_on,
@@ -344,6 +356,7 @@ async fn engine_sql_and_domain_rules_agree_on_random_cases() {
                 row.elapsed,
                 row.measured_in.clone(),
                 row.elapsed_unit.clone(),
+                row.first_overdue,
             );
             if mine != theirs {
                 differ.push(format!(

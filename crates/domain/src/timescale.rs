@@ -458,6 +458,24 @@ pub fn overdue_sql(r: &str, x: &str) -> String {
     )
 }
 
+impl Judged {
+    /// The first day the case is overdue on, if not ended by then ([`Judged::overdue_at`]
+    /// said as a day): a timed `hours` case on its due day (the due instant is before that
+    /// day's end), any other the day after its due date.
+    pub fn first_overdue_day(&self) -> NaiveDate {
+        match self.due_at {
+            Some(_) => self.due_on,
+            None => self.due_on + Duration::days(1),
+        }
+    }
+}
+
+/// SQL of [`Judged::first_overdue_day`] over the row alias `r` (the engine's snapshots find,
+/// with it, the first period end at which a case is overdue).
+pub fn first_overdue_day_sql(r: &str) -> String {
+    format!("CASE WHEN {r}.due_at IS NOT NULL THEN {r}.due_on ELSE {r}.due_on + 1 END")
+}
+
 /// SQL of [`Judged::status`] over the row alias `r` (with `out_on`, `outcome`), as of the day
 /// expression `x`.
 pub fn status_sql(r: &str, x: &str) -> String {
@@ -651,6 +669,8 @@ mod tests {
             ("open", d("2024-03-11"), None, "hours")
         );
         assert_eq!(judged(&open, &cal, "2024-03-11").0, "overdue");
+        let j = judge(&open, &cal, Status::Missed).unwrap();
+        assert_eq!(j.first_overdue_day(), d("2024-03-11"));
     }
 
     #[test]
@@ -802,6 +822,9 @@ mod tests {
         assert_eq!(judged(&weeks, &cal, "2024-03-30").0, "missed");
         let open = case(4, Unit::Weeks, "2024-03-01", None, None);
         assert_eq!(judged(&open, &cal, "2024-03-30").0, "overdue");
+        // Due 29 March: open on the 29th, overdue from the 30th.
+        let j = judge(&open, &cal, Status::Missed).unwrap();
+        assert_eq!(j.first_overdue_day(), d("2024-03-30"));
     }
 
     #[test]
