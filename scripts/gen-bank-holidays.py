@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print the England & Wales bank holidays 1990-2040 as SQL VALUES rows.
+"""Print the England & Wales bank holidays 1990-2040 as CSV (day,name).
 
 Regular holidays follow the Banking and Financial Dealings Act 1971 rules and
 royal proclamations: New Year's Day, Good Friday, Easter Monday, Early May
@@ -8,7 +8,11 @@ Christmas Day and Boxing Day, with substitute weekdays when they fall on a
 weekend. Proclaimed changes and one-off days are listed explicitly below.
 The output was checked against gov.uk's published lists for 2010-2030 (the
 range the project promises); other years follow the same rules.
-Used to write migrations/*_calendar/up.sql; kept for review, not run at build.
+Wrote crates/domain/data/bank-holidays-england-wales.csv, the one source of the
+bank holidays (the domain crate's Calendar embeds it; the bank_holidays rows of
+migrations/*_foundation/up.sql are the same, and a test holds them equal).
+Kept for review, not run at build:
+    scripts/gen-bank-holidays.py > crates/domain/data/bank-holidays-england-wales.csv
 """
 import datetime as dt
 
@@ -84,4 +88,7 @@ def year(y):
 
 
 rows = [r for y in range(1990, 2041) for r in year(y)]
-print(",\n".join("    ('%s', '%s')" % (d.isoformat(), n.replace("'", "''")) for d, n in rows) + ";")
+print("day,name")
+for d, n in rows:
+    assert "," not in n and '"' not in n
+    print("%s,%s" % (d.isoformat(), n))

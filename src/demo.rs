@@ -5,8 +5,10 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use serde_json::{Value, json};
+use std::sync::LazyLock;
 
 use crate::db::{self, Conn};
+use crate::domain::calendar::Calendar;
 use crate::error::{ApiError, ApiResult};
 use crate::records::store::{self, WriteCounts};
 use crate::records::types::{self, RecordType};
@@ -254,18 +256,21 @@ pub fn missing_episodes(
 // ---------------------------------------------------------------------------------------------
 // The front door, child protection and child in need pathway.
 
-/// The weekday `n` working days after `d` (weekends skipped; bank holidays are left in, so
-/// some demo cases around them come out late, as they do in real data).
+/// The national working-day calendar (weekends and England & Wales bank holidays; demo
+/// authorities have no closure days): the one the engine's due dates use.
+static CALENDAR: LazyLock<Calendar> = LazyLock::new(Calendar::england_and_wales);
+
+/// The working day `n` working days after `d` ([`Calendar::add_working_days`]), or `d` itself
+/// when `n` is 0 (the same day, even a holiday; the calendar's day 0 from a holiday would be
+/// the working day before it). The demo's dates are well inside the calendar's 1990-2040.
 fn add_wd(d: NaiveDate, n: i64) -> NaiveDate {
-    let mut d = d;
-    let mut left = n;
-    while left > 0 {
-        d += Duration::days(1);
-        if d.weekday().number_from_monday() <= 5 {
-            left -= 1;
-        }
+    if n == 0 {
+        return d;
     }
-    d
+    i32::try_from(n)
+        .ok()
+        .and_then(|n| CALENDAR.add_working_days(d, n))
+        .expect("a demo date within the calendar")
 }
 
 /// The first weekday on or after `d`.
@@ -770,12 +775,18 @@ pub fn pathway(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDa
         let n = *rng.weighted(&[(0, 15.0), (1, 35.0), (2, 32.0), (3, 18.0)]);
         let mut free_from = start;
         let mut escalate = false;
-        for i in 0..n {
+        let mut i = 0;
+        // A child who comes back after a plan is re-referred even past their usual count.
+        while i < n || escalate {
             let from = free_from.max(kid.birth);
             if from >= end {
                 break;
             }
-            let spread = if i == 0 { span } else { span / 2 };
+            let spread = match (i, escalate) {
+                (0, _) => span,
+                (_, true) => 60,
+                _ => span / 2,
+            };
             let day = weekday_on_or_after(from + Duration::days(rng.range(0, spread)));
             if day > end {
                 break;
@@ -790,12 +801,13 @@ pub fn pathway(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDa
             };
             let done = j.referral(format!("{}-R{}", kid.id, i + 1), day);
             // After a plan ends, about a third of children come back within months.
-            escalate = out.cp_plans.len() > plans_before && rng.chance(0.35);
+            escalate = out.cp_plans.len() > plans_before && done.is_some() && rng.chance(0.35);
             match done {
                 Some(d) if escalate => free_from = d + Duration::days(rng.range(30, 240)),
                 Some(d) => free_from = d + Duration::days(rng.range(20, 200)),
                 None => break,
             }
+            i += 1;
         }
     }
     out.into_batch()

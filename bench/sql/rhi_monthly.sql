@@ -1,7 +1,7 @@
 -- The rhi-timeliness monthly summary (end basis, no groups) for one authority, hand-written
 -- for speed: the baseline the API is measured against, and the query the Python peer serves.
 -- Parameters (psql variables): :'la', :'from', :'to', :'as_of'.
--- Same rules as the engine (INDICATORS.md §1): due = return + 72 h when the return has a time,
+-- Same rules as the engine (docs/INDICATORS.md §1): due = return + 72 h when the return has a time,
 -- else return date + 3 days; judged in hours when both sides have a time, else in days; a
 -- recorded refusal stops the duty on the offer date (or the return date). Each case is placed
 -- in its period with width_bucket (no join), and the open/overdue snapshots at each period's

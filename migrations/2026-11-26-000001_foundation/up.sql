@@ -32,7 +32,8 @@ CREATE TABLE data_versions (
     changed_at timestamptz NOT NULL DEFAULT now()
 );
 
--- England & Wales bank holidays 1990-2040 (scripts/gen-bank-holidays.py; 2010-2030 checked
+-- England & Wales bank holidays 1990-2040: the rows of crates/domain/data/bank-holidays-england-wales.csv,
+-- the one source (a test holds this table equal to it; scripts/gen-bank-holidays.py; 2010-2030 checked
 -- against gov.uk, including substitute days and the one-offs 2011-04-29, 2012-06-04/05,
 -- 2020-05-08, 2022-06-02/03, 2022-09-19 and 2023-05-08).
 CREATE TABLE bank_holidays (

@@ -1,7 +1,9 @@
 //! The indicator engine: turns a catalogue entry's case source into due dates, statuses,
 //! elapsed times, period summaries and case lists, all in one set-based SQL statement.
 //!
-//! Semantics (INDICATORS.md §1):
+//! Semantics (docs/INDICATORS.md §1); the timescale rules (due date, outcome, elapsed, status)
+//! are SQL fragments of `driftwatch_domain::timescale` and `calendar`, each beside its Rust
+//! twin, which a differential test holds equal (tests/api/timescale.rs):
 //! - due: `hours` start + N h (or start date + N/24 days when the start is date-only);
 //!   `calendar_days` +N; `weeks` +7N; `months` same day N months on, or the month's last day;
 //!   `working_days` the Nth working day after the start (the authority's calendar: bank
@@ -19,7 +21,9 @@ use chrono::NaiveDate;
 
 use super::catalogue::{Group, Indicator, IndicatorKind, Limit, STANDARD_GROUPS, Unit};
 use crate::db::sql::Sql;
+use crate::domain::calendar;
 use crate::domain::periods::Period;
+use crate::domain::timescale::{self, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBasis {
@@ -175,66 +179,57 @@ fn base_ctes(
 /// itself, except where an average measures to another day: the A10 rule); a duty that stopped
 /// is `not_applicable` on or before the due date, `missed` after it, except in an average,
 /// which needs the end event: a stopped case (an adoption decision reversed) is always
-/// `not_applicable` there.
-fn judge_ctes(kind: IndicatorKind, working_days: bool) -> String {
+/// `not_applicable` there. The rules are the domain crate's (`timescale`, `calendar`); this
+/// only chains them. Public for the differential test, which runs it over random cases.
+pub fn judge_ctes(kind: IndicatorKind, working_days: bool) -> String {
     let stopped_late = match kind {
-        IndicatorKind::Average => "'not_applicable'",
-        _ => "'missed'",
+        IndicatorKind::Average => Status::NotApplicable,
+        _ => Status::Missed,
     };
     // The authority's calendar is only joined when a case can be in working days.
     let (start_seq, wd_due, wd_joins, end_seq, end_join) = if working_days {
         (
-            "cs.seq",
-            "w.day",
-            "LEFT JOIN la_calendar cs ON b.unit = 'working_days' AND cs.la_code = $1 AND cs.day = b.start_on \
-             LEFT JOIN la_calendar w ON b.unit = 'working_days' AND w.la_code = $1 AND w.is_working_day \
-                                     AND w.seq = cs.seq + b.n",
-            "ce.seq",
-            "LEFT JOIN la_calendar ce ON j.unit = 'working_days' AND ce.la_code = $1 AND ce.day = j.meas_on",
+            calendar::START_NUMBER_SQL,
+            calendar::ADD_WORKING_DAYS_SQL,
+            calendar::add_working_days_joins_sql("b"),
+            calendar::END_NUMBER_SQL,
+            calendar::end_number_join_sql("j"),
         )
     } else {
-        ("NULL::int", "NULL::date", "", "NULL::int", "")
+        (
+            "NULL::int",
+            "NULL::date",
+            String::new(),
+            "NULL::int",
+            String::new(),
+        )
     };
     format!(
         "\
  d AS (SELECT b.*, {start_seq} AS start_seq, \
-         CASE WHEN b.unit = 'hours' AND b.start_has_time THEN b.start_at + make_interval(hours => b.n) END AS due_at, \
-         CASE b.unit \
-           WHEN 'hours' THEN CASE WHEN b.start_has_time \
-                THEN ((b.start_at + make_interval(hours => b.n)) AT TIME ZONE 'Europe/London')::date \
-                ELSE b.start_on + b.n / 24 END \
-           WHEN 'calendar_days' THEN b.start_on + b.n \
-           WHEN 'weeks' THEN b.start_on + 7 * b.n \
-           WHEN 'months' THEN (b.start_on + make_interval(months => b.n))::date \
-           WHEN 'working_days' THEN {wd_due} \
-         END AS due_on, \
-         CASE WHEN b.end_on IS NOT NULL AND (b.stop_on IS NULL OR b.end_on <= b.stop_on) THEN 'end' \
-              WHEN b.stop_on IS NOT NULL THEN 'stop' END AS how \
+         {due_at} AS due_at, \
+         {due_on} AS due_on, \
+         {how} AS how \
        FROM b {wd_joins}), \
  j AS (SELECT d.*, \
-         CASE d.how WHEN 'end' THEN d.end_on WHEN 'stop' THEN d.stop_on END AS out_on, \
-         CASE d.how WHEN 'end' THEN d.clock_end_on WHEN 'stop' THEN d.stop_on END AS meas_on, \
-         CASE WHEN d.how = 'end' THEN \
-                CASE WHEN CASE WHEN d.unit = 'hours' THEN \
-                                 CASE WHEN d.start_has_time AND d.end_has_time THEN d.end_at <= d.due_at \
-                                      ELSE (d.end_on - d.start_on) * 24 <= d.n END \
-                               ELSE d.clock_end_on <= d.due_on END \
-                     THEN 'met' ELSE 'missed' END \
-              WHEN d.how = 'stop' THEN CASE WHEN d.stop_on <= d.due_on THEN 'not_applicable' ELSE {stopped_late} END \
-         END AS outcome, \
-         CASE WHEN d.unit = 'hours' THEN \
-                CASE WHEN d.start_has_time AND (d.how IS NULL OR (d.how = 'end' AND d.end_has_time)) \
-                     THEN 'hours' ELSE 'days' END \
-              WHEN d.unit = 'working_days' THEN 'working_days' ELSE 'days' END AS measured_in, \
-         CASE d.unit WHEN 'hours' THEN 'hours' WHEN 'working_days' THEN 'working_days' ELSE 'days' END AS elapsed_unit \
+         {out_on} AS out_on, \
+         {meas_on} AS meas_on, \
+         {outcome} AS outcome, \
+         {measured_in} AS measured_in, \
+         {elapsed_unit} AS elapsed_unit \
        FROM d WHERE d.due_on IS NOT NULL), \
  e AS (SELECT j.*, \
-         CASE WHEN j.out_on IS NULL THEN NULL \
-              WHEN j.measured_in = 'hours' THEN round((extract(epoch FROM (j.end_at - j.start_at)) / 3600)::numeric, 1)::float8 \
-              WHEN j.unit = 'hours' THEN ((j.meas_on - j.start_on) * 24)::float8 \
-              WHEN j.unit = 'working_days' THEN ({end_seq} - j.start_seq)::float8 \
-              ELSE (j.meas_on - j.start_on)::float8 END AS elapsed \
-       FROM j {end_join})"
+         {elapsed} AS elapsed \
+       FROM j {end_join})",
+        due_at = timescale::due_at_sql("b"),
+        due_on = timescale::due_on_sql("b", wd_due),
+        how = timescale::ending_sql("b"),
+        out_on = timescale::out_on_sql("d"),
+        meas_on = timescale::meas_on_sql("d"),
+        outcome = timescale::outcome_sql("d", stopped_late),
+        measured_in = timescale::measured_in_sql("d"),
+        elapsed_unit = timescale::elapsed_unit_sql("d"),
+        elapsed = timescale::elapsed_sql("j", end_seq),
     )
 }
 
@@ -243,16 +238,6 @@ fn judge_ctes(kind: IndicatorKind, working_days: bool) -> String {
 /// `'working_days'` among them (the case-source contract: per-case units are literals).
 fn may_use_working_days(ind: &Indicator, limit: Option<Limit>) -> bool {
     limit.is_some_and(|l| l.unit == Unit::WorkingDays) || ind.sql.contains("'working_days'")
-}
-
-/// Overdue as of the day expression `x`: the due date is before `x`, or, for a timed `hours`
-/// case, the due instant is before the end of `x` (London).
-fn overdue_at(alias: &str, x: &str) -> String {
-    format!(
-        "CASE WHEN {a}.due_at IS NOT NULL THEN {a}.due_at < (({x} + 1)::timestamp AT TIME ZONE 'Europe/London') \
-              ELSE {a}.due_on < {x} END",
-        a = alias
-    )
 }
 
 /// Join condition `a.grp_x IS NOT DISTINCT FROM b.grp_x AND ...`.
@@ -414,7 +399,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                        count(*) FILTER (WHERE (e.out_on IS NULL OR e.out_on > $2::date) AND {od}) AS overdue \
                      FROM {from} GROUP BY {ord}{gl})",
                     gl = group_list("e", g),
-                    od = overdue_at("e", "$2::date"),
+                    od = timescale::overdue_sql("e", "$2::date"),
                 ),
                 None,
             )
@@ -522,7 +507,7 @@ fn not_ended_before(day: &str) -> String {
 /// Open and overdue cases at each period's snapshot day, in one pass over the cases: a case is
 /// open at the snapshots from the first on or after its start (`f`) to the last before its end
 /// (`l`), and overdue from the first after its due date (`fo`; for a timed `hours` case the due
-/// day itself, INDICATORS.md §1) to `l`. Each case adds +1 at the first index and -1 after the
+/// day itself, docs/INDICATORS.md §1) to `l`. Each case adds +1 at the first index and -1 after the
 /// last; running sums over the grid give the counts. `sd`/`snap` need `e`, `bk` and `grid`.
 /// (`OFFSET 0` keeps PostgreSQL from pulling the subquery up, which would repeat each
 /// `width_bucket` at every reference to `f`, `l` and `fo`; ~5% of a summary's time.)
@@ -546,7 +531,7 @@ fn snapshot_ctes(g: &[&str]) -> String {
                           width_bucket(e.start_on - 1, bk.snaps) + 1 AS f, \
                           CASE WHEN e.out_on IS NULL THEN cardinality(bk.snaps) \
                                ELSE width_bucket(e.out_on - 1, bk.snaps) END AS l, \
-                          width_bucket(CASE WHEN e.due_at IS NOT NULL THEN e.due_on ELSE e.due_on + 1 END - 1, \
+                          width_bucket({first_overdue} - 1, \
                                        bk.snaps) + 1 AS fo \
                         FROM e CROSS JOIN bk \
                         WHERE cardinality(bk.snaps) > 0 AND e.start_on <= bk.snaps[cardinality(bk.snaps)] \
@@ -561,6 +546,7 @@ fn snapshot_ctes(g: &[&str]) -> String {
                   FROM grid LEFT JOIN sd ON sd.ord = grid.ord{gj} \
                   WINDOW w AS ({partition}ORDER BY grid.ord))",
         gj = group_join("sd", "grid", g),
+        first_overdue = timescale::first_overdue_day_sql("e"),
     )
 }
 
@@ -627,9 +613,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
             }
             format!(
                 "WITH {base}, {judge}, \
-                 r AS (SELECT e.*, CASE WHEN e.out_on IS NOT NULL AND e.out_on <= {x} THEN e.outcome \
-                                        WHEN {od} THEN 'overdue' ELSE 'open' END AS status \
-                       FROM e WHERE e.start_on <= {x}) \
+                 r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x}) \
                  SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
                    CASE WHEN r.due_at IS NOT NULL THEN to_json(r.due_at)#>>'{{}}' ELSE r.due_on::text END AS due, \
@@ -643,7 +627,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                  FROM r",
                 base = base_ctes(q.indicator, &[], &extra, true, not_ended.as_deref()),
                 judge = judge_ctes(q.indicator.kind, may_use_working_days(q.indicator, q.limit)),
-                od = overdue_at("e", &x),
+                status = timescale::status_sql("e", &x),
             )
         }
         IndicatorKind::Proportion => {

@@ -1,4 +1,4 @@
-//! Ofsted Annex A workbook (xlsx, Lists 1-11 by their column headers). See INDICATORS.md §4
+//! Ofsted Annex A workbook (xlsx, Lists 1-11 by their column headers). See docs/INDICATORS.md §4
 //! and the README section "Annex A mapping".
 //!
 //! Sheets are found by name ("List 3", "List 3 - Referrals", "list3"), columns by their header

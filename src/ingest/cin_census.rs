@@ -1,4 +1,4 @@
-//! CIN census XML (schema years 2017-2026). See INDICATORS.md §4 and the README section
+//! CIN census XML (schema years 2017-2026). See docs/INDICATORS.md §4 and the README section
 //! "CIN census mapping".
 //!
 //! Every `Child` gives a `children` record (LAchildID; birth month; `GenderCurrent` up to the

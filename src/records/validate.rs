@@ -10,8 +10,8 @@ use super::types::{Field, Kind, RecordType};
 use crate::error::FieldError;
 
 /// Earliest and latest event dates accepted: the span of the working-day calendar.
-pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
-pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2040, 12, 31).unwrap();
+pub const FIRST_DATE: NaiveDate = crate::domain::calendar::FIRST_DAY;
+pub const LAST_DATE: NaiveDate = crate::domain::calendar::LAST_DAY;
 const FIRST_BIRTH: NaiveDate = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
 
 #[derive(Debug, Clone, PartialEq)]

@@ -769,7 +769,7 @@ async fn the_scorecard_carries_every_new_indicator() {
         .iter()
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect();
-    // The whole catalogue of INDICATORS.md §2.
+    // The whole catalogue of docs/INDICATORS.md §2.
     for id in [
         "cla-review-first",
         "cla-review-second",

@@ -5,7 +5,7 @@
 //! Expected counts were computed independently of the Rust code, with a small Python script
 //! over the CSVs (csv.DictReader; `(CHILD, DECOM)` for episodes, `(CHILD, REVIEW)` for
 //! reviews, `(CHILD, MIS_START)` for missing, `(CHILD, DATE_INT | DATE_PLACED)` for adoptions
-//! as the keys; periods built with the INDICATORS.md §4 rules, an ending DEC after the next
+//! as the keys; periods built with the docs/INDICATORS.md §4 rules, an ending DEC after the next
 //! period's start cut back to it):
 //!
 //! - 2017-18: header 2,675 rows / 2,675 children; episodes 5,050 rows, all distinct keys;

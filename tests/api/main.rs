@@ -1,5 +1,5 @@
 //! Integration tests: the real server against a real PostgreSQL, one database per test.
-//! Expected values are worked out by hand from INDICATORS.md §1; the reasoning is in comments.
+//! Expected values are worked out by hand from docs/INDICATORS.md §1; the reasoning is in comments.
 
 mod harness;
 
@@ -33,4 +33,5 @@ mod security_limits;
 mod spec;
 mod standards;
 mod tenancy;
+mod timescale;
 mod worklists;

@@ -1,5 +1,5 @@
 //! Every front door, child protection and child in need indicator, met and missed cases
-//! checked by value. Due dates are worked out by hand from the rules (INDICATORS.md §1) and the
+//! checked by value. Due dates are worked out by hand from the rules (docs/INDICATORS.md §1) and the
 //! England bank holidays; the reasoning is in the comments. 2024: 1 Jan, 29 Mar (Good Friday),
 //! 1 Apr (Easter Monday), 6 May and 27 May are bank holidays.
 

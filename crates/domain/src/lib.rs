@@ -1,6 +1,9 @@
 //! Pure rules of driftwatch: no diesel, actix or tokio, so they test in seconds without a
-//! database. Timescales (units and limits) and reporting periods.
+//! database. Timescales (units, limits and the rules that judge a case), the working-day
+//! calendar, reporting periods, and the statistics that tell signal from noise (funnel limits,
+//! SPC).
 
+pub mod calendar;
 pub mod periods;
 pub mod signal;
 pub mod timescale;

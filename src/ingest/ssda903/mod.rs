@@ -1,4 +1,4 @@
-//! SSDA903 (the DfE looked-after children return): CSV tables or the XML. See INDICATORS.md §4
+//! SSDA903 (the DfE looked-after children return): CSV tables or the XML. See docs/INDICATORS.md §4
 //! and the README section "SSDA903 mapping".
 //!
 //! Ids are deterministic, so two imports of the same return, or of overlapping years, converge:

@@ -1,5 +1,5 @@
 //! The pure part of the SSDA903 mapping: merging a child's episodes across returns, building
-//! periods of care from them and placing dated events (reviews) in a period. INDICATORS.md §4.
+//! periods of care from them and placing dated events (reviews) in a period. docs/INDICATORS.md §4.
 
 use chrono::NaiveDate;
 
@@ -51,7 +51,7 @@ pub struct Period {
 }
 
 /// Build a child's periods of care from its episodes, which must be sorted by `DECOM` with
-/// distinct `DECOM`s (one per episode). INDICATORS.md §4:
+/// distinct `DECOM`s (one per episode). docs/INDICATORS.md §4:
 ///
 /// - a period starts at an episode with `RNE` = S and runs through the following episodes until
 ///   one has `DEC` set and `REC` ≠ X1; that `DEC` ends it;

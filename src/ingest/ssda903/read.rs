@@ -59,7 +59,7 @@ impl Table {
         }
     }
 
-    /// The table's full column list (REFERENCE.md §2.3), to recognise a file by its header.
+    /// The table's full column list (docs/REFERENCE.md §2.3), to recognise a file by its header.
     fn columns(self) -> &'static [&'static str] {
         match self {
             Table::Header => &["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],

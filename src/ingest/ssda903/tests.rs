@@ -165,7 +165,7 @@ fn the_2017_18_return_plans_one_record_per_distinct_source_key() {
     // Expected counts from the CSVs (python over ssda903-2017-18, see tests/api/import_ssda903.rs):
     // header 2,675 distinct CHILD; episodes 5,050 distinct CHILD+DECOM; reviews 12,582 rows,
     // 12,568 distinct CHILD+REVIEW; missing 43; ad1 and placed_for_adoption 29 rows each with
-    // the same 29 CHILD+date pairs -> 29 adoptions. Periods by the INDICATORS.md §4 rules:
+    // the same 29 CHILD+date pairs -> 29 adoptions. Periods by the docs/INDICATORS.md §4 rules:
     // 2,242, of which 1,861 start before the data; 5,757 reviews fall in no period (50 periods
     // are cut back where an ending DEC lies after the next period's start).
     let files: Vec<InputFile> = TABLES_1718
