@@ -9,7 +9,9 @@ use serde_json::{Map, Value as Json};
 use super::types::{Field, Kind, RecordType};
 use crate::error::FieldError;
 
-/// Earliest and latest event dates accepted: the span of the working-day calendar.
+/// Earliest and latest dates accepted anywhere (event dates in records, and every date
+/// parameter: `from`, `to`, `as_of`, `due_before`, closure days, cursors): the span of the
+/// working-day calendar. One bound, checked by [`in_range`].
 pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
 pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2040, 12, 31).unwrap();
 const FIRST_BIRTH: NaiveDate = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
@@ -347,7 +349,8 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
     }
 }
 
-fn in_range(d: NaiveDate) -> Result<(), String> {
+/// `d` within [`FIRST_DATE`]..=[`LAST_DATE`].
+pub fn in_range(d: NaiveDate) -> Result<(), String> {
     if d < FIRST_DATE || d > LAST_DATE {
         Err(format!(
             "{d} is outside the supported range {FIRST_DATE} to {LAST_DATE}"
