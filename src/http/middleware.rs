@@ -308,7 +308,8 @@ async fn check(
             "an API key is required: send `Authorization: Bearer <key>`, `X-API-Key: <key>` or `?api_key=<key>`".into(),
         )
     })?;
-    let caller: Caller = state.authenticate(&key).await?;
+    let peer = req.peer_addr().map(|a| a.ip());
+    let caller: Caller = state.authenticate(&key, peer).await?;
     Span::current().record("key_id", caller.key_id);
     if let Some(audit) = req.extensions().get::<Arc<crate::audit::AuditCtx>>() {
         audit.set_caller(&caller);
