@@ -303,7 +303,10 @@ fn field_schema(kind: Kind, nullable: bool) -> Value {
         Kind::Enum(values) => json!({"type": "string", "enum": values}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-        Kind::Date => json!({"type": "string", "format": "date"}),
+        Kind::Date => json!({
+            "type": "string", "format": "date",
+            "description": format!("A date from {} to {}", validate::FIRST_DATE, validate::LAST_DATE),
+        }),
         Kind::Month => {
             json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2012-06"]})
         }
