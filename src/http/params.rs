@@ -85,10 +85,10 @@ impl Checker {
         self.errors.push(FieldError::parameter(name, message));
     }
 
-    /// A real `YYYY-MM-DD` within the supported range ([`validate::in_range`]).
+    /// A real `YYYY-MM-DD` within the supported range ([`validate::parse_supported_date`]).
     pub fn date(&mut self, name: &str, v: &Option<String>) -> Option<NaiveDate> {
         let s = v.as_deref()?;
-        match validate::parse_date(s).and_then(|d| validate::in_range(d).map(|()| d)) {
+        match validate::parse_supported_date(s) {
             Ok(d) => Some(d),
             Err(m) => {
                 self.fail(name, m);

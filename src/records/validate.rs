@@ -324,9 +324,7 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
         },
         Kind::Date => {
             let s = raw.as_str().ok_or("must be a date string YYYY-MM-DD")?;
-            let d = parse_date(s)?;
-            in_range(d)?;
-            Ok(Value::Date(d))
+            Ok(Value::Date(parse_supported_date(s)?))
         }
         Kind::Month => {
             let s = raw.as_str().ok_or("must be a month string YYYY-MM")?;
@@ -358,6 +356,14 @@ pub fn in_range(d: NaiveDate) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// [`parse_date`] within [`in_range`]: how every date the API is given is read (record fields,
+/// date parameters, closure days).
+pub fn parse_supported_date(s: &str) -> Result<NaiveDate, String> {
+    let d = parse_date(s)?;
+    in_range(d)?;
+    Ok(d)
 }
 
 /// Strict `YYYY-MM-DD`; a day that does not exist (2023-02-30) is an error.

@@ -169,9 +169,7 @@ struct Upserted {
 
 /// The path date: a real `YYYY-MM-DD` inside the calendar's span.
 fn closure_day(raw: &str) -> ApiResult<NaiveDate> {
-    validate::parse_date(raw)
-        .and_then(|d| validate::in_range(d).map(|()| d))
-        .map_err(|m| ApiError::parameter("date", m))
+    validate::parse_supported_date(raw).map_err(|m| ApiError::parameter("date", m))
 }
 
 /// The optional body: nothing, or `{"name": <short label> | null}`.
