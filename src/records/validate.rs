@@ -338,11 +338,7 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
             let s = raw
                 .as_str()
                 .ok_or("must be an RFC 3339 date-time with offset, or a date YYYY-MM-DD")?;
-            let v = parse_instant(s)?;
-            if let Some(d) = v.london_date() {
-                in_range(d)?;
-            }
-            Ok(v)
+            parse_supported_instant(s)
         }
     }
 }
@@ -359,11 +355,20 @@ pub fn in_range(d: NaiveDate) -> Result<(), String> {
 }
 
 /// [`parse_date`] within [`in_range`]: how every date the API is given is read (record fields,
-/// date parameters, closure days).
+/// date parameters, closure days; instants through [`parse_supported_instant`]).
 pub fn parse_supported_date(s: &str) -> Result<NaiveDate, String> {
     let d = parse_date(s)?;
     in_range(d)?;
     Ok(d)
+}
+
+/// [`parse_instant`] on a London day within [`in_range`].
+pub fn parse_supported_instant(s: &str) -> Result<Value, String> {
+    let v = parse_instant(s)?;
+    if let Some(d) = v.london_date() {
+        in_range(d)?;
+    }
+    Ok(v)
 }
 
 /// Strict `YYYY-MM-DD`; a day that does not exist (2023-02-30) is an error.
