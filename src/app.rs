@@ -1,6 +1,6 @@
 //! Building the application: state, routes, middleware, the OpenAPI document, and the server.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::Server;
@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::middleware::{self, RouteTable};
-use crate::http::ratelimit::RateLimiter;
+use crate::http::ratelimit::{AuthFailures, RateLimiter};
 use crate::routes;
 
 /// Shared by every request.
@@ -27,6 +27,7 @@ pub struct AppState {
     pub settings: Settings,
     pub routes: Arc<RouteTable>,
     pub limiter: RateLimiter,
+    pub auth_failures: AuthFailures,
     pub cache: crate::http::cache::ResponseCache,
     pub rows_cache: crate::http::cache::Lru<Vec<crate::routes::indicators::SummaryRow>>,
 }
@@ -39,6 +40,10 @@ impl AppState {
         Ok(AppState {
             pool,
             limiter: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            auth_failures: AuthFailures::new(
+                settings.auth_failure_limit,
+                settings.auth_failure_window,
+            ),
             cache: crate::http::cache::ResponseCache::new(settings.cache_bytes / 2),
             rows_cache: crate::http::cache::Lru::new(settings.cache_bytes / 2),
             settings,
@@ -46,13 +51,22 @@ impl AppState {
         })
     }
 
-    /// Resolve a presented key to its caller (401 when unknown, revoked or expired).
-    pub async fn authenticate(&self, key: &str) -> ApiResult<Caller> {
+    /// Resolve a key presented from `peer` to its caller: 401 when unknown, revoked or expired
+    /// (counted against `peer`), 429 without looking the key up while `peer` is over the limit
+    /// of failed keys.
+    pub async fn authenticate(&self, key: &str, peer: Option<IpAddr>) -> ApiResult<Caller> {
+        if let Some(retry_after) = peer.and_then(|p| self.auth_failures.blocked(p)) {
+            return Err(ApiError::TooManyAuthFailures { retry_after });
+        }
         if !key.starts_with("dw_") || key.len() > 200 {
             return Err(ApiError::Unauthorized("the API key is not valid".into()));
         }
         let mut conn = self.pool.get().await?;
-        auth::authenticate(&mut conn, key).await?.ok_or_else(|| {
+        let caller = auth::authenticate(&mut conn, key).await?;
+        caller.ok_or_else(|| {
+            if let Some(p) = peer {
+                self.auth_failures.fail(p);
+            }
             ApiError::Unauthorized("the API key is not valid, revoked or expired".into())
         })
     }
@@ -141,7 +155,7 @@ fn annotate_security(doc: &mut Value) {
     };
     let int_header = |d: &str| serde_json::json!({"description": d, "schema": {"type": "integer"}});
     let too_many = problem(
-        "Rate limit reached for this key",
+        "Rate limit reached for this key (with the `RateLimit-*` headers), or too many failed keys from this client address",
         serde_json::json!({
             "Retry-After": int_header("Seconds until a request is allowed again"),
             "RateLimit-Limit": int_header("Requests the key's bucket holds"),

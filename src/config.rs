@@ -50,6 +50,12 @@ pub struct Settings {
     /// Requests a key may make at once after being idle (`DRIFTWATCH_RATE_LIMIT_BURST`,
     /// default 100).
     pub rate_limit_burst: u32,
+    /// Failed keys one client address may present within the window before its keys are
+    /// refused with 429 until the window ends (`DRIFTWATCH_AUTH_FAILURE_LIMIT`, default 20;
+    /// 0 turns the limit off).
+    pub auth_failure_limit: u32,
+    /// The window of `auth_failure_limit` (`DRIFTWATCH_AUTH_FAILURE_WINDOW_SECS`, default 60).
+    pub auth_failure_window: Duration,
     /// Bytes of rendered figures kept in memory (`DRIFTWATCH_CACHE_MB`, default 64; 0 = off).
     pub cache_bytes: usize,
 }
@@ -233,6 +239,22 @@ impl Settings {
             1_000_000,
             &mut errors,
         );
+        let auth_failure_limit = parse_num(
+            env,
+            "DRIFTWATCH_AUTH_FAILURE_LIMIT",
+            20u32,
+            0,
+            1_000_000,
+            &mut errors,
+        );
+        let auth_failure_window_secs = parse_num(
+            env,
+            "DRIFTWATCH_AUTH_FAILURE_WINDOW_SECS",
+            60u64,
+            1,
+            86_400,
+            &mut errors,
+        );
         let cache_mb = parse_num(env, "DRIFTWATCH_CACHE_MB", 64usize, 0, 65_536, &mut errors);
         let app_db_password = env
             .get("DRIFTWATCH_APP_DB_PASSWORD")
@@ -279,6 +301,8 @@ impl Settings {
             workers,
             rate_limit_per_minute,
             rate_limit_burst,
+            auth_failure_limit,
+            auth_failure_window: Duration::from_secs(auth_failure_window_secs),
             cache_bytes: cache_mb << 20,
         })
     }

@@ -122,6 +122,9 @@ pub enum ApiError {
     },
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
+    /// Too many failed keys from the client's address.
+    #[error("too many failed keys")]
+    TooManyAuthFailures { retry_after: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -161,7 +164,9 @@ impl ApiError {
                 ("unsupported-media-type", "Unsupported media type")
             }
             ApiError::Validation { .. } => ("validation", "Validation failed"),
-            ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            ApiError::TooManyRequests { .. } | ApiError::TooManyAuthFailures { .. } => {
+                ("rate-limited", "Too many requests")
+            }
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal => ("internal", "Internal server error"),
         }
@@ -206,6 +211,12 @@ impl ApiError {
                 None,
                 vec![],
             ),
+            ApiError::TooManyAuthFailures { retry_after } => (
+                format!("too many failed API keys from this address; retry after {retry_after} s"),
+                vec![],
+                None,
+                vec![],
+            ),
             ApiError::Internal => (
                 "the server could not complete the request; it has been logged with the request id"
                     .into(),
@@ -242,7 +253,9 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } | ApiError::TooManyAuthFailures { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -266,7 +279,8 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after }
+            | ApiError::TooManyAuthFailures { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}

@@ -79,3 +79,39 @@ pub fn csv_cell(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// A CSV cell made safe to open in a spreadsheet: text starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return is a formula there (`=HYPERLINK(...)`), so it gets a leading `'`, which
+/// spreadsheets show as text (OWASP's advice for CSV injection). Numbers (`-3`, `+1.5`) stay
+/// as they are. Every CSV export writes its cells through this (`stream::RowWriter`).
+pub fn neutralise_formula(cell: String) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<f64>().is_ok()
+        && cell
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if risky && !number {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise_formula as n;
+
+    #[test]
+    fn formula_starts_are_quoted_and_numbers_kept() {
+        assert_eq!(
+            n("=HYPERLINK(\"http://x\")".into()),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for s in ["+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "-inf", "+NaN"] {
+            assert_eq!(n(s.into()), format!("'{s}"));
+        }
+        for s in ["-3", "+1.5", "North", "2024-03-01", "", "a=b"] {
+            assert_eq!(n(s.into()), s);
+        }
+    }
+}

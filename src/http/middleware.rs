@@ -6,12 +6,14 @@
 //!   request id and key id. Never the query string (it may hold `api_key`), bodies or paths
 //!   with child ids.
 //! - `audit` (`crate::audit::middleware`): the audit row of child-level reads and writes.
-//! - `guard`: authentication, the per-key rate limit and authorization from the route table,
-//!   which is built from the OpenAPI document: every `/v1` operation declares its scope there,
-//!   and this is the only place it is enforced, so the spec and the behaviour cannot drift
-//!   apart. Default deny: building the table fails if a `/v1` operation declares no scope (the
-//!   server does not start), and a `/v1` path the document does not declare is a 404 even if a
-//!   handler were registered for it. Unknown methods on known paths are 405s with `Allow`.
+//! - `guard`: authentication (failed keys limited per client address, see
+//!   `ratelimit::AuthFailures`), the per-key rate limit, authorization from the route table,
+//!   and the refusal of NUL characters in path and query parameters. The route table is built
+//!   from the OpenAPI document: every `/v1` operation declares its scope there, and this is the
+//!   only place it is enforced, so the spec and the behaviour cannot drift apart. Default deny:
+//!   building the table fails if a `/v1` operation declares no scope (the server does not
+//!   start), and a `/v1` path the document does not declare is a 404 even if a handler were
+//!   registered for it. Unknown methods on known paths are 405s with `Allow`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -306,7 +308,8 @@ async fn check(
             "an API key is required: send `Authorization: Bearer <key>`, `X-API-Key: <key>` or `?api_key=<key>`".into(),
         )
     })?;
-    let caller: Caller = state.authenticate(&key).await?;
+    let peer = req.peer_addr().map(|a| a.ip());
+    let caller: Caller = state.authenticate(&key, peer).await?;
     Span::current().record("key_id", caller.key_id);
     if let Some(audit) = req.extensions().get::<Arc<crate::audit::AuditCtx>>() {
         audit.set_caller(&caller);
@@ -326,5 +329,6 @@ async fn check(
             need.join(" or ")
         )));
     }
+    crate::http::params::refuse_nul(&route.pattern, req.request())?;
     Ok(Some(caller))
 }

@@ -1,10 +1,11 @@
-//! Shared HTTP machinery: strict query parameters, content negotiation (JSON, CSV, NDJSON),
+//! Shared HTTP machinery: strict query parameters and JSON bodies, content negotiation (JSON, CSV, NDJSON),
 //! keyset pages, constant-memory streaming, request ids and problem documents for actix's own
 //! 404/405s.
 
 pub mod cache;
 pub mod conditional;
 pub mod format;
+pub mod json;
 pub mod middleware;
 pub mod params;
 pub mod ratelimit;

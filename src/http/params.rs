@@ -1,6 +1,7 @@
 //! Query strings parsed strictly: an unknown or repeated parameter is a 422 that names it (a typo
 //! such as `statuss=overdue` must not silently return everything). `api_key` and `format` are
-//! read by authentication and content negotiation and skipped here.
+//! read by authentication and content negotiation and skipped here. No path or query parameter
+//! may hold a NUL character ([`refuse_nul`], applied to every `/v1` request by the guard).
 
 use actix_web::HttpRequest;
 use base64::Engine;
@@ -8,6 +9,7 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::records::validate;
 
 /// Parameters every endpoint accepts besides its own.
 pub const COMMON: &[&str] = &["api_key", "format"];
@@ -46,6 +48,32 @@ pub fn parse<T: DeserializeOwned>(req: &HttpRequest) -> ApiResult<T> {
     })
 }
 
+/// Refuse a request whose path parameters (named from the route's `pattern`, e.g.
+/// `/v1/children/{id}`) or query parameters hold a NUL character (`%00`): none of the API's
+/// values can hold one and PostgreSQL cannot store one. A 422 naming each such parameter.
+pub fn refuse_nul(pattern: &str, req: &HttpRequest) -> ApiResult<()> {
+    const MESSAGE: &str = "must not contain a NUL character (%00)";
+    let mut errors = Vec::new();
+    // A path can only carry a NUL percent-encoded: `%00`.
+    for (name, raw) in pattern.split('/').zip(req.path().split('/')) {
+        if let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}'))
+            && raw.contains("%00")
+        {
+            errors.push(FieldError::parameter(name, MESSAGE));
+        }
+    }
+    for (k, v) in pairs(req) {
+        if k.contains('\0') || v.contains('\0') {
+            errors.push(FieldError::parameter(k.replace('\0', "\u{fffd}"), MESSAGE));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Collects parameter errors so that every bad one is reported at once.
 #[derive(Default)]
 pub struct Checker {
@@ -57,9 +85,10 @@ impl Checker {
         self.errors.push(FieldError::parameter(name, message));
     }
 
+    /// A real `YYYY-MM-DD` within the supported range ([`validate::parse_supported_date`]).
     pub fn date(&mut self, name: &str, v: &Option<String>) -> Option<NaiveDate> {
         let s = v.as_deref()?;
-        match crate::records::validate::parse_date(s) {
+        match validate::parse_supported_date(s) {
             Ok(d) => Some(d),
             Err(m) => {
                 self.fail(name, m);
@@ -105,37 +134,43 @@ impl Checker {
         }
     }
 
-    /// `from <= to` when both are given.
+    /// `from <= to` when both are given (not checked when either is already refused: its
+    /// stand-in default says nothing about the order the client meant).
     pub fn ordered(&mut self, from: Option<NaiveDate>, to: Option<NaiveDate>) {
-        if let (Some(f), Some(t)) = (from, to)
+        let refused = self
+            .errors
+            .iter()
+            .any(|e| matches!(e.parameter.as_deref(), Some("from" | "to")));
+        if !refused
+            && let (Some(f), Some(t)) = (from, to)
             && f > t
         {
             self.fail("to", "must not be before `from`");
         }
     }
 
-    pub fn cursor(&mut self, v: &Option<String>) -> Option<String> {
+    /// A cursor this API issued, decoded to its keyset position by `position` (the inverse of
+    /// what the list passed to [`cut_page`]); a cursor that is not base64url of such a position
+    /// is a 422 on `cursor`.
+    pub fn cursor<T>(
+        &mut self,
+        v: &Option<String>,
+        position: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
         let s = v.as_deref()?;
-        match decode_cursor(s) {
-            Some(c) => Some(c),
-            None => {
-                self.fail(
-                    "cursor",
-                    "is not a cursor this API issued; use the `next_cursor` of the previous page",
-                );
-                None
-            }
+        let found = decode_cursor(s).and_then(|p| position(&p));
+        if found.is_none() {
+            self.fail(
+                "cursor",
+                "is not a cursor this API issued; use the `next_cursor` of the previous page",
+            );
         }
+        found
     }
 
-    /// A cursor holding a row id (keys, audit entries, imports); one that decodes but holds no
-    /// id is refused on `cursor` too.
+    /// A cursor holding a row id (keys, audit entries, imports).
     pub fn id_cursor(&mut self, v: &Option<String>) -> Option<i64> {
-        let id = self.cursor(v).and_then(|s| s.parse::<i64>().ok());
-        if v.is_some() && id.is_none() && self.errors.is_empty() {
-            self.fail("cursor", "is not a cursor this API issued");
-        }
-        id
+        self.cursor(v, |s| s.parse::<i64>().ok().filter(|id| *id > 0))
     }
 
     pub fn finish(self) -> ApiResult<()> {
@@ -167,11 +202,15 @@ pub fn encode_cursor(position: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(position.as_bytes())
 }
 
+/// The position a cursor holds: `None` unless it is base64url of non-empty UTF-8 text without
+/// control characters (no position this API issues has any; a NUL would reach the database).
 pub fn decode_cursor(s: &str) -> Option<String> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s.as_bytes())
         .ok()?;
-    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
 }
 
 /// Page size: default 100, at most 1000.

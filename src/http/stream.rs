@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::Format;
 use crate::db::{self, Pool, sql::Sql};
 use crate::error::ApiResult;
-use crate::http::format::csv_cell;
+use crate::http::format::{csv_cell, neutralise_formula};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -102,7 +102,8 @@ impl RowWriter {
     pub fn row<R: Tabular>(&mut self, row: &R) {
         match self.format {
             Format::Csv => {
-                let _ = self.csv.write_record(row.cell_values(&self.columns));
+                let cells = row.cell_values(&self.columns).into_iter();
+                let _ = self.csv.write_record(cells.map(neutralise_formula));
             }
             _ => {
                 row.write_json(&mut self.ndjson);

@@ -830,9 +830,14 @@ fn ndjson_row<R: BufRead>(
     if text.is_empty() {
         return Ok(Some(None));
     }
-    let value: Json = match serde_json::from_slice(text) {
+    let value: Json = match crate::http::json::parse(text) {
         Ok(v) => v,
-        Err(e) => {
+        Err(crate::http::json::JsonError::Member { pointer, message }) => {
+            let mut e = here.problem(message);
+            e.pointer = Some(pointer);
+            return Ok(Some(Some(Err((None, vec![e])))));
+        }
+        Err(crate::http::json::JsonError::Syntax(e)) => {
             return Ok(Some(Some(Err((
                 None,
                 vec![here.problem(format!(

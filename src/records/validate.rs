@@ -9,7 +9,9 @@ use serde_json::{Map, Value as Json};
 use super::types::{Field, Kind, RecordType};
 use crate::error::FieldError;
 
-/// Earliest and latest event dates accepted: the span of the working-day calendar.
+/// Earliest and latest dates accepted anywhere (event dates in records, and every date
+/// parameter: `from`, `to`, `as_of`, `due_before`, closure days, cursors): the span of the
+/// working-day calendar. One bound, checked by [`in_range`].
 pub const FIRST_DATE: NaiveDate = crate::domain::calendar::FIRST_DAY;
 pub const LAST_DATE: NaiveDate = crate::domain::calendar::LAST_DAY;
 const FIRST_BIRTH: NaiveDate = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
@@ -322,9 +324,7 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
         },
         Kind::Date => {
             let s = raw.as_str().ok_or("must be a date string YYYY-MM-DD")?;
-            let d = parse_date(s)?;
-            in_range(d)?;
-            Ok(Value::Date(d))
+            Ok(Value::Date(parse_supported_date(s)?))
         }
         Kind::Month => {
             let s = raw.as_str().ok_or("must be a month string YYYY-MM")?;
@@ -338,16 +338,13 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
             let s = raw
                 .as_str()
                 .ok_or("must be an RFC 3339 date-time with offset, or a date YYYY-MM-DD")?;
-            let v = parse_instant(s)?;
-            if let Some(d) = v.london_date() {
-                in_range(d)?;
-            }
-            Ok(v)
+            parse_supported_instant(s)
         }
     }
 }
 
-fn in_range(d: NaiveDate) -> Result<(), String> {
+/// `d` within [`FIRST_DATE`]..=[`LAST_DATE`].
+pub fn in_range(d: NaiveDate) -> Result<(), String> {
     if d < FIRST_DATE || d > LAST_DATE {
         Err(format!(
             "{d} is outside the supported range {FIRST_DATE} to {LAST_DATE}"
@@ -355,6 +352,23 @@ fn in_range(d: NaiveDate) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// [`parse_date`] within [`in_range`]: how every date the API is given is read (record fields,
+/// date parameters, closure days; instants through [`parse_supported_instant`]).
+pub fn parse_supported_date(s: &str) -> Result<NaiveDate, String> {
+    let d = parse_date(s)?;
+    in_range(d)?;
+    Ok(d)
+}
+
+/// [`parse_instant`] on a London day within [`in_range`].
+pub fn parse_supported_instant(s: &str) -> Result<Value, String> {
+    let v = parse_instant(s)?;
+    if let Some(d) = v.london_date() {
+        in_range(d)?;
+    }
+    Ok(v)
 }
 
 /// Strict `YYYY-MM-DD`; a day that does not exist (2023-02-30) is an error.

@@ -152,7 +152,7 @@ pub struct AuditPage {
 /// or up to its end (`to`).
 fn bound(c: &mut Checker, name: &str, v: &Option<String>, end: bool) -> Option<DateTime<Utc>> {
     let s = v.as_deref()?;
-    match validate::parse_instant(s) {
+    match validate::parse_supported_instant(s) {
         Ok(Parsed::Instant { at, has_time }) => Some(if has_time || !end {
             at
         } else {

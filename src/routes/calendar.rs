@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
 use crate::http::stream::{self, Tabular};
-use crate::records::validate::{FIRST_DATE, LAST_DATE};
+use crate::records::validate;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -96,14 +96,6 @@ pub async fn working_days(
         .date("to", &p.to)
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(from.year(), 12, 31).expect("date"));
     c.ordered(Some(from), Some(to));
-    for (name, d) in [("from", from), ("to", to)] {
-        if d < FIRST_DATE || d > LAST_DATE {
-            c.fail(
-                name,
-                format!("the calendar covers {FIRST_DATE} to {LAST_DATE}"),
-            );
-        }
-    }
     if (to - from).num_days() > 3660 {
         c.fail("to", "at most 3,660 days at a time");
     }
@@ -177,15 +169,7 @@ struct Upserted {
 
 /// The path date: a real `YYYY-MM-DD` inside the calendar's span.
 fn closure_day(raw: &str) -> ApiResult<NaiveDate> {
-    let d =
-        crate::records::validate::parse_date(raw).map_err(|m| ApiError::parameter("date", m))?;
-    if d < FIRST_DATE || d > LAST_DATE {
-        return Err(ApiError::parameter(
-            "date",
-            format!("the calendar covers {FIRST_DATE} to {LAST_DATE}"),
-        ));
-    }
-    Ok(d)
+    validate::parse_supported_date(raw).map_err(|m| ApiError::parameter("date", m))
 }
 
 /// The optional body: nothing, or `{"name": <short label> | null}`.

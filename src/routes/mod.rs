@@ -73,11 +73,13 @@ pub mod doc {
     pub fn case_statuses() -> Object {
         one_of(crate::routes::indicators::CASE_STATUSES)
     }
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, within the supported range.
     pub fn date() -> Object {
+        use crate::records::validate::{FIRST_DATE, LAST_DATE};
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .description(Some(format!("A date from {FIRST_DATE} to {LAST_DATE}")))
             .build()
     }
     /// A code or label: 1-128 printable characters.

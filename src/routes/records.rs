@@ -15,6 +15,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::format::negotiate;
+use crate::http::json::JsonError;
 use crate::http::params::{self, Checker};
 use crate::http::{Format, stream};
 use crate::records::store::{self, IdBody, ListFilter};
@@ -61,7 +62,8 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> ApiResult<byt
     Ok(buf.freeze())
 }
 
-/// The body as a JSON value: 415 for another content type, 400 for malformed JSON.
+/// The body as a JSON value: 415 for another content type, 400 for malformed JSON, 422 naming
+/// the member for a member given twice or a NUL character ([`crate::http::json`]).
 pub fn json_body(req: &HttpRequest, body: &[u8]) -> ApiResult<Value> {
     let ct = req
         .headers()
@@ -79,12 +81,13 @@ pub fn json_body(req: &HttpRequest, body: &[u8]) -> ApiResult<Value> {
             "send the record as application/json".into(),
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::BadRequest(format!(
+    crate::http::json::parse(body).map_err(|e| match e {
+        JsonError::Syntax(e) => ApiError::BadRequest(format!(
             "the body is not valid JSON (line {}, column {})",
             e.line(),
             e.column()
-        ))
+        )),
+        JsonError::Member { pointer, message } => ApiError::field(&pointer, message),
     })
 }
 
@@ -239,7 +242,10 @@ async fn list(
     let from = c.date("from", &p.from);
     let to = c.date("to", &p.to);
     c.ordered(from, to);
-    let after = c.cursor(&p.cursor);
+    // The position is the last row's id.
+    let after = c.cursor(&p.cursor, |s| {
+        validate::check_id(s).ok().map(|()| s.to_string())
+    });
     let limit = c.int("limit", &p.limit, 1, params::MAX_LIMIT);
     c.finish()?;
     let page = match (format, limit) {
@@ -297,7 +303,10 @@ fn field_schema(kind: Kind, nullable: bool) -> Value {
         Kind::Enum(values) => json!({"type": "string", "enum": values}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-        Kind::Date => json!({"type": "string", "format": "date"}),
+        Kind::Date => json!({
+            "type": "string", "format": "date",
+            "description": format!("A date from {} to {}", validate::FIRST_DATE, validate::LAST_DATE),
+        }),
         Kind::Month => {
             json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2012-06"]})
         }

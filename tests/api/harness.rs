@@ -192,6 +192,13 @@ impl TestApp {
             .1
     }
 
+    /// A client whose connections come from `ip` (a loopback address such as 127.0.0.2: on
+    /// Linux all of 127.0.0.0/8 is the loopback interface), so the server sees that peer.
+    pub fn client_from(&self, ip: &str) -> Client {
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        Client::builder().local_address(ip).build().unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -232,3 +232,58 @@ async fn admins_see_and_revoke_only_their_own_keys() {
     assert_ne!(p1["data"][0]["id"], p2["data"][0]["id"]);
     assert_eq!(p2["next_cursor"], json!(null));
 }
+
+#[tokio::test]
+async fn the_keys_csv_export_neutralises_formula_names() {
+    let app = TestApp::spawn().await;
+    let admin = app.key("LA1", "admin").await;
+    // Key names are free labels given to `keys create`; these would be formulas (or start
+    // one) when the CSV is opened in a spreadsheet.
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+44 reporting",
+        "-team",
+        "@SUM(A1)",
+        "\tpower bi",
+        "\rtableau",
+        "Power BI",
+    ];
+    for name in names {
+        // `--name=...`, so that a name starting with `-` is not taken for an option.
+        let arg = format!("--name={name}");
+        let (ok, _, err) = cli(
+            &app,
+            &["keys", "create", "--la", "LA1", "--scopes", "read", &arg],
+        );
+        assert!(ok, "{err}");
+    }
+    let res = app.get("/v1/keys?format=csv", &admin).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    let mut csv = csv::Reader::from_reader(body.as_bytes());
+    let col = csv
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "name")
+        .unwrap();
+    let cells: Vec<String> = csv.records().map(|r| r.unwrap()[col].to_string()).collect();
+    // The admin key ("test") first, then the seven in order: each risky one behind a `'`,
+    // which spreadsheets show as text; the plain one unchanged.
+    assert_eq!(
+        cells,
+        [
+            "test",
+            "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            "'+44 reporting",
+            "'-team",
+            "'@SUM(A1)",
+            "'\tpower bi",
+            "'\rtableau",
+            "Power BI",
+        ]
+    );
+    // JSON is not opened as a spreadsheet: names as given.
+    let v = app.get_json("/v1/keys", &admin).await;
+    assert_eq!(v["data"][1]["name"], names[0]);
+}

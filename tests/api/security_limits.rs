@@ -191,3 +191,124 @@ async fn a_statement_over_the_timeout_ends_as_a_503_problem() {
         json!("c1")
     );
 }
+
+#[tokio::test]
+async fn failed_keys_are_limited_per_client_address_without_looking_keys_up() {
+    // At most 5 failed keys per address within 60 s.
+    let app = TestApp::spawn_with(|s| {
+        s.auth_failure_limit = 5;
+        s.auth_failure_window = Duration::from_secs(60);
+    })
+    .await;
+    let good = app.key("LA1", "read").await;
+    let from_1 = app.client_from("127.0.0.1");
+    let from_2 = app.client_from("127.0.0.2");
+    let url = app.url("/v1/indicators");
+    // Keys shaped as issued (`dw_` and 43 characters) that do not exist: each is looked up.
+    let bad = |i: usize| format!("dw_{i:0>43}");
+    assert_eq!(bad(7).len(), 46);
+    // The first five failures from 127.0.0.1 are 401s.
+    for i in 0..5 {
+        let res = from_1.get(&url).bearer_auth(bad(i)).send().await.unwrap();
+        assert_eq!(res.status(), 401, "failure {i}");
+    }
+    // From now on until the window ends, 127.0.0.1's keys are refused before any lookup. To
+    // show that no key is looked up, a lock on the keys table makes every lookup wait (for the
+    // 30 s statement timeout): the flood is answered at once all the same.
+    let lock = crate::faults::hold(&app, "LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE").await;
+    let started = Instant::now();
+    for i in 5..205 {
+        let res = from_1
+            .get(&url)
+            .bearer_auth(bad(i))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap();
+        // The window began with the first failure, moments ago: 1 to 60 s left.
+        let retry: u64 = header(&res, "retry-after").parse().unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        let v = problem(res, 429).await;
+        assert_eq!(v["type"], "/problems/rate-limited");
+        assert!(v["detail"].as_str().unwrap().contains("address"));
+    }
+    // A good key from the refused address is refused too (it cannot be told apart unlooked).
+    let res = from_1
+        .get(&url)
+        .bearer_auth(&good)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 429).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    drop(lock);
+    // Another address is not affected: its good key passes, and its bad key is its first 401.
+    let res = from_2.get(&url).bearer_auth(&good).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = from_2.get(&url).bearer_auth(bad(0)).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = from_2.get(&url).bearer_auth(&good).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn a_short_failure_window_ends_and_malformed_keys_do_not_count() {
+    // 2 failed keys per address within 1 s.
+    let app = TestApp::spawn_with(|s| {
+        s.auth_failure_limit = 2;
+        s.auth_failure_window = Duration::from_secs(1);
+    })
+    .await;
+    let good = app.key("LA1", "read").await;
+    let url = app.url("/v1/indicators");
+    let bad = "dw_0000000000000000000000000000000000000000000";
+    // Keys that are not `dw_...` are refused without a lookup, and not counted: ten of them
+    // leave the address free.
+    for _ in 0..10 {
+        let res = app
+            .client
+            .get(&url)
+            .bearer_auth("nonsense")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    assert_eq!(
+        app.client
+            .get(&url)
+            .bearer_auth(&good)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Two looked-up failures: the address is refused, for at most the 1 s window.
+    for _ in 0..2 {
+        let res = app.client.get(&url).bearer_auth(bad).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    let res = app
+        .client
+        .get(&url)
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&res, "retry-after"), "1");
+    problem(res, 429).await;
+    // After the window, the good key works again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        app.client
+            .get(&url)
+            .bearer_auth(&good)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
