@@ -138,10 +138,13 @@ pub fn openapi() -> &'static Value {
     })
 }
 
-/// Make each `/v1` operation's access rules readable in the document: `x-scopes` and
+/// Each `/v1` operation declares only its scope, as `security(("bearer" = ["<scope>"]))`; this is
+/// the one place that makes the rest of its access rules part of the document: the same scope
+/// under every way to present a key (`bearer`, `api_key`, `api_key_query`), `x-scopes` and
 /// `x-audited` (which the route table reads back), a sentence at the end of its description,
-/// and the problems any operation may answer: 422 (query parameters are parsed strictly, an
-/// unknown one is an error), 406 where it serves several formats, 429 and 503.
+/// and the problems any operation may answer: 401 and 403, 422 (query parameters are parsed
+/// strictly, an unknown one is an error), 406 where it serves several formats, 429 and 503.
+/// Responses are listed in status order.
 fn annotate_security(doc: &mut Value) {
     let problem = |description: &str, headers: Value| {
         let mut r = serde_json::json!({
@@ -171,6 +174,8 @@ fn annotate_security(doc: &mut Value) {
         "The `Accept` header asks for a format this operation does not serve",
         serde_json::json!({}),
     );
+    let unauthorized = problem("No or bad key", serde_json::json!({}));
+    let forbidden = problem("Key lacks the scope", serde_json::json!({}));
     let unavailable = problem(
         "The database is unavailable or busy",
         serde_json::json!({"Retry-After": int_header("Seconds to wait before retrying")}),
@@ -204,8 +209,16 @@ fn annotate_security(doc: &mut Value) {
                 .collect();
             scopes.sort();
             scopes.dedup();
-            let audited = crate::audit::is_audited(&m, &scopes);
             let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+            if !names.is_empty() {
+                op["security"] = Value::Array(
+                    ["bearer", "api_key", "api_key_query"]
+                        .iter()
+                        .map(|scheme| serde_json::json!({ *scheme: names }))
+                        .collect(),
+                );
+            }
+            let audited = crate::audit::is_audited(&m, &scopes);
             let mut note = format!(
                 "**Scope:** {}.",
                 names
@@ -229,6 +242,10 @@ fn annotate_security(doc: &mut Value) {
             let tabular = op["responses"]["200"]["content"]["text/csv"].is_object();
             if let Some(responses) = op["responses"].as_object_mut() {
                 responses
+                    .entry("401")
+                    .or_insert_with(|| unauthorized.clone());
+                responses.entry("403").or_insert_with(|| forbidden.clone());
+                responses
                     .entry("422")
                     .or_insert_with(|| bad_parameters.clone());
                 if tabular {
@@ -240,6 +257,7 @@ fn annotate_security(doc: &mut Value) {
                 responses
                     .entry("503")
                     .or_insert_with(|| unavailable.clone());
+                responses.sort_keys();
             }
         }
     }

@@ -184,12 +184,10 @@ fn bound(c: &mut Checker, name: &str, v: &Option<String>, end: bool) -> Option<D
         (status = 200, description = "A page of audit entries, newest first", body = inline(AuditPage),
          content((inline(AuditPage) = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Format not served", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["admin"]), ("api_key" = ["admin"]), ("api_key_query" = ["admin"]))
+    security(("bearer" = ["admin"]))
 )]
 #[get("/v1/audit")]
 pub async fn list_audit(

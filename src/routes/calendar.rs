@@ -73,11 +73,9 @@ pub struct CalendarResponse {
     responses(
         (status = 200, description = "One row per day", body = CalendarResponse,
          content((CalendarResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad range", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+    security(("bearer" = ["read:indicators"]))
 )]
 #[get("/v1/calendar/working-days")]
 pub async fn working_days(
@@ -244,12 +242,10 @@ async fn rebuild_calendar(conn: &mut db::Conn, la: &str) -> ApiResult<()> {
         (status = 200, description = "Already a closure day (name updated if given)", body = Closure),
         (status = 201, description = "Now a closure day", body = Closure),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad date or name", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[put("/v1/calendar/closures/{date}")]
 pub async fn put_closure(
@@ -306,12 +302,10 @@ pub async fn put_closure(
     params(("date" = String, Path, description = "The day, `YYYY-MM-DD`")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not one of your closure days", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad date", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[delete("/v1/calendar/closures/{date}")]
 pub async fn delete_closure(

@@ -134,14 +134,12 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
         (status = 202, description = "Accepted: importing in the background; poll `Location`",
          body = ImportInfo, headers(("Location" = String, description = "`/v1/imports/{id}`"))),
         (status = 400, description = "The body could not be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the import limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "A media type this import does not read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters, or rejected rows (all-or-nothing): every bad row's file, line, column, pointer and message (the first 1,000) and `error_count`; nothing was written",
          body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[post("/v1/imports")]
 pub async fn post_import(
@@ -605,11 +603,9 @@ pub struct ImportsPage {
     responses(
         (status = 200, description = "A page of imports, newest first", body = ImportsPage,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[get("/v1/imports")]
 pub async fn list_imports(
@@ -658,11 +654,9 @@ pub async fn list_imports(
     params(("id" = i64, Path, description = "The import's id")),
     responses(
         (status = 200, description = "The import", body = ImportInfo),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import for your authority", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[get("/v1/imports/{id}")]
 pub async fn get_import(

@@ -140,10 +140,8 @@ pub struct CatalogueResponse {
     responses(
         (status = 200, description = "Every indicator", body = CatalogueResponse,
          content((CatalogueResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+    security(("bearer" = ["read:indicators"]))
 )]
 #[get("/v1/indicators")]
 pub async fn list_indicators(
@@ -708,12 +706,10 @@ pub async fn authority_rows(
          content((SummaryResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 304, description = "Unchanged since the `If-None-Match` tag"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+    security(("bearer" = ["read:indicators"]))
 )]
 #[get("/v1/indicators/{id}/summary")]
 pub async fn summary(
@@ -919,12 +915,10 @@ fn case_columns(ind: &Indicator) -> Vec<String> {
         (status = 200, description = "A page of cases, by due date", body = inline(CasesPage),
          content((inline(CasesPage) = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:cases"]), ("api_key" = ["read:cases"]), ("api_key_query" = ["read:cases"]))
+    security(("bearer" = ["read:cases"]))
 )]
 #[get("/v1/indicators/{id}/cases")]
 pub async fn cases(

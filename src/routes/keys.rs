@@ -105,12 +105,10 @@ pub struct KeysPage {
         (status = 200, description = "A page of keys", body = inline(KeysPage),
          content((inline(KeysPage) = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Format not served", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["admin"]), ("api_key" = ["admin"]), ("api_key_query" = ["admin"]))
+    security(("bearer" = ["admin"]))
 )]
 #[get("/v1/keys")]
 pub async fn list_keys(
@@ -153,13 +151,11 @@ pub struct NoParams {}
     params(("id" = i64, Path, description = "Key id", minimum = 1)),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unrevoked key for your authority", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The key making the request cannot revoke itself", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad id", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["admin"]), ("api_key" = ["admin"]), ("api_key_query" = ["admin"]))
+    security(("bearer" = ["admin"]))
 )]
 #[delete("/v1/keys/{id}")]
 pub async fn revoke_key(

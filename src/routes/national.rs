@@ -26,12 +26,10 @@ use crate::indicators::catalogue;
          content((SummaryResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 304, description = "Nothing changed in any authority since the `If-None-Match` tag"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:national"]), ("api_key" = ["read:national"]), ("api_key_query" = ["read:national"]))
+    security(("bearer" = ["read:national"]))
 )]
 #[get("/v1/national/indicators/{id}/summary")]
 pub async fn national_summary(

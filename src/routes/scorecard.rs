@@ -28,11 +28,9 @@ use crate::routes::indicators::{
          content((SummaryResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 304, description = "Unchanged since the `If-None-Match` tag"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+    security(("bearer" = ["read:indicators"]))
 )]
 #[get("/v1/scorecard")]
 pub async fn scorecard(

@@ -174,10 +174,8 @@ fn no_standard(id: &str) -> ApiError {
     responses(
         (status = 200, description = "Every standard you set", body = StandardsResponse,
          content((StandardsResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+    security(("bearer" = ["read:indicators"]))
 )]
 #[get("/v1/standards")]
 pub async fn list_standards(
@@ -209,11 +207,9 @@ pub async fn list_standards(
     params(("indicator_id" = String, Path, description = "Indicator id, e.g. `cin-review-frequency`")),
     responses(
         (status = 200, description = "The standard", body = StandardView),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator, or no standard set for it", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["read:indicators"]), ("api_key" = ["read:indicators"]), ("api_key_query" = ["read:indicators"]))
+    security(("bearer" = ["read:indicators"]))
 )]
 #[get("/v1/standards/{indicator_id}")]
 pub async fn get_standard(
@@ -248,13 +244,11 @@ pub async fn get_standard(
         (status = 200, description = "Replaced (or unchanged)", body = StandardView),
         (status = 201, description = "Created", body = StandardView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid standard (e.g. loosening a statutory limit), with a JSON pointer per problem", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[put("/v1/standards/{indicator_id}")]
 pub async fn put_standard(
@@ -297,11 +291,9 @@ pub async fn put_standard(
     params(("indicator_id" = String, Path, description = "Indicator id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Key lacks the scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such indicator, or no standard set for it", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = ["write"]), ("api_key" = ["write"]), ("api_key_query" = ["write"]))
+    security(("bearer" = ["write"]))
 )]
 #[delete("/v1/standards/{indicator_id}")]
 pub async fn delete_standard(
