@@ -13,6 +13,7 @@
 
 pub mod annex_a;
 pub mod cin_census;
+pub mod limits;
 pub mod pipeline;
 pub mod ssda903;
 
