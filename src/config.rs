@@ -52,6 +52,8 @@ pub struct Settings {
     pub rate_limit_burst: u32,
     /// Bytes of rendered figures kept in memory (`DRIFTWATCH_CACHE_MB`, default 64; 0 = off).
     pub cache_bytes: usize,
+    /// The process national-format files are read in, and its limits.
+    pub import_worker: crate::ingest::worker::WorkerSettings,
 }
 
 /// The role the API connects as (created by the migrations).
@@ -260,6 +262,36 @@ impl Settings {
             256,
             &mut errors,
         );
+        let import_worker = crate::ingest::worker::WorkerSettings {
+            program: env
+                .get("DRIFTWATCH_IMPORT_WORKER")
+                .filter(|p| !p.is_empty())
+                .map(Into::into),
+            memory_mb: parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKER_MEMORY_MB",
+                2048u64,
+                64,
+                1 << 20,
+                &mut errors,
+            ),
+            cpu_seconds: parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKER_CPU_SECONDS",
+                300u64,
+                1,
+                86_400,
+                &mut errors,
+            ),
+            timeout: Duration::from_secs(parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS",
+                600u64,
+                1,
+                86_400,
+                &mut errors,
+            )),
+        };
         if !errors.is_empty() {
             return Err(ConfigError(errors));
         }
@@ -280,6 +312,7 @@ impl Settings {
             rate_limit_per_minute,
             rate_limit_burst,
             cache_bytes: cache_mb << 20,
+            import_worker,
         })
     }
 }

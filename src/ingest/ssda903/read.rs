@@ -10,7 +10,9 @@ use crate::ingest::limits::{Lines, MAX_CSV_FIELDS, MAX_LINE_BYTES, XmlBudget, do
 use crate::ingest::{InputFile, Source};
 
 /// The SSDA903 tables driftwatch maps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Table {
     Header,
     Episodes,
@@ -122,7 +124,7 @@ const IGNORED: &[(&[&str], &[&str])] = &[
 ];
 
 /// One row of a table: its cells by column name and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub source: Source,
     pub cells: HashMap<String, String>,
@@ -140,7 +142,7 @@ impl Row {
 }
 
 /// Everything read from the files.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tables {
     pub rows: HashMap<Table, Vec<Row>>,
     /// Rows the reading rejected (a row cut short, a broken CSV record).
