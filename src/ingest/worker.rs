@@ -233,8 +233,17 @@ pub fn run(memory_mb: u64, cpu_seconds: u64) -> ExitCode {
     let mut files = Vec::with_capacity(header.files.len());
     for f in header.files {
         let mut bytes = Vec::new();
+        // Out of memory here is an error, not an abort: say so in the words the parent reads.
+        let oom = || {
+            eprintln!("import-worker: memory allocation of the input failed");
+            ExitCode::from(4)
+        };
+        if bytes.try_reserve_exact(f.len as usize).is_err() {
+            return oom();
+        }
         match (&mut stdin).take(f.len).read_to_end(&mut bytes) {
             Ok(n) if n as u64 == f.len => {}
+            Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => return oom(),
             _ => {
                 eprintln!("import-worker: the input ended early");
                 return ExitCode::from(2);
