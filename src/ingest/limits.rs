@@ -85,3 +85,173 @@ impl Lines {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::error::ApiError;
+    use crate::ingest::{Format, InputFile, parse};
+
+    fn file(name: &str, bytes: Vec<u8>) -> InputFile {
+        InputFile {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// The refusal's one error (panics on anything but a 422 with errors).
+    fn refusal(format: Format, f: InputFile) -> FieldError {
+        match parse(format, &[f]) {
+            Err(ApiError::Validation { errors, .. }) => errors[0].clone(),
+            Err(e) => panic!("not a validation error: {e:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    /// A workbook with one sheet "List 3" holding `sheet_xml`'s `<sheetData>` content, its
+    /// sheet entry compressed with deflate.
+    fn workbook(sheet_data: &str) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string(),
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string(),
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="List 3" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string(),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#
+                ),
+            ),
+        ];
+        for (name, text) in parts {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn cell(r: &str, text: &str) -> String {
+        format!(r#"<c r="{r}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    #[test]
+    fn two_cells_at_the_corners_of_a_sheet_are_refused_before_the_range_is_built() {
+        // A1 and XFD1048576 span 16,384 × 1,048,576 = 17,179,869,184 cells (calamine would
+        // allocate them all); the limit is 4,000,000.
+        let xml = format!(
+            r#"<row r="1">{}</row><row r="1048576">{}</row>"#,
+            cell("A1", "Child Unique ID"),
+            cell("XFD1048576", "x")
+        );
+        let e = refusal(Format::AnnexA, file("bomb.xlsx", workbook(&xml)));
+        assert_eq!(e.file.as_deref(), Some("bomb.xlsx"));
+        assert_eq!(e.column.as_deref(), Some("List 3"));
+        assert_eq!(e.line, Some(1_048_576));
+        assert!(
+            e.message
+                .contains("cells from A1 to XFD1048576, 17179869184 cells, more than the 4000000"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_sheet_inflating_past_the_entry_limit_is_refused_naming_the_part() {
+        // 129 MiB of spaces (whitespace between rows) deflates to about 130 KB; counted as
+        // inflated it is over the 128 MiB limit for one part.
+        let pad = " ".repeat((XLSX_MAX_ENTRY_BYTES + (1 << 20)) as usize);
+        let e = refusal(Format::AnnexA, file("big.xlsx", workbook(&pad)));
+        assert_eq!(e.column.as_deref(), Some("xl/worksheets/sheet1.xml"));
+        assert!(e.message.contains("inflates to more than 134217728 bytes"));
+    }
+
+    #[test]
+    fn a_zip_that_is_not_a_workbook_and_a_cut_workbook_are_refused() {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("notes.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"hello").unwrap();
+        let e = refusal(
+            Format::AnnexA,
+            file("notes.xlsx", zip.finish().unwrap().into_inner()),
+        );
+        assert!(e.message.contains("not an xlsx workbook"), "{}", e.message);
+        let mut cut = workbook(&cell("A1", "Child Unique ID"));
+        cut.truncate(cut.len() / 2);
+        let e = refusal(Format::AnnexA, file("cut.xlsx", cut));
+        assert!(e.message.contains("not an xlsx workbook"), "{}", e.message);
+    }
+
+    #[test]
+    fn xml_nested_past_the_depth_limit_is_refused_at_its_line() {
+        // 200,000 deep overflowed a thread's stack before; now refused at element 65, on the
+        // line it opens (one element per line, the SSDA903 root first: line 65).
+        let deep = "<EXPSSDA903>\n".to_string()
+            + &"<a>\n".repeat(200_000)
+            + &"</a>".repeat(200_000)
+            + "</EXPSSDA903>";
+        for format in [Format::CinCensus, Format::Ssda903] {
+            let e = refusal(format, file("deep.xml", deep.clone().into_bytes()));
+            assert_eq!(e.line, Some(65), "{format:?}");
+            assert!(
+                e.message.contains("nested more than 64 deep"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn entity_declarations_are_refused_and_never_expanded() {
+        // Billion laughs: ten levels of ten references would expand to 10^9 "lol"s.
+        let mut dtd = String::from("<!DOCTYPE Message [<!ENTITY l0 \"lol\">");
+        for i in 1..10 {
+            dtd.push_str(&format!(
+                "<!ENTITY l{i} \"{}\">",
+                format!("&l{};", i - 1).repeat(10)
+            ));
+        }
+        dtd.push_str("<!ENTITY ext SYSTEM \"file:///etc/passwd\">]>");
+        let xml = format!("<?xml version=\"1.0\"?>\n{dtd}\n<Message>&l9;&ext;</Message>");
+        for format in [Format::CinCensus, Format::Ssda903] {
+            let e = refusal(format, file("laughs.xml", xml.clone().into_bytes()));
+            assert_eq!(e.line, Some(2), "{format:?}");
+            assert!(e.message.contains("DOCTYPE"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_csv_line_past_the_limit_and_a_header_past_the_column_limit_are_refused() {
+        let long = format!(
+            "CHILD,SEX,DOB,ETHNIC\n1,2,{},WBRI\n",
+            "9".repeat(MAX_LINE_BYTES)
+        );
+        let e = refusal(Format::Ssda903, file("header.csv", long.into_bytes()));
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("longer than 1048576 bytes"));
+        let wide = (0..=MAX_CSV_FIELDS)
+            .map(|i| format!("C{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let e = refusal(Format::Ssda903, file("header.csv", wide.into_bytes()));
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("1001 columns, more than 1000"));
+    }
+}

@@ -639,12 +639,7 @@ impl<R: BufRead> RowReader<R> {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(true)
-                    .from_reader(NoCrLf {
-                        inner: source,
-                        held_cr: false,
-                        line: 1,
-                        line_len: 0,
-                    });
+                    .from_reader(NoCrLf::new(source));
                 let header = reader
                     .byte_headers()
                     .map_err(|e| csv_fatal(&file, e))?
@@ -759,6 +754,17 @@ struct NoCrLf<R> {
     /// is an error ([`LineTooLong`]) before the csv reader buffers more of it.
     line: u64,
     line_len: usize,
+}
+
+impl<R> NoCrLf<R> {
+    fn new(inner: R) -> Self {
+        NoCrLf {
+            inner,
+            held_cr: false,
+            line: 1,
+            line_len: 0,
+        }
+    }
 }
 
 /// A CSV line longer than [`MAX_LINE_BYTES`], at this line.
@@ -1431,10 +1437,7 @@ mod tests {
         let batches = read_all(RowFormat::Ndjson, text).unwrap();
         assert_eq!(batches[0].good.len(), 1, "{:?}", batches[0].bad);
         // CR LF split across reads, a lone CR kept, at the end too.
-        let mut r = NoCrLf {
-            inner: std::io::Cursor::new(b"a\r\nb\rc\r".to_vec()),
-            held_cr: false,
-        };
+        let mut r = NoCrLf::new(std::io::Cursor::new(b"a\r\nb\rc\r".to_vec()));
         let mut out = Vec::new();
         let mut buf = [0u8; 2];
         loop {
