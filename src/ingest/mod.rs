@@ -15,6 +15,8 @@ pub mod annex_a;
 pub mod cin_census;
 pub mod limits;
 pub mod pipeline;
+#[cfg(test)]
+mod proptests;
 pub mod ssda903;
 pub mod worker;
 
