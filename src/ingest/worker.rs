@@ -173,7 +173,8 @@ pub async fn parse_isolated(
         errors: vec![FieldError {
             file: (names.len() == 1).then(|| names[0].clone()),
             ..Source::default().problem(format!(
-                "the process reading the files {reason}: the files are too large or malformed"
+                "the process reading the files {reason}, so nothing was imported (a file this \
+                 large or malformed cannot be read)"
             ))
         }],
         error_count: Some(1),
