@@ -585,6 +585,8 @@ fn cell_name(row: u32, col: u32) -> String {
 /// header declares), before calamine reads any: an entry over [`XLSX_MAX_ENTRY_BYTES`], all of
 /// them over [`XLSX_MAX_TOTAL_BYTES`], more than [`XLSX_MAX_ENTRIES`] entries or a damaged
 /// entry refuse the workbook.
+// A workbook's one fatal error, on the cold path: not worth boxing.
+#[allow(clippy::result_large_err)]
 fn check_archive(file: &InputFile) -> Result<(), FieldError> {
     let at = Source::at(&file.name, 1);
     let mut zip = zip::ZipArchive::new(Cursor::new(file.bytes.clone())).map_err(|e| {
