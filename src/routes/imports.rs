@@ -445,6 +445,8 @@ async fn run_input(
         Input::Rows { rt, format, body } => {
             pipeline::import_rows(conn, importer, rt, format, None, body).await
         }
+        // Not reached from a request (`read_files` hands every file input to the worker
+        // first); kept so that `Input` stays total without a panic.
         Input::Files { format, files } => {
             let plan = ingest::plan(conn, la, format, &files).await?;
             drop(files);
