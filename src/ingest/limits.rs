@@ -73,17 +73,13 @@ impl Lines {
     pub fn at(&self, pos: u64) -> u64 {
         self.0.partition_point(|&nl| (nl as u64) < pos) as u64 + 1
     }
-    /// The first line longer than [`MAX_LINE_BYTES`], if any.
-    pub fn too_long(&self, len: usize) -> Option<u64> {
-        let mut start = 0;
-        for (i, &nl) in self.0.iter().chain(std::iter::once(&len)).enumerate() {
-            if nl.saturating_sub(start) > MAX_LINE_BYTES {
-                return Some(i as u64 + 1);
-            }
-            start = nl + 1;
-        }
-        None
-    }
+}
+
+/// The first line (1-based) of `text` longer than [`MAX_LINE_BYTES`], if any.
+pub(crate) fn long_line(text: &[u8]) -> Option<u64> {
+    text.split(|b| *b == b'\n')
+        .position(|l| l.len() > MAX_LINE_BYTES)
+        .map(|i| i as u64 + 1)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use quick_xml::events::Event;
 
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::ingest::limits::{Lines, MAX_CSV_FIELDS, MAX_LINE_BYTES, XmlBudget, doctype};
+use crate::ingest::limits::{Lines, MAX_CSV_FIELDS, MAX_LINE_BYTES, XmlBudget, doctype, long_line};
 use crate::ingest::{InputFile, Source};
 
 /// The SSDA903 tables driftwatch maps.
@@ -257,7 +257,7 @@ fn read_csv(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
         bytes.into()
     };
     // Bounded before the csv reader buffers a line: a line over the limit refuses the file.
-    if let Some(line) = Lines::of(&data).too_long(data.len()) {
+    if let Some(line) = long_line(&data) {
         return Err(Source::at(&file.name, line).problem(format!(
             "the line is longer than {MAX_LINE_BYTES} bytes (the limit): not an SSDA903 table"
         )));
