@@ -360,6 +360,38 @@ mod tests {
     }
 
     #[test]
+    fn the_import_worker_has_limits_by_default_and_from_the_environment() {
+        let s = Settings::from_env(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        let w = &s.import_worker;
+        assert_eq!(w.program, None);
+        assert_eq!((w.memory_mb, w.cpu_seconds), (2048, 300));
+        assert_eq!(w.timeout, Duration::from_secs(600));
+        let s = Settings::from_env(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DRIFTWATCH_IMPORT_WORKER", "/opt/dw/driftwatch"),
+            ("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB", "512"),
+            ("DRIFTWATCH_IMPORT_WORKER_CPU_SECONDS", "60"),
+            ("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS", "90"),
+        ])
+        .unwrap();
+        let w = &s.import_worker;
+        assert_eq!(w.program, Some("/opt/dw/driftwatch".into()));
+        assert_eq!((w.memory_mb, w.cpu_seconds), (512, 60));
+        assert_eq!(w.timeout, Duration::from_secs(90));
+        // 64 MiB is the least accepted (less could not read a real return); 0 s would stop
+        // every import.
+        let err = Settings::from_env(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB", "32"),
+            ("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS", "0"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB=\"32\" is not valid"));
+        assert!(err.contains("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS=\"0\" is not valid"));
+    }
+
+    #[test]
     fn every_bad_value_is_named() {
         let err = Settings::from_env(&[
             ("DATABASE_URL", "mysql://x"),

@@ -173,8 +173,7 @@ pub async fn parse_isolated(
         errors: vec![FieldError {
             file: (names.len() == 1).then(|| names[0].clone()),
             ..Source::default().problem(format!(
-                "the process reading the files {reason}, so nothing was imported (a file this \
-                 large or malformed cannot be read)"
+                "the process reading the files {reason}, so nothing was imported"
             ))
         }],
         error_count: Some(1),
@@ -264,7 +263,12 @@ pub fn run(memory_mb: u64, cpu_seconds: u64) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) {
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+type Resource = libc::c_int;
+
+fn limit(resource: Resource, soft: u64, hard: u64) {
     let lim = libc::rlimit {
         rlim_cur: soft as libc::rlim_t,
         rlim_max: hard as libc::rlim_t,
