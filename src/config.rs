@@ -291,6 +291,14 @@ impl Settings {
                 86_400,
                 &mut errors,
             )),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKERS",
+                2usize,
+                1,
+                1024,
+                &mut errors,
+            ))),
         };
         if !errors.is_empty() {
             return Err(ConfigError(errors));
@@ -366,18 +374,21 @@ mod tests {
         assert_eq!(w.program, None);
         assert_eq!((w.memory_mb, w.cpu_seconds), (2048, 300));
         assert_eq!(w.timeout, Duration::from_secs(600));
+        assert_eq!(w.slots.available_permits(), 2);
         let s = Settings::from_env(&[
             ("DATABASE_URL", "postgres://u@h/db"),
             ("DRIFTWATCH_IMPORT_WORKER", "/opt/dw/driftwatch"),
             ("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB", "512"),
             ("DRIFTWATCH_IMPORT_WORKER_CPU_SECONDS", "60"),
             ("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS", "90"),
+            ("DRIFTWATCH_IMPORT_WORKERS", "4"),
         ])
         .unwrap();
         let w = &s.import_worker;
         assert_eq!(w.program, Some("/opt/dw/driftwatch".into()));
         assert_eq!((w.memory_mb, w.cpu_seconds), (512, 60));
         assert_eq!(w.timeout, Duration::from_secs(90));
+        assert_eq!(w.slots.available_permits(), 4);
         // 64 MiB is the least accepted (less could not read a real return); 0 s would stop
         // every import.
         let err = Settings::from_env(&[

@@ -35,6 +35,10 @@ pub struct WorkerSettings {
     /// Wall-clock time before the server kills it
     /// (`DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS`, default 600).
     pub timeout: Duration,
+    /// Workers that may run at once (`DRIFTWATCH_IMPORT_WORKERS`, default 2): an import past
+    /// them waits for one to finish, so the workers' memory is bounded by this times
+    /// `memory_mb`. Shared by every clone of the settings.
+    pub slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -110,6 +114,11 @@ pub async fn parse_isolated(
             ApiError::Internal
         })?,
     };
+    let _slot = settings
+        .slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal)?;
     let mut child = tokio::process::Command::new(&program)
         .arg("import-worker")
         .arg(format!("--memory-mb={}", settings.memory_mb))

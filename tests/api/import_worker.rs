@@ -159,3 +159,27 @@ async fn a_worker_out_of_memory_fails_the_import_naming_the_limit() {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     assert!(count(&app, "children", &key).await > 0);
 }
+
+#[tokio::test]
+async fn workers_past_the_limit_wait_for_a_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each worker takes 1 s and then dies; with one slot, two imports sent at once run one
+    // after the other: both fail, the second no sooner than 2 s after they were sent (with
+    // two slots both would end after about 1 s).
+    let program = script(&dir, "sleep 1\nkill -KILL $$");
+    let app = TestApp::spawn_with(|s| {
+        s.import_worker.program = Some(program);
+        s.import_worker.slots = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+    })
+    .await;
+    let key = app.key("LA1", "read,write").await;
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(
+        post_census(&app, &key, false),
+        post_census(&app, &key, false)
+    );
+    let elapsed = started.elapsed();
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (422, 422));
+    assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
+    assert_eq!(ready(&app).await, 200);
+}
