@@ -58,6 +58,8 @@ pub struct Settings {
     pub auth_failure_window: Duration,
     /// Bytes of rendered figures kept in memory (`DRIFTWATCH_CACHE_MB`, default 64; 0 = off).
     pub cache_bytes: usize,
+    /// The process national-format files are read in, and its limits.
+    pub import_worker: crate::ingest::worker::WorkerSettings,
 }
 
 /// The role the API connects as (created by the migrations).
@@ -282,6 +284,44 @@ impl Settings {
             256,
             &mut errors,
         );
+        let import_worker = crate::ingest::worker::WorkerSettings {
+            program: env
+                .get("DRIFTWATCH_IMPORT_WORKER")
+                .filter(|p| !p.is_empty())
+                .map(Into::into),
+            memory_mb: parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKER_MEMORY_MB",
+                2048u64,
+                64,
+                1 << 20,
+                &mut errors,
+            ),
+            cpu_seconds: parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKER_CPU_SECONDS",
+                300u64,
+                1,
+                86_400,
+                &mut errors,
+            ),
+            timeout: Duration::from_secs(parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS",
+                600u64,
+                1,
+                86_400,
+                &mut errors,
+            )),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(parse_num(
+                env,
+                "DRIFTWATCH_IMPORT_WORKERS",
+                2usize,
+                1,
+                1024,
+                &mut errors,
+            ))),
+        };
         if !errors.is_empty() {
             return Err(ConfigError(errors));
         }
@@ -304,6 +344,7 @@ impl Settings {
             auth_failure_limit,
             auth_failure_window: Duration::from_secs(auth_failure_window_secs),
             cache_bytes: cache_mb << 20,
+            import_worker,
         })
     }
 }
@@ -348,6 +389,41 @@ mod tests {
         .unwrap();
         assert_eq!(s.app_database_url, "postgresql://api@h2/dw");
         assert_eq!(s.rate_limit_per_minute, 600);
+    }
+
+    #[test]
+    fn the_import_worker_has_limits_by_default_and_from_the_environment() {
+        let s = Settings::from_env(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        let w = &s.import_worker;
+        assert_eq!(w.program, None);
+        assert_eq!((w.memory_mb, w.cpu_seconds), (2048, 300));
+        assert_eq!(w.timeout, Duration::from_secs(600));
+        assert_eq!(w.slots.available_permits(), 2);
+        let s = Settings::from_env(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DRIFTWATCH_IMPORT_WORKER", "/opt/dw/driftwatch"),
+            ("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB", "512"),
+            ("DRIFTWATCH_IMPORT_WORKER_CPU_SECONDS", "60"),
+            ("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS", "90"),
+            ("DRIFTWATCH_IMPORT_WORKERS", "4"),
+        ])
+        .unwrap();
+        let w = &s.import_worker;
+        assert_eq!(w.program, Some("/opt/dw/driftwatch".into()));
+        assert_eq!((w.memory_mb, w.cpu_seconds), (512, 60));
+        assert_eq!(w.timeout, Duration::from_secs(90));
+        assert_eq!(w.slots.available_permits(), 4);
+        // 64 MiB is the least accepted (less could not read a real return); 0 s would stop
+        // every import.
+        let err = Settings::from_env(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB", "32"),
+            ("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS", "0"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("DRIFTWATCH_IMPORT_WORKER_MEMORY_MB=\"32\" is not valid"));
+        assert!(err.contains("DRIFTWATCH_IMPORT_WORKER_TIMEOUT_SECONDS=\"0\" is not valid"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One bad field, parameter or row.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
 pub struct FieldError {
     /// JSON pointer (RFC 6901) to the bad member of the request body, e.g. `/returned_at`.
     #[serde(skip_serializing_if = "Option::is_none")]

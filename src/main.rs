@@ -69,6 +69,15 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Read national-format files from stdin and print what they hold as JSON (the server
+    /// runs this in a process of its own for every national-format import).
+    #[command(hide = true)]
+    ImportWorker {
+        #[arg(long)]
+        memory_mb: u64,
+        #[arg(long)]
+        cpu_seconds: u64,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -153,10 +162,27 @@ fn database_url() -> anyhow::Result<String> {
     Ok(Settings::database_url(&ProcessEnv)?)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    // The import worker limits its own address space: before any runtime or thread exists.
+    if let Command::ImportWorker {
+        memory_mb,
+        cpu_seconds,
+    } = cli.command
+    {
+        return driftwatch::ingest::worker::run(memory_mb, cpu_seconds);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -249,6 +275,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
         }
+        Command::ImportWorker { .. } => unreachable!("run before the runtime starts"),
         Command::Openapi => {
             print!("{}", app::openapi_pretty());
         }

@@ -10,11 +10,14 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataRef, Reader, Xlsx, XlsxError};
 use chrono::NaiveDate;
 use serde_json::{Map, Value as Json, json};
 
 use super::cin_census::builder::{Builder, event_id, put, worker_pseudonym};
+use super::limits::{
+    SHEET_MAX_CELLS, XLSX_MAX_ENTRIES, XLSX_MAX_ENTRY_BYTES, XLSX_MAX_TOTAL_BYTES,
+};
 use super::{ImportPlan, InputFile, Source};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::records::types::{
@@ -156,11 +159,7 @@ fn open_sheet<'a>(
     file: &'a str,
     name: &str,
 ) -> Result<Sheet<'a>, Box<FieldError>> {
-    let range = wb.worksheet_range(name).map_err(|e| {
-        Source::at(file, 1)
-            .column(name.to_string())
-            .problem(format!("sheet {name:?} cannot be read: {e}"))
-    })?;
+    let range = sheet_range(wb, file, name)?;
     let first_row = range.start().map_or(1, |(r, _)| r as u64 + 1);
     if range.rows().all(|r| r.iter().all(|c| text(c).is_none())) {
         return Ok(Sheet {
@@ -518,8 +517,128 @@ impl Links {
     }
 }
 
+/// A sheet's cells as a range, read as a stream: a sheet whose cells span more than
+/// [`SHEET_MAX_CELLS`] (two stray cells at A1 and XFD1048576 span 17 billion) is refused before
+/// the range is built.
+fn sheet_range(
+    wb: &mut Xlsx<Cursor<bytes::Bytes>>,
+    file: &str,
+    name: &str,
+) -> Result<calamine::Range<Data>, Box<FieldError>> {
+    let unreadable = |e: XlsxError| {
+        Box::new(
+            Source::at(file, 1)
+                .column(name.to_string())
+                .problem(format!("sheet {name:?} cannot be read: {e}")),
+        )
+    };
+    let mut reader = match wb.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // A chart sheet: no cells (as calamine's own range reading treats it).
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(calamine::Range::default()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let mut cells = Vec::new();
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        (top, bottom) = (top.min(r), bottom.max(r));
+        (left, right) = (left.min(c), right.max(c));
+        let span = u64::from(bottom - top + 1) * u64::from(right - left + 1);
+        if span > SHEET_MAX_CELLS || cells.len() as u64 >= SHEET_MAX_CELLS {
+            return Err(Box::new(
+                Source::at(file, u64::from(r) + 1)
+                    .column(name.to_string())
+                    .problem(format!(
+                        "sheet {name:?} has cells from {} to {}, {span} cells, more than the \
+                         {SHEET_MAX_CELLS} a sheet may span (the limit): delete the stray cells \
+                         far from the list",
+                        cell_name(top, left),
+                        cell_name(bottom, right)
+                    )),
+            ));
+        }
+        cells.push(calamine::Cell::new(
+            (r, c),
+            Data::from(cell.get_value().clone()),
+        ));
+    }
+    Ok(calamine::Range::from_sparse(cells))
+}
+
+/// A cell's A1-style name from its 0-based row and column.
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
+/// Inflate every entry of the archive, counting the bytes it actually gives (not what its
+/// header declares), before calamine reads any: an entry over [`XLSX_MAX_ENTRY_BYTES`], all of
+/// them over [`XLSX_MAX_TOTAL_BYTES`], more than [`XLSX_MAX_ENTRIES`] entries or a damaged
+/// entry refuse the workbook.
+// A workbook's one fatal error, on the cold path: not worth boxing.
+#[allow(clippy::result_large_err)]
+fn check_archive(file: &InputFile) -> Result<(), FieldError> {
+    let at = Source::at(&file.name, 1);
+    let mut zip = zip::ZipArchive::new(Cursor::new(file.bytes.clone())).map_err(|e| {
+        at.problem(format!(
+            "not an xlsx workbook ({e}): an Annex A must be sent as the Excel workbook"
+        ))
+    })?;
+    if zip.len() > XLSX_MAX_ENTRIES {
+        return Err(at.problem(format!(
+            "the workbook has {} parts, more than {XLSX_MAX_ENTRIES} (the limit)",
+            zip.len()
+        )));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| {
+            at.problem(format!(
+                "the workbook is damaged ({e}): save it again from Excel"
+            ))
+        })?;
+        let part: String = entry
+            .name()
+            .map(|n| n.chars().take(200).collect())
+            .unwrap_or_default();
+        let n = std::io::copy(
+            &mut std::io::Read::take(&mut entry, XLSX_MAX_ENTRY_BYTES + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| {
+            at.clone().column(part.clone()).problem(format!(
+                "the workbook's part {part:?} is damaged ({e}): save it again from Excel"
+            ))
+        })?;
+        if n > XLSX_MAX_ENTRY_BYTES {
+            return Err(at.column(part.clone()).problem(format!(
+                "the workbook's part {part:?} inflates to more than {XLSX_MAX_ENTRY_BYTES} bytes \
+                 (the limit for one sheet or part)"
+            )));
+        }
+        total += n;
+        if total > XLSX_MAX_TOTAL_BYTES {
+            return Err(at.problem(format!(
+                "the workbook inflates to more than {XLSX_MAX_TOTAL_BYTES} bytes (the limit)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn read_workbook(b: &mut Builder, file: &InputFile) -> Result<(), Vec<FieldError>> {
     let name = file.name.as_str();
+    check_archive(file).map_err(|e| vec![e])?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(file.bytes.clone())).map_err(|e| {
         vec![Source::at(name, 1).problem(format!(
             "not an xlsx workbook ({e}): an Annex A must be sent as the Excel workbook"

@@ -13,8 +13,12 @@
 
 pub mod annex_a;
 pub mod cin_census;
+pub mod limits;
 pub mod pipeline;
+#[cfg(test)]
+mod proptests;
 pub mod ssda903;
+pub mod worker;
 
 use serde_json::Value as Json;
 
@@ -34,7 +38,7 @@ pub struct InputFile {
 /// Where something came from in the source: file, 1-based line (CSV/NDJSON physical line,
 /// counting the header; XML: the line of the element; xlsx: the sheet's row number) and
 /// column (CSV header, XML element name, workbook column header).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     pub file: Option<String>,
     pub line: Option<u64>,
@@ -75,7 +79,7 @@ impl Source {
 
 /// A record an importer wants written: its id, its body exactly as a `PUT` would send it
 /// (validated by `records::validate::parse_record`), and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PlannedRecord {
     pub id: String,
     pub body: Json,
@@ -83,8 +87,9 @@ pub struct PlannedRecord {
 }
 
 /// The records of one type to write.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Step {
+    #[serde(with = "rt_by_path")]
     pub rt: &'static RecordType,
     pub records: Vec<PlannedRecord>,
     /// Ids of records of this type, stored by earlier imports, that this import supersedes
@@ -95,7 +100,7 @@ pub struct Step {
 }
 
 /// What an importer derived from its files.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportPlan {
     /// In dependency order: a record refers only to records of its own or an earlier step
     /// (or already stored).
@@ -106,6 +111,21 @@ pub struct ImportPlan {
     /// Facts worth reporting that are not errors, e.g. `("reviews_in_no_period", 3)` or
     /// `("episodes_deduplicated", 12)`. Shown in the import report under `notes`.
     pub notes: Vec<(String, u64)>,
+}
+
+/// A record type on the wire (between the import worker and the server): its path.
+mod rt_by_path {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::records::types::{RecordType, by_path};
+
+    pub fn serialize<S: Serializer>(rt: &&'static RecordType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(rt.path)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static RecordType, D::Error> {
+        let path = String::deserialize(d)?;
+        by_path(&path).ok_or_else(|| D::Error::custom(format!("no record type {path}")))
+    }
 }
 
 /// What the importers' unit tests read of a plan, and the public fake returns they plan from.
@@ -188,9 +208,31 @@ pub async fn plan(
     format: Format,
     files: &[InputFile],
 ) -> ApiResult<ImportPlan> {
-    match format {
-        Format::Ssda903 => ssda903::plan(conn, la, files).await,
-        Format::CinCensus => cin_census::plan(files),
-        Format::AnnexA => annex_a::plan(files),
+    plan_parsed(conn, la, parse(format, files)?).await
+}
+
+/// The part of planning that reads only the files (no database): what the import worker does
+/// (see [`worker`]). For SSDA903 the tables read; for CIN census and Annex A the whole plan.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub enum Parsed {
+    Ssda903(ssda903::read::Tables),
+    Plan(ImportPlan),
+}
+
+/// Read `files` as a return of `format`: pure, so it can run in another process.
+pub fn parse(format: Format, files: &[InputFile]) -> ApiResult<Parsed> {
+    Ok(match format {
+        Format::Ssda903 => Parsed::Ssda903(ssda903::read::read(files)?),
+        Format::CinCensus => Parsed::Plan(cin_census::plan(files)?),
+        Format::AnnexA => Parsed::Plan(annex_a::plan(files)?),
+    })
+}
+
+/// Finish planning what [`parse`] read, with what is stored (SSDA903 merges a child's episodes
+/// across years), inside the import's transaction.
+pub async fn plan_parsed(conn: &mut Conn, la: &str, parsed: Parsed) -> ApiResult<ImportPlan> {
+    match parsed {
+        Parsed::Ssda903(tables) => ssda903::plan_tables(conn, la, tables).await,
+        Parsed::Plan(plan) => Ok(plan),
     }
 }

@@ -48,9 +48,10 @@ pub const MAX_ERRORS: usize = 1000;
 /// faster for unchanged ones, for 2.5 times the rows in memory: 2,000 stays.
 pub const BATCH_ROWS: usize = 2000;
 
-/// Longest accepted NDJSON line (one record); a longer line is rejected without being read
-/// into memory.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+use super::limits::MAX_CSV_FIELDS;
+/// Longest accepted NDJSON or CSV line (one record); a longer line is rejected without being
+/// read into memory (NDJSON: that row; CSV: the import, as the reader cannot resynchronise).
+pub use super::limits::MAX_LINE_BYTES;
 
 /// All-or-nothing (default) or write the good rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, ToSchema)]
@@ -638,15 +639,22 @@ impl<R: BufRead> RowReader<R> {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(true)
-                    .from_reader(NoCrLf {
-                        inner: source,
-                        held_cr: false,
-                    });
+                    .from_reader(NoCrLf::new(source));
                 let header = reader
                     .byte_headers()
                     .map_err(|e| csv_fatal(&file, e))?
                     .clone();
                 let at = || located(&file, 1);
+                if header.len() > MAX_CSV_FIELDS {
+                    return Err(ApiError::Validation {
+                        detail: "the CSV header is not valid; nothing was imported".into(),
+                        error_count: Some(1),
+                        errors: vec![at().problem(format!(
+                            "the header has {} columns, more than {MAX_CSV_FIELDS} (the limit)",
+                            header.len()
+                        ))],
+                    });
+                }
                 let mut errors = Vec::new();
                 let mut columns = Vec::new();
                 let mut headers = Vec::new();
@@ -742,7 +750,34 @@ struct NoCrLf<R> {
     inner: R,
     /// A `\r` that ended the previous read (kept until the next byte is known).
     held_cr: bool,
+    /// The physical line being read and its length so far: a line over [`MAX_LINE_BYTES`]
+    /// is an error ([`LineTooLong`]) before the csv reader buffers more of it.
+    line: u64,
+    line_len: usize,
 }
+
+impl<R> NoCrLf<R> {
+    fn new(inner: R) -> Self {
+        NoCrLf {
+            inner,
+            held_cr: false,
+            line: 1,
+            line_len: 0,
+        }
+    }
+}
+
+/// A CSV line longer than [`MAX_LINE_BYTES`], at this line.
+#[derive(Debug)]
+struct LineTooLong(u64);
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} is longer than {MAX_LINE_BYTES} bytes", self.0)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
 
 impl<R: Read> Read for NoCrLf<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
@@ -779,6 +814,20 @@ impl<R: Read> Read for NoCrLf<R> {
                 }
                 out[w] = b;
                 w += 1;
+            }
+            for &b in &out[..w] {
+                if b == b'\n' {
+                    self.line += 1;
+                    self.line_len = 0;
+                } else {
+                    self.line_len += 1;
+                }
+            }
+            if self.line_len > MAX_LINE_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    LineTooLong(self.line),
+                ));
             }
             if w > 0 {
                 return Ok(w);
@@ -876,7 +925,20 @@ fn json_error_kind(e: &serde_json::Error) -> &'static str {
 fn csv_fatal(file: &Option<String>, e: csv::Error) -> ApiError {
     let line = e.position().map(|p| p.line()).unwrap_or(1);
     let message = match e.kind() {
-        csv::ErrorKind::Io(_) => return ApiError::BadRequest("the body could not be read".into()),
+        csv::ErrorKind::Io(io) => {
+            match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                Some(LineTooLong(line)) => {
+                    return ApiError::Validation {
+                        detail: "the CSV could not be read; nothing was imported".into(),
+                        errors: vec![located(file, *line).problem(format!(
+                            "the line is longer than {MAX_LINE_BYTES} bytes (the limit)"
+                        ))],
+                        error_count: Some(1),
+                    };
+                }
+                None => return ApiError::BadRequest("the body could not be read".into()),
+            }
+        }
         csv::ErrorKind::Utf8 { .. } => "the CSV is not UTF-8".to_string(),
         _ => "the CSV could not be read".to_string(),
     };
@@ -1380,10 +1442,7 @@ mod tests {
         let batches = read_all(RowFormat::Ndjson, text).unwrap();
         assert_eq!(batches[0].good.len(), 1, "{:?}", batches[0].bad);
         // CR LF split across reads, a lone CR kept, at the end too.
-        let mut r = NoCrLf {
-            inner: std::io::Cursor::new(b"a\r\nb\rc\r".to_vec()),
-            held_cr: false,
-        };
+        let mut r = NoCrLf::new(std::io::Cursor::new(b"a\r\nb\rc\r".to_vec()));
         let mut out = Vec::new();
         let mut buf = [0u8; 2];
         loop {

@@ -94,6 +94,19 @@ enum Input {
         format: Format,
         files: Vec<InputFile>,
     },
+    /// National-format files once the import worker has read them.
+    Parsed(ingest::Parsed),
+}
+
+/// Read national-format files in the import worker, before a transaction is opened (a slow or
+/// hostile file holds no database connection). Other input is unchanged.
+async fn read_files(state: &AppState, input: Input) -> ApiResult<Input> {
+    match input {
+        Input::Files { format, files } => Ok(Input::Parsed(
+            ingest::worker::parse_isolated(&state.settings.import_worker, format, files).await?,
+        )),
+        other => Ok(other),
+    }
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -430,9 +443,15 @@ async fn run_input(
         Input::Rows { rt, format, body } => {
             pipeline::import_rows(conn, importer, rt, format, None, body).await
         }
+        // Not reached from a request (`read_files` hands every file input to the worker
+        // first); kept so that `Input` stays total without a panic.
         Input::Files { format, files } => {
             let plan = ingest::plan(conn, la, format, &files).await?;
             drop(files);
+            importer.apply(conn, plan).await
+        }
+        Input::Parsed(parsed) => {
+            let plan = ingest::plan_parsed(conn, la, parsed).await?;
             importer.apply(conn, plan).await
         }
     }
@@ -452,6 +471,13 @@ async fn run_now(
     input: Input,
 ) -> ApiResult<HttpResponse> {
     let started = chrono::Utc::now();
+    let input = match read_files(&state, input).await {
+        Ok(input) => input,
+        Err(e) => {
+            record_failure(&state, &la, &meta, started, &e).await;
+            return Err(e);
+        }
+    };
     let outcome = db::with_tenant(&state.pool, &la, async |conn| {
         let mut importer = Importer::new(&la, meta.mode);
         run_input(conn, &mut importer, &la, input).await?;
@@ -528,14 +554,19 @@ async fn run_background(state: Arc<AppState>, la: String, mode: Mode, id: i64, i
     let progress = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
     let work = async {
-        let outcome = db::with_own_tenant_tx(&state.pool, &la, async |conn| {
-            let mut importer = Importer::new(&la, mode).with_progress(progress.clone());
-            run_input(conn, &mut importer, &la, input).await?;
-            let report = importer.finish(conn).await?;
-            done.store(true, Ordering::SeqCst);
-            pipeline::history_finish(conn, &la, id, Ok(&report)).await
-        })
-        .await;
+        let outcome = match read_files(&state, input).await {
+            Ok(input) => {
+                db::with_own_tenant_tx(&state.pool, &la, async |conn| {
+                    let mut importer = Importer::new(&la, mode).with_progress(progress.clone());
+                    run_input(conn, &mut importer, &la, input).await?;
+                    let report = importer.finish(conn).await?;
+                    done.store(true, Ordering::SeqCst);
+                    pipeline::history_finish(conn, &la, id, Ok(&report)).await
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
         done.store(true, Ordering::SeqCst);
         if let Err(e) = outcome {
             let saved = db::with_own_tenant_tx(&state.pool, &la, async |conn| {

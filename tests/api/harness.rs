@@ -151,6 +151,8 @@ impl TestApp {
         // Tests drive the API much faster than any client should; the rate-limit tests turn
         // the limit back on.
         settings.rate_limit_per_minute = 0;
+        // The server runs inside this test binary: its import worker is the real driftwatch.
+        settings.import_worker.program = Some(env!("CARGO_BIN_EXE_driftwatch").into());
         adjust(&mut settings);
         // The server connects as the API's own role, as `driftwatch serve` does.
         let pool = db::build_pool(

@@ -11,7 +11,7 @@ use crate::pathway::{cases, judged, summary};
 const XML: &str = "application/xml";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn testdata(rel: &str) -> Vec<u8> {
+pub(crate) fn testdata(rel: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/testdata")
         .join(rel);
@@ -19,7 +19,7 @@ fn testdata(rel: &str) -> Vec<u8> {
 }
 
 /// POST one file as the body, named by `Content-Disposition`.
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     key: &str,
     query: &str,
@@ -61,7 +61,7 @@ fn counts(c: &Value) -> (i64, i64, i64, i64) {
     )
 }
 
-async fn count(app: &TestApp, path: &str, key: &str) -> usize {
+pub(crate) async fn count(app: &TestApp, path: &str, key: &str) -> usize {
     let v = app.get_json(&format!("/v1/{path}?limit=1000"), key).await;
     v["data"].as_array().unwrap().len()
 }

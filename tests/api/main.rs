@@ -17,6 +17,7 @@ mod faults;
 mod formats;
 mod import_cin_annex;
 mod import_ssda903;
+mod import_worker;
 mod imports;
 mod matrix;
 mod national;

@@ -6,6 +6,7 @@ use quick_xml::events::Event;
 
 use crate::error::FieldError;
 use crate::ingest::Source;
+use crate::ingest::limits::{Lines, XmlBudget, doctype};
 
 #[derive(Debug, Default)]
 pub(crate) struct Node {
@@ -52,13 +53,9 @@ pub(crate) fn parse(
             &latin1
         }
     };
-    let starts: Vec<usize> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let line_at = |pos: u64| starts.partition_point(|&nl| (nl as u64) < pos) as u64 + 1;
+    let lines = Lines::of(text.as_bytes());
+    let line_at = |pos: u64| lines.at(pos);
+    let mut budget = XmlBudget::default();
 
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
@@ -71,7 +68,9 @@ pub(crate) fn parse(
         })?;
         let pos = reader.buffer_position();
         match event {
+            Event::DocType(_) => return Err(doctype(file, line_at(pos))),
             Event::Start(s) => {
+                budget.open(file, line_at(pos), stack.len() + 1)?;
                 if root.is_some() {
                     return Err(Box::new(
                         Source::at(file, line_at(pos))
@@ -85,6 +84,7 @@ pub(crate) fn parse(
                 });
             }
             Event::Empty(s) => {
+                budget.open(file, line_at(pos), stack.len() + 1)?;
                 let node = Node {
                     name: local(s.name().as_ref()),
                     line: line_at(pos),

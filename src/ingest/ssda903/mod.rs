@@ -38,7 +38,12 @@ use crate::records::types::{self, Kind, RecordType};
 /// Plan the records of an SSDA903 return for authority `la`, merging its episodes with the
 /// episodes earlier imports stored for the same children.
 pub async fn plan(conn: &mut Conn, la: &str, files: &[InputFile]) -> ApiResult<ImportPlan> {
-    let tables = read::read(files)?;
+    plan_tables(conn, la, read::read(files)?).await
+}
+
+/// [`plan`] from the tables already read (by the import worker: [`read::read`] is the pure
+/// part, this the part that reads what is stored).
+pub async fn plan_tables(conn: &mut Conn, la: &str, tables: Tables) -> ApiResult<ImportPlan> {
     let input = Input::parse(&tables);
     let children: BTreeSet<String> = input.children_touched();
     let stored = Stored::load(conn, la, &children).await?;

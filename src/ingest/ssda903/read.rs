@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use quick_xml::events::Event;
 
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::ingest::limits::{Lines, MAX_CSV_FIELDS, MAX_LINE_BYTES, XmlBudget, doctype, long_line};
 use crate::ingest::{InputFile, Source};
 
 /// The SSDA903 tables driftwatch maps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Table {
     Header,
     Episodes,
@@ -121,7 +124,7 @@ const IGNORED: &[(&[&str], &[&str])] = &[
 ];
 
 /// One row of a table: its cells by column name and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub source: Source,
     pub cells: HashMap<String, String>,
@@ -139,7 +142,7 @@ impl Row {
 }
 
 /// Everything read from the files.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tables {
     pub rows: HashMap<Table, Vec<Row>>,
     /// Rows the reading rejected (a row cut short, a broken CSV record).
@@ -253,12 +256,24 @@ fn read_csv(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
     } else {
         bytes.into()
     };
+    // Bounded before the csv reader buffers a line: a line over the limit refuses the file.
+    if let Some(line) = long_line(&data) {
+        return Err(Source::at(&file.name, line).problem(format!(
+            "the line is longer than {MAX_LINE_BYTES} bytes (the limit): not an SSDA903 table"
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(&*data);
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
+        Some(Ok(r)) if r.len() > MAX_CSV_FIELDS => {
+            return Err(at_line1.problem(format!(
+                "the header row has {} columns, more than {MAX_CSV_FIELDS} (the limit): not an SSDA903 table",
+                r.len()
+            )));
+        }
         Some(Ok(r)) => r.iter().map(|h| h.trim().to_ascii_uppercase()).collect(),
         Some(Err(e)) => return Err(at_line1.problem(format!("not a readable CSV file: {e}"))),
         None => {
@@ -344,12 +359,9 @@ fn read_csv(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
 fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
     let text = std::str::from_utf8(strip_bom(&file.bytes))
         .map_err(|e| Source::at(&file.name, 1).problem(format!("not UTF-8 text: {e}")))?;
-    let line_at = |pos: usize| {
-        1 + text.as_bytes()[..pos.min(text.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64
-    };
+    let lines = Lines::of(text.as_bytes());
+    let line_at = |pos: usize| lines.at(pos as u64);
+    let mut budget = XmlBudget::default();
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut stack: Vec<String> = Vec::new();
@@ -369,7 +381,14 @@ fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
         // The end of the event just read: for a start tag, the line of its `>`.
         let pos = (reader.buffer_position() as usize).saturating_sub(1);
         match event {
+            Event::DocType(_) => return Err(*doctype(&file.name, line_at(pos))),
+            Event::Empty(_) => budget
+                .open(&file.name, line_at(pos), stack.len() + 1)
+                .map_err(|e| *e)?,
             Event::Start(e) => {
+                budget
+                    .open(&file.name, line_at(pos), stack.len() + 1)
+                    .map_err(|e| *e)?;
                 let name = AsRef::<str>::as_ref(&e.name()).to_string();
                 if stack.is_empty() {
                     if name != "EXPSSDA903" {
