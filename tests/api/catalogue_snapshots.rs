@@ -4,15 +4,15 @@
 //! requests: summaries by month for the first quarter of 2026, without and with groups, on both
 //! date bases, and the case list, plain and as a filtered worklist page.
 //!
+//! The README's indicator table is generated from the catalogue here too.
+//!
 //! Regenerate after an intended change (and read the diff): `UPDATE_SNAPSHOTS=1 cargo test
-//! --test api catalogue_snapshots`.
+//! --test api -- catalogue_snapshots committed_spec` (the spec lists the indicator ids).
 
 use chrono::NaiveDate;
 use driftwatch::domain::periods::Period;
-use driftwatch::indicators::catalogue::{CATALOGUE, Indicator};
-use driftwatch::indicators::engine::{
-    CasesQuery, DateBasis, SummaryQuery, cases_sql, summary_sql,
-};
+use driftwatch::indicators::catalogue::{Basis, CATALOGUE, Indicator, IndicatorKind, Unit};
+use driftwatch::indicators::engine::{CasesQuery, DateBasis, SummaryQuery, cases_sql, summary_sql};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -124,7 +124,87 @@ fn engine_sql_matches_the_snapshots() {
     assert!(
         problems.is_empty(),
         "{}\nthe engine's SQL changed: read the diff, and if it is intended regenerate with \
-         UPDATE_SNAPSHOTS=1 cargo test --test api catalogue_snapshots",
+         UPDATE_SNAPSHOTS=1 cargo test --test api -- catalogue_snapshots committed_spec",
         problems.join("\n")
+    );
+}
+
+const TABLE_BEGIN: &str = "<!-- indicators:begin: generated from crates/catalogue by `UPDATE_SNAPSHOTS=1 cargo test --test api -- catalogue_snapshots committed_spec`; do not edit -->\n";
+const TABLE_END: &str = "<!-- indicators:end -->";
+
+/// An indicator's limit as the README says it: `72 hours (statutory)`, `proportion`, or for an
+/// average its threshold.
+fn limit_words(ind: &Indicator) -> String {
+    let Some(l) = ind.limit else {
+        return "proportion".into();
+    };
+    let unit = match (l.unit, l.value) {
+        (Unit::Hours, _) => "hours",
+        (Unit::CalendarDays, 1) => "day",
+        (Unit::CalendarDays, _) => "days",
+        (Unit::WorkingDays, 1) => "working day",
+        (Unit::WorkingDays, _) => "working days",
+        (Unit::Weeks, 1) => "week",
+        (Unit::Weeks, _) => "weeks",
+        (Unit::Months, 1) => "month",
+        (Unit::Months, _) => "months",
+    };
+    match ind.kind {
+        IndicatorKind::Average => format!("average; threshold {} {unit}", l.value),
+        _ => format!(
+            "{} {unit} ({})",
+            l.value,
+            match ind.basis {
+                Basis::Statutory => "statutory",
+                Basis::Local => "local",
+            }
+        ),
+    }
+}
+
+/// The README's indicator table, one row per catalogue entry in its order.
+fn readme_table() -> String {
+    let mut out = String::from("| id | start → end | limit |\n|---|---|---|\n");
+    for ind in CATALOGUE {
+        let recurring = if ind.recurring { " (recurring)" } else { "" };
+        let groups = match ind.groups {
+            [] => String::new(),
+            [g] => format!("; group `{}`", g.name),
+            gs => format!(
+                "; groups {}",
+                gs.iter()
+                    .map(|g| format!("`{}`", g.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        out += &format!(
+            "| `{}` | {} → {}{recurring}{groups} | {} |\n",
+            ind.id,
+            ind.start_event,
+            ind.end_event,
+            limit_words(ind)
+        );
+    }
+    out
+}
+
+#[test]
+fn readme_indicator_table_is_the_catalogue() {
+    let path = "README.md";
+    let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(&full).unwrap();
+    let (before, rest) = readme
+        .split_once(TABLE_BEGIN)
+        .expect("README.md has the indicator table's begin marker");
+    let (_, after) = rest
+        .split_once(TABLE_END)
+        .expect("README.md has the indicator table's end marker");
+    let generated = format!("{before}{TABLE_BEGIN}{}{TABLE_END}{after}", readme_table());
+    let problem = check(path, &generated);
+    assert!(
+        problem.is_none(),
+        "README.md's indicator table is not the catalogue's: regenerate with \
+         UPDATE_SNAPSHOTS=1 cargo test --test api -- catalogue_snapshots committed_spec"
     );
 }
