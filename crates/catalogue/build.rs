@@ -1,6 +1,7 @@
 //! Turns `indicators/` into static Rust data (`$OUT_DIR/catalogue.rs`, included by `lib.rs`):
 //! each `<id>.toml` (the metadata) with its `<id>.sql` (the case source) becomes one `Indicator`,
-//! in the order of their `order` fields. A source's text is the `.sql` file's SQL: lines
+//! in the order of their `order` fields. A simple single-table source may instead be declared
+//! in the metadata (`[source_table]`) and is generated here (`declared_source`). A source's text is the `.sql` file's SQL: lines
 //! trimmed and joined by single spaces, psql meta-commands (`\ir`) and `--` comment lines left
 //! out, the final `;` dropped, and the `_shared.psql` fragments (`:name`) expanded; `:'la'` and
 //! `:'as_of'` stay for the engine to bind. What the build cannot read (bad TOML, an unknown
@@ -30,6 +31,21 @@ struct Meta {
     end_event: String,
     #[serde(default)]
     groups: Vec<Group>,
+    source_table: Option<SourceTable>,
+}
+
+/// A simple source declared instead of written: the date-only events of one table, the case
+/// being its row (its `id`, `child_id`, `team`, `worker_id`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceTable {
+    /// The table and its alias: `permanence_plans pp`.
+    from: String,
+    start_on: String,
+    end_on: String,
+    stop_on: Option<String>,
+    /// A condition beside the authority's: `pp.plan_type = 'sgo'`.
+    filter: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -44,6 +60,8 @@ struct Limit {
 struct Group {
     name: String,
     doc: String,
+    /// With `source_table`: the column of the group.
+    column: Option<String>,
 }
 
 /// A snake_case name from the metadata as the Rust variant it names (`higher_is_better` ->
@@ -84,6 +102,47 @@ fn fragments(text: &str) -> BTreeMap<String, String> {
         out.insert(name.to_string(), value.replace("''", "'"));
     }
     out
+}
+
+/// The case source a `source_table` declares, as one line (fragments expanded), in the
+/// contract's column order: date-only start and end, no per-case limit, then the groups.
+fn declared_source(file: &str, t: &SourceTable, groups: &[Group]) -> String {
+    let alias = t.from.split_whitespace().last().unwrap_or_default();
+    let mut cols = vec![
+        format!("{alias}.id AS case_id, {alias}.child_id, {alias}.team, {alias}.worker_id"),
+        format!(
+            "NULL::timestamptz AS start_at, false AS start_has_time, {} AS start_on",
+            t.start_on
+        ),
+        format!(
+            "NULL::timestamptz AS end_at, false AS end_has_time, {} AS end_on",
+            t.end_on
+        ),
+        format!(
+            "{} AS stop_on",
+            t.stop_on.as_deref().unwrap_or("NULL::date")
+        ),
+        "NULL::int AS lim_n, NULL::text AS lim_unit".to_string(),
+    ];
+    for g in groups {
+        let column = g.column.as_deref().unwrap_or_else(|| {
+            panic!(
+                "{file}: group {} needs a `column` with source_table",
+                g.name
+            )
+        });
+        cols.push(format!("{column} AS g_{}", g.name));
+    }
+    let filter = t
+        .filter
+        .as_deref()
+        .map(|f| format!(" AND {f}"))
+        .unwrap_or_default();
+    format!(
+        "SELECT {} FROM {} WHERE {alias}.la_code = :'la'{filter}",
+        cols.join(", "),
+        t.from
+    )
 }
 
 /// The source as the engine gets it (see the module doc).
@@ -142,14 +201,27 @@ fn main() {
         .collect();
     files.sort();
     let mut entries: Vec<(u32, String)> = Vec::new();
+    let mut declared: Vec<String> = Vec::new();
     for file in files.iter().filter(|f| f.ends_with(".toml")) {
         let id = file.trim_end_matches(".toml");
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         let m: Meta = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let sql_file = format!("{id}.sql");
-        let sql = std::fs::read_to_string(dir.join(&sql_file))
-            .map(|s| source_text(&sql_file, &s, &frags))
-            .unwrap_or_default();
+        let sql = match &m.source_table {
+            Some(t) => {
+                declared.push(id.to_string());
+                declared_source(file, t, &m.groups)
+            }
+            None => {
+                assert!(
+                    m.groups.iter().all(|g| g.column.is_none()),
+                    "{file}: a group's `column` goes with source_table; a .sql source returns g_<name>"
+                );
+                std::fs::read_to_string(dir.join(&sql_file))
+                    .map(|s| source_text(&sql_file, &s, &frags))
+                    .unwrap_or_default()
+            }
+        };
         let kind = variant(
             file,
             "kind",
@@ -212,6 +284,11 @@ fn main() {
     }
     out += "];\n\n/// The files of `indicators/`, for `validate`.\n";
     writeln!(out, "static FILES: &[&str] = &{files:?};").unwrap();
+    writeln!(
+        out,
+        "/// The indicators whose source is declared (`source_table`), not a .sql file.\nstatic DECLARED: &[&str] = &{declared:?};"
+    )
+    .unwrap();
     writeln!(
         out,
         "/// The `order` of each entry of `CATALOGUE`, for `validate`.\nstatic ORDERS: &[u32] = &{:?};",
