@@ -1,7 +1,5 @@
 \ir _shared.psql
-SELECT p.id AS series_id, NULL::text AS event_id, p.started_on AS event_on, p.ended_on AS stop_on,
-       p.child_id, p.team, p.worker_id, :own_limit
-FROM cp_plans p WHERE p.la_code = :'la'
+SELECT :plan_anchor FROM cp_plans p WHERE p.la_code = :'la'
 UNION ALL
 SELECT p.id, v.id, v.visited_on, p.ended_on, p.child_id, p.team, p.worker_id, NULL::int, NULL::text
 FROM cp_plans p JOIN visits v ON v.la_code = p.la_code AND v.cp_plan_id = p.id
