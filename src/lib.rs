@@ -2,7 +2,7 @@
 //!
 //! Layout: `config` and `telemetry` (process set-up), `db` (pool, tenant transactions,
 //! migrations), `records` (descriptors, validation and storage of every record type),
-//! `indicators` (the catalogue and the SQL engine), `domain` (pure rules), `auth` (keys,
+//! `indicators` (the catalogue, from the `driftwatch-catalogue` crate, and the SQL engine), `domain` (pure rules), `auth` (keys,
 //! scopes), `audit` (the audit log of child-level reads and writes), `http` (negotiation, streaming, middleware), `routes` (thin handlers), `app`
 //! (assembly and the OpenAPI document), `demo` (synthetic data).
 

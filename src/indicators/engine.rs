@@ -45,7 +45,10 @@ fn base_params(sql: &mut Sql, la: &str, as_of: NaiveDate, limit: Option<Limit>) 
 /// The indicator's case source with its parameters in place; a recurring indicator's series is
 /// turned into interval cases here (`intervals_sql`).
 fn source_sql(ind: &Indicator) -> String {
-    let sql = ind.sql.replace("{la}", "$1").replace("{as_of}", "$2::date");
+    let sql = ind
+        .sql
+        .replace(":'la'", "$1")
+        .replace(":'as_of'", "$2::date");
     if ind.recurring {
         intervals_sql(&sql, ind.groups)
     } else {
@@ -55,7 +58,7 @@ fn source_sql(ind: &Indicator) -> String {
 
 /// Recurring duties ("every N after the previous one, while the plan is open"): the one
 /// mechanism every recurring indicator uses. `series` returns one row per event of a series
-/// (see the series contract in `catalogue`): `series_id`, `event_id`, `event_on`, `stop_on`,
+/// (see the series contract in `driftwatch_catalogue`): `series_id`, `event_id`, `event_on`, `stop_on`,
 /// `child_id`, `team`, `worker_id`, `lim_n`, `lim_unit` and the indicator's `g_<group>`
 /// columns. An anchor that opens the first interval (e.g. the plan start) is a row with a null
 /// `event_id`.
@@ -233,11 +236,11 @@ pub fn judge_ctes(kind: IndicatorKind, working_days: bool) -> String {
     )
 }
 
-/// Whether any case of `ind` can be judged in working days: its limit (the authority's, or the
-/// catalogue's) is in working days, or its source sets per-case units and names
-/// `'working_days'` among them (the case-source contract: per-case units are literals).
+/// Whether any case of `ind` can be judged in working days: the authority's limit is in working
+/// days, or the catalogue says its own limits can be (`uses_working_days`, which the
+/// catalogue's `validate` holds to its limit and source).
 fn may_use_working_days(ind: &Indicator, limit: Option<Limit>) -> bool {
-    limit.is_some_and(|l| l.unit == Unit::WorkingDays) || ind.sql.contains("'working_days'")
+    limit.is_some_and(|l| l.unit == Unit::WorkingDays) || ind.uses_working_days
 }
 
 /// Join condition `a.grp_x IS NOT DISTINCT FROM b.grp_x AND ...`.

@@ -10,6 +10,7 @@ mod care_demo;
 mod care_records;
 mod care_reviews;
 mod care_visits;
+mod catalogue_snapshots;
 mod closures;
 mod duties;
 mod errors;

@@ -1,0 +1,8 @@
+\ir _shared.psql
+SELECT a.id AS case_id, a.child_id, a.team, a.worker_id,
+       :date_start a.placement_order_on AS start_on,
+       :date_end
+       CASE WHEN a.matched_on IS NOT NULL THEN greatest(a.matched_on, a.placement_order_on) END AS end_on,
+       CASE WHEN a.decision_reversed_on IS NOT NULL THEN greatest(a.decision_reversed_on, a.placement_order_on) END AS stop_on,
+       :own_limit, NULL::date AS clock_end_on
+FROM adoptions a WHERE a.la_code = :'la' AND a.placement_order_on IS NOT NULL;
