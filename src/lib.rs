@@ -13,7 +13,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub use driftwatch_domain as domain;
-pub mod error;
+pub use driftwatch_error as error;
 pub mod http;
 pub mod indicators;
 pub mod ingest;
