@@ -2,7 +2,7 @@
 //! listing, CSV columns and the OpenAPI schema. Adding a record type is adding a descriptor (and
 //! its table in a migration); no handler is written for it.
 
-use crate::error::{ApiError, FieldError};
+use driftwatch_error::{ApiError, FieldError};
 
 /// What a field holds.
 #[derive(Debug, Clone, Copy)]
