@@ -200,7 +200,7 @@ impl AuditCtx {
             }
             Err(e) => {
                 db::rollback(&mut conn).await;
-                Err(e)
+                Err(db::settle(e))
             }
         }
     }

@@ -1,10 +1,13 @@
 //! driftwatch: timeliness indicators for English children's social care records.
 //!
 //! Layout: `config` and `telemetry` (process set-up), `db` (pool, tenant transactions,
-//! migrations), `records` (descriptors, validation and storage of every record type),
-//! `indicators` (the catalogue, from the `driftwatch-catalogue` crate, and the SQL engine), `domain` (pure rules), `auth` (keys,
-//! scopes), `audit` (the audit log of child-level reads and writes), `http` (negotiation, streaming, middleware), `routes` (thin handlers), `app`
-//! (assembly and the OpenAPI document), `demo` (synthetic data).
+//! migrations), `records` (storage of every record type; its descriptors and validation come
+//! from `domain`), `indicators` (the catalogue, from the `driftwatch-catalogue` crate, and the
+//! SQL engine), `domain` (pure rules and record descriptors, the `driftwatch-domain` crate),
+//! `error` (`ApiError` and its problem documents, the `driftwatch-error` crate), `auth` (keys,
+//! scopes), `audit` (the audit log of child-level reads and writes), `http` (negotiation,
+//! streaming, middleware), `routes` (thin handlers), `app` (assembly and the OpenAPI document),
+//! `demo` (synthetic data).
 
 pub mod app;
 pub mod audit;
@@ -13,7 +16,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub use driftwatch_domain as domain;
-pub mod error;
+pub use driftwatch_error as error;
 pub mod http;
 pub mod indicators;
 pub mod ingest;

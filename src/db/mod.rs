@@ -15,7 +15,7 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 pub mod sql;
 
@@ -205,8 +205,24 @@ pub async fn tenant_tx<T>(
         }
         Err(e) => {
             rollback(conn).await;
-            Err(e)
+            Err(settle(e))
         }
+    }
+}
+
+/// An error of a write as its caller sees it: an overlap only the database caught
+/// (`ApiError::Overlap`, two requests writing at once) becomes the validation problem of the
+/// record type's no-overlap rule, as if it had been checked. Every transaction that writes ends
+/// here (`tenant_tx`, `commit`, the audit middleware's request transaction).
+pub fn settle(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Overlap { table } => {
+            crate::records::types::overlap_error(&table).unwrap_or_else(|| {
+                tracing::error!(%table, "exclusion violation on a table with no overlap rule");
+                ApiError::Internal
+            })
+        }
+        e => e,
     }
 }
 
@@ -216,8 +232,9 @@ pub async fn begin_tenant(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
 }
 
 pub async fn commit(conn: &mut Conn) -> ApiResult<()> {
-    AnsiTransactionManager::commit_transaction(conn).await?;
-    Ok(())
+    AnsiTransactionManager::commit_transaction(conn)
+        .await
+        .map_err(|e| settle(e.into()))
 }
 
 /// Roll back; the connection may already be gone (which may be why we are rolling back), and

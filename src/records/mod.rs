@@ -1,5 +1,5 @@
-//! Records: descriptors, validation and storage, shared by every record type.
+//! Records: descriptors, validation and storage, shared by every record type. The descriptors
+//! and their validation are pure and live in `driftwatch-domain`; storage (diesel) is here.
 
+pub use crate::domain::records::{types, validate};
 pub mod store;
-pub mod types;
-pub mod validate;

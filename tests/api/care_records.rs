@@ -126,6 +126,54 @@ async fn periods_of_care_must_not_overlap() {
     assert!(err.contains("cla_periods_no_overlap"), "{err}");
 }
 
+/// Two writes at once: the second is told what the check would have told it had it run after
+/// the first, although only the database's exclusion constraint caught the overlap.
+#[tokio::test]
+async fn an_overlap_written_at_the_same_time_is_the_same_validation_problem() {
+    let (app, key) = setup().await;
+    // Another writer has stored c1's period from 1 January 2024 (open) but not committed yet:
+    // the PUT's own check cannot see it, and its insert waits on that uncommitted row.
+    let mut other = crate::faults::hold(
+        &app,
+        "INSERT INTO cla_periods (la_code, id, child_id, started_on) \
+         VALUES ('LA1', 'X', 'c1', '2024-01-01')",
+    )
+    .await;
+    let request = {
+        let client = app.client.clone();
+        let url = app.url("/v1/cla-periods/P1");
+        let key = key.clone();
+        tokio::spawn(async move {
+            client
+                .put(url)
+                .bearer_auth(key)
+                .json(&json!({"child_id": "c1", "started_on": "2024-02-01"}))
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    crate::faults::wait_for_blocked(&app, 1).await;
+    other.batch_execute("COMMIT").await.unwrap();
+    // X covers every day from 1 January on, so P1 (from 1 February) overlaps it: a 422 naming
+    // P1's start, with the message of a clash no check could have seen.
+    let res = request.await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(
+        p["errors"],
+        json!([{
+            "pointer": "/started_on",
+            "message": "overlaps another care period of the same child written at the same time"
+        }])
+    );
+    assert_eq!(p["detail"], "1 problem with the request; see errors");
+    // Nothing of the PUT was stored.
+    let res = app.get("/v1/cla-periods/P1", &key).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+}
+
 #[tokio::test]
 async fn periods_default_to_a_known_start_and_check_their_codes() {
     let (app, key) = setup().await;

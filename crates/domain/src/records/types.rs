@@ -2,7 +2,7 @@
 //! listing, CSV columns and the OpenAPI schema. Adding a record type is adding a descriptor (and
 //! its table in a migration); no handler is written for it.
 
-use crate::error::FieldError;
+use driftwatch_error::{ApiError, FieldError};
 
 /// What a field holds.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +63,21 @@ pub struct Overlap {
     pub end: &'static str,
     /// What the records are, for messages ("care period").
     pub noun: &'static str,
+}
+
+/// The problem of an overlap that only the database caught (`ApiError::Overlap`: two requests
+/// wrote overlapping records of one child at once, and the second broke the no-overlap
+/// constraint of `table`): the validation problem naming the start field, as if the second had
+/// been checked after the first. `None` when no record type of `table` has a no-overlap rule.
+pub fn overlap_error(table: &str) -> Option<ApiError> {
+    let o = ALL.iter().find(|t| t.table == table)?.no_overlap?;
+    Some(ApiError::validation(vec![FieldError::pointer(
+        format!("/{}", o.start),
+        format!(
+            "overlaps another {} of the same child written at the same time",
+            o.noun
+        ),
+    )]))
 }
 
 #[derive(Debug)]

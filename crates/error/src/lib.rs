@@ -2,14 +2,25 @@
 //!
 //! Responses never carry internal error text, SQL, a key or a child's data: the `detail` of a
 //! 5xx is a fixed sentence and the cause goes to the log (without values).
+//!
+//! Without features this crate knows no web framework and no database. Feature `actix` adds
+//! `ResponseError` and the handlers for actix's own extractor errors; feature `diesel` adds the
+//! conversions from diesel's and the connection pool's errors.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+#[cfg(feature = "actix")]
+mod actix;
+#[cfg(feature = "actix")]
+pub use actix::{json_error_handler, path_error_handler, query_error_handler};
+#[cfg(feature = "diesel")]
+mod diesel;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying a 503.
+pub const RETRY_AFTER_SECS: u64 = 2;
 
 /// One bad field, parameter or row.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
@@ -125,6 +136,13 @@ pub enum ApiError {
     /// Too many failed keys from the client's address.
     #[error("too many failed keys")]
     TooManyAuthFailures { retry_after: u64 },
+    /// A write broke a no-overlap (exclusion) constraint of `table`: two requests wrote
+    /// overlapping records of one child at the same time. The layer that knows the record
+    /// descriptors turns it into the validation problem the first check would have given
+    /// (`records::types::overlap_error`, applied by `db::settle`); left as it is, it is an internal
+    /// error.
+    #[error("overlap in {table}")]
+    Overlap { table: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -168,7 +186,26 @@ impl ApiError {
                 ("rate-limited", "Too many requests")
             }
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
-            ApiError::Internal => ("internal", "Internal server error"),
+            ApiError::Overlap { .. } | ApiError::Internal => ("internal", "Internal server error"),
+        }
+    }
+
+    /// The HTTP status code of the problem.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(_) => 400,
+            ApiError::Unauthorized(_) => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::MethodNotAllowed(_) => 405,
+            ApiError::NotAcceptable(_) => 406,
+            ApiError::Conflict { .. } => 409,
+            ApiError::PayloadTooLarge(_) => 413,
+            ApiError::UnsupportedMediaType(_) => 415,
+            ApiError::Validation { .. } => 422,
+            ApiError::TooManyRequests { .. } | ApiError::TooManyAuthFailures { .. } => 429,
+            ApiError::Unavailable(_) => 503,
+            ApiError::Overlap { .. } | ApiError::Internal => 500,
         }
     }
 
@@ -217,7 +254,7 @@ impl ApiError {
                 None,
                 vec![],
             ),
-            ApiError::Internal => (
+            ApiError::Overlap { .. } | ApiError::Internal => (
                 "the server could not complete the request; it has been logged with the request id"
                     .into(),
                 vec![],
@@ -228,172 +265,13 @@ impl ApiError {
         Problem {
             type_: format!("/problems/{slug}"),
             title: title.into(),
-            status: self.status_code().as_u16(),
+            status: self.status(),
             detail,
             errors,
             error_count,
             references,
         }
     }
-}
-
-/// Seconds a client should wait before retrying a 503.
-pub const RETRY_AFTER_SECS: u64 = 2;
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests { .. } | ApiError::TooManyAuthFailures { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        match self {
-            ApiError::Unauthorized(_) => {
-                res.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"driftwatch\""),
-                ));
-            }
-            ApiError::MethodNotAllowed(allow) => {
-                if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
-                    res.insert_header((header::ALLOW, v));
-                }
-            }
-            ApiError::Unavailable(_) => {
-                res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
-            }
-            ApiError::TooManyRequests { retry_after }
-            | ApiError::TooManyAuthFailures { retry_after } => {
-                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
-            }
-            _ => {}
-        }
-        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
-    }
-}
-
-/// Messages of PostgreSQL errors that mean "the database is not there or too busy right now",
-/// not "the request is bad". diesel does not expose SQLSTATE, so the server's (English) message
-/// is matched: admin shutdown, crash recovery, start-up, statement timeout and cancel, deadlock,
-/// too many connections.
-fn is_unavailable_message(msg: &str) -> bool {
-    const MARKERS: [&str; 9] = [
-        "terminating connection",
-        "the database system is",
-        "canceling statement",
-        "connection closed",
-        "deadlock detected",
-        "could not serialize",
-        "too many clients",
-        "remaining connection slots",
-        "server closed the connection",
-    ];
-    MARKERS.iter().any(|m| msg.contains(m))
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as K, Error as E};
-        match &e {
-            E::NotFound => ApiError::NotFound("no such record".into()),
-            E::DatabaseError(kind, info) => {
-                let unavailable = matches!(
-                    kind,
-                    K::ClosedConnection | K::SerializationFailure | K::UnableToSendCommand
-                ) || is_unavailable_message(info.message());
-                if matches!(kind, K::ExclusionViolation) {
-                    // Records that must not overlap (periods of care) written by two requests
-                    // at once: the second is told as if it had been checked first.
-                    let field = crate::records::types::ALL
-                        .iter()
-                        .find(|t| Some(t.table) == info.table_name())
-                        .and_then(|t| t.no_overlap)
-                        .map(|o| (o.start, o.noun));
-                    if let Some((start, noun)) = field {
-                        return ApiError::validation(vec![FieldError::pointer(
-                            format!("/{start}"),
-                            format!(
-                                "overlaps another {noun} of the same child written at the same time"
-                            ),
-                        )]);
-                    }
-                }
-                if unavailable {
-                    tracing::warn!(error = %info.message(), "database unavailable");
-                    ApiError::Unavailable(
-                        "the database is unavailable or busy; retry shortly".into(),
-                    )
-                } else {
-                    tracing::error!(error = %info.message(), kind = ?kind, "database error");
-                    ApiError::Internal
-                }
-            }
-            E::BrokenTransactionManager => {
-                tracing::warn!("transaction manager broken (connection lost)");
-                ApiError::Unavailable("the database connection was lost; retry shortly".into())
-            }
-            other => {
-                tracing::error!(error = %other, "database error");
-                ApiError::Internal
-            }
-        }
-    }
-}
-
-impl From<crate::db::PoolError> for ApiError {
-    fn from(e: crate::db::PoolError) -> Self {
-        tracing::warn!(error = %e, "no database connection");
-        ApiError::Unavailable("no database connection is available; retry shortly".into())
-    }
-}
-
-/// Map actix's own extractor errors (JSON body, query string, path) to problems.
-pub fn json_error_handler(
-    err: actix_web::error::JsonPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as J;
-    match err {
-        J::OverflowKnownLength { limit, .. } | J::Overflow { limit } => {
-            ApiError::PayloadTooLarge(limit).into()
-        }
-        J::ContentType => {
-            ApiError::UnsupportedMediaType("send the body as application/json".into()).into()
-        }
-        J::Deserialize(e) => ApiError::BadRequest(format!("the body is not valid: {e}")).into(),
-        _ => ApiError::BadRequest("the body could not be read".into()).into(),
-    }
-}
-
-pub fn query_error_handler(
-    err: actix_web::error::QueryPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    ApiError::parameter("query", format!("the query string is not valid: {err}")).into()
-}
-
-pub fn path_error_handler(
-    err: actix_web::error::PathError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    ApiError::parameter("path", format!("the path is not valid: {err}")).into()
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -7,13 +7,13 @@ use chrono_tz::Europe::London;
 use serde_json::{Map, Value as Json};
 
 use super::types::{Field, Kind, RecordType};
-use crate::error::FieldError;
+use driftwatch_error::FieldError;
 
 /// Earliest and latest dates accepted anywhere (event dates in records, and every date
 /// parameter: `from`, `to`, `as_of`, `due_before`, closure days, cursors): the span of the
 /// working-day calendar. One bound, checked by [`in_range`].
-pub const FIRST_DATE: NaiveDate = crate::domain::calendar::FIRST_DAY;
-pub const LAST_DATE: NaiveDate = crate::domain::calendar::LAST_DAY;
+pub const FIRST_DATE: NaiveDate = crate::calendar::FIRST_DAY;
+pub const LAST_DATE: NaiveDate = crate::calendar::LAST_DAY;
 const FIRST_BIRTH: NaiveDate = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap();
 
 #[derive(Debug, Clone, PartialEq)]
