@@ -51,10 +51,11 @@ def ruleset_for(reference_date):
 
 
 def iso(value):
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    """A cell as JSON: dates as YYYY-MM-DD, missing (None, NA, NaT) as null."""
+    if value is None or pd.isna(value):
         return None
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date().isoformat()
+        return value.date().isoformat()
     return str(value)
 
 
