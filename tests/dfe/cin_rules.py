@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 import xml.etree.ElementTree as ET
 from importlib import metadata
 
@@ -28,7 +29,12 @@ import pandas as pd
 from cin_validator import cin_validator
 from cin_validator.england_holidates import england_holidates
 
+# pandas 1.5 FutureWarnings from inside the validator's rules, one per rule run
+warnings.filterwarnings("ignore", category=FutureWarning)
+
 DEFAULT_RULES = ["8670Q", "8675Q"]
+# Identifiers other than LAchildID are never printed, whichever rule flags them.
+WITHHELD = {"UPN", "FormerUPN"}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOLIDAYS_CSV = os.path.join(ROOT, "crates", "domain", "data", "bank-holidays-england-wales.csv")
 
@@ -61,11 +67,19 @@ def iso(value):
 
 def check_file(path, rules, ruleset=None):
     """Validate one file with the given rule codes; the validator's own ingest and engine."""
-    root = ET.parse(path).getroot()
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as e:
+        raise SystemExit(f"{path}: {e}")
     tables = cin_validator.process_data(cin_validator.convert_data(root))
-    reference = tables["Header"]["ReferenceDate"].iloc[0]
+    header = tables["Header"]["ReferenceDate"].dropna()
+    if header.empty:
+        raise SystemExit(f"{path}: no Header/CollectionDetails/ReferenceDate")
+    reference = header.iloc[0]
     ruleset = ruleset or ruleset_for(reference)
     registry = importlib.import_module(f"cin_validator.rules.{ruleset}").registry
+    if rules == ["all"]:
+        rules = sorted(str(code) for code, _ in registry.items())
     unknown = [r for r in rules if registry.get(r) is None]
     if unknown:
         raise SystemExit(f"{path}: rules not in {ruleset}: {', '.join(unknown)}")
@@ -81,7 +95,8 @@ def check_file(path, rules, ruleset=None):
                 {"table": table, "row": row, "child_id": str(issue["child_id"])},
             )
             column = issue["columns_affected"]
-            entry[column] = iso(data[table].iloc[row][column])
+            value = data[table].iloc[row][column]
+            entry[column] = "(withheld)" if column in WITHHELD else iso(value)
         flagged = sorted(rows.values(), key=lambda r: (r["child_id"], r["table"], r["row"]))
         out[code] = {
             "message": registry.get(code).message,
@@ -274,7 +289,7 @@ def self_check():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", help="CIN census XML files")
-    parser.add_argument("--rules", default=",".join(DEFAULT_RULES), help="comma-separated codes")
+    parser.add_argument("--rules", default=",".join(DEFAULT_RULES), help="comma-separated codes, or all")
     parser.add_argument("--ruleset", help="rule pack, e.g. cin2024_25 (default: from ReferenceDate)")
     parser.add_argument("--self-check", action="store_true", help="run the hand-worked cases")
     args = parser.parse_args()
