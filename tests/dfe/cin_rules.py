@@ -89,6 +89,8 @@ def check_file(path, rules, ruleset=None):
     for code in rules:
         rows = {}
         for _, issue in issues[issues["rule_code"] == code].iterrows():
+            if pd.isna(issue["tables_affected"]) or pd.isna(issue["row_id"]):
+                continue  # a return-level issue names no block or child
             table, row = issue["tables_affected"], int(issue["row_id"])
             entry = rows.setdefault(
                 (table, row),
