@@ -3,47 +3,27 @@
 //! pathway (care, adoption, care leavers and the other statutory duties).
 
 use chrono::{Duration, NaiveDate};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::duties;
 use super::{Batch, DemoChild, Rng, add_wd, age_on, day, plus_months, weekday_on_or_after};
-use crate::records::types;
 
-/// Children-in-care and other statutory-duty records, per type in dependency order.
-#[derive(Default)]
-pub(super) struct Care {
-    pub(super) periods: Vec<(String, Value)>,
-    pub(super) placements: Vec<(String, Value)>,
-    pub(super) private_fostering: Vec<(String, Value)>,
-    pub(super) visits: Vec<(String, Value)>,
-    pub(super) reviews: Vec<(String, Value)>,
-    pub(super) health: Vec<(String, Value)>,
-    pub(super) peps: Vec<(String, Value)>,
-    pub(super) permanence: Vec<(String, Value)>,
-    pub(super) adoptions: Vec<(String, Value)>,
-    pub(super) leaver_reviews: Vec<(String, Value)>,
-    pub(super) ehe: Vec<(String, Value)>,
-    pub(super) homeless: Vec<(String, Value)>,
-    pub(super) audits: Vec<(String, Value)>,
-}
-
-impl Care {
-    fn into_batch(self) -> Batch {
-        vec![
-            (&types::CLA_PERIODS, self.periods),
-            (&types::PLACEMENTS, self.placements),
-            (&types::PRIVATE_FOSTERING, self.private_fostering),
-            (&types::VISITS, self.visits),
-            (&types::CLA_REVIEWS, self.reviews),
-            (&types::HEALTH_ASSESSMENTS, self.health),
-            (&types::PEPS, self.peps),
-            (&types::PERMANENCE_PLANS, self.permanence),
-            (&types::ADOPTIONS, self.adoptions),
-            (&types::CARE_LEAVER_REVIEWS, self.leaver_reviews),
-            (&types::EHE_REGISTRATIONS, self.ehe),
-            (&types::HOMELESS_PRESENTATIONS, self.homeless),
-            (&types::CASE_AUDITS, self.audits),
-        ]
+record_lists! {
+    /// Children-in-care and other statutory-duty records, per type in dependency order.
+    pub(super) struct Care {
+        periods: CLA_PERIODS,
+        placements: PLACEMENTS,
+        private_fostering: PRIVATE_FOSTERING,
+        visits: VISITS,
+        reviews: CLA_REVIEWS,
+        health: HEALTH_ASSESSMENTS,
+        peps: PEPS,
+        permanence: PERMANENCE_PLANS,
+        adoptions: ADOPTIONS,
+        leaver_reviews: CARE_LEAVER_REVIEWS,
+        ehe: EHE_REGISTRATIONS,
+        homeless: HOMELESS_PRESENTATIONS,
+        audits: CASE_AUDITS,
     }
 }
 

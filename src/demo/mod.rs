@@ -8,6 +8,25 @@
 //! (private fostering, elective home education, homeless 16/17-year-olds, case audits) and
 //! `load` (writing batches, the demo standards, many authorities in parallel).
 
+/// A struct of record lists, one field per record type (`field: TYPE`, a constant of
+/// [`crate::records::types`]), with `into_batch` giving them in the order written: the order a
+/// batch is written in, each type after the ones it refers to.
+macro_rules! record_lists {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident: $rt:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        $vis struct $name {
+            $(pub(super) $field: Vec<(String, serde_json::Value)>,)*
+        }
+
+        impl $name {
+            fn into_batch(self) -> $crate::demo::Batch {
+                vec![$((&$crate::records::types::$rt, self.$field)),*]
+            }
+        }
+    };
+}
+
 mod adoption;
 mod care;
 mod children;

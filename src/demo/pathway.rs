@@ -9,38 +9,21 @@ use serde_json::{Value, json};
 use super::{Batch, DemoChild, Rng, add_wd, at, instant, weekday_on_or_after};
 use crate::records::types;
 
-#[derive(Default)]
-struct Pathway {
-    referrals: Vec<(String, Value)>,
-    assessments: Vec<(String, Value)>,
-    strategy_discussions: Vec<(String, Value)>,
-    threshold_visits: Vec<(String, Value)>,
-    section47: Vec<(String, Value)>,
-    cp_plans: Vec<(String, Value)>,
-    cp_conferences: Vec<(String, Value)>,
-    core_groups: Vec<(String, Value)>,
-    cin_plans: Vec<(String, Value)>,
-    visits: Vec<(String, Value)>,
-    plan_reviews: Vec<(String, Value)>,
-    plan_actions: Vec<(String, Value)>,
-}
-
-impl Pathway {
-    fn into_batch(self) -> Batch {
-        vec![
-            (&types::REFERRALS, self.referrals),
-            (&types::ASSESSMENTS, self.assessments),
-            (&types::STRATEGY_DISCUSSIONS, self.strategy_discussions),
-            (&types::THRESHOLD_VISITS, self.threshold_visits),
-            (&types::SECTION47_ENQUIRIES, self.section47),
-            (&types::CP_PLANS, self.cp_plans),
-            (&types::CP_CONFERENCES, self.cp_conferences),
-            (&types::CORE_GROUPS, self.core_groups),
-            (&types::CIN_PLANS, self.cin_plans),
-            (&types::VISITS, self.visits),
-            (&types::PLAN_REVIEWS, self.plan_reviews),
-            (&types::PLAN_ACTIONS, self.plan_actions),
-        ]
+record_lists! {
+    /// Pathway records, per type in dependency order.
+    struct Pathway {
+        referrals: REFERRALS,
+        assessments: ASSESSMENTS,
+        strategy_discussions: STRATEGY_DISCUSSIONS,
+        threshold_visits: THRESHOLD_VISITS,
+        section47: SECTION47_ENQUIRIES,
+        cp_plans: CP_PLANS,
+        cp_conferences: CP_CONFERENCES,
+        core_groups: CORE_GROUPS,
+        cin_plans: CIN_PLANS,
+        visits: VISITS,
+        plan_reviews: PLAN_REVIEWS,
+        plan_actions: PLAN_ACTIONS,
     }
 }
 
