@@ -1,6 +1,6 @@
 //! Missing episodes and return home interviews.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::London;
 use serde_json::{Value, json};
 
@@ -59,11 +59,7 @@ pub fn missing_episodes(
                     let offered = returned + Duration::minutes(delay);
                     if offered < end_instant {
                         body["rhi_provider"] = json!(provider);
-                        body["rhi_offered_at"] = if returned_date_only {
-                            json!(offered.with_timezone(&London).date_naive().to_string())
-                        } else {
-                            instant(rng, offered, 0.0)
-                        };
+                        body["rhi_offered_at"] = like_return(rng, offered, returned_date_only);
                         if rng.chance(0.75) {
                             body["rhi_accepted"] = json!(true);
                             let held = if prompt {
@@ -74,11 +70,7 @@ pub fn missing_episodes(
                                     + Duration::minutes((rng.lognormal(30.0, 0.5) * 60.0) as i64)
                             };
                             if held < end_instant {
-                                body["rhi_held_at"] = if returned_date_only {
-                                    json!(held.with_timezone(&London).date_naive().to_string())
-                                } else {
-                                    instant(rng, held, 0.0)
-                                };
+                                body["rhi_held_at"] = like_return(rng, held, returned_date_only);
                             }
                         } else {
                             body["rhi_accepted"] = json!(false);
@@ -95,4 +87,14 @@ pub fn missing_episodes(
         }
     }
     out
+}
+
+/// A later instant of an episode, recorded like its return: the London date alone when the
+/// return was recorded as a date, else the instant with its time.
+fn like_return(rng: &mut Rng, at: DateTime<Utc>, returned_date_only: bool) -> Value {
+    if returned_date_only {
+        json!(at.with_timezone(&London).date_naive().to_string())
+    } else {
+        instant(rng, at, 0.0)
+    }
 }

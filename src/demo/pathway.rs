@@ -39,9 +39,36 @@ struct Journey<'a> {
     escalate: bool,
 }
 
+/// A plan's visits: of `kind` (`cin` or `cp`), by `team` and `worker`; the child is seen
+/// with chance `seen`, and then seen alone with chance `alone`.
+struct PlanVisits<'p> {
+    kind: &'static str,
+    plan_id: &'p str,
+    team: &'p str,
+    worker: &'p str,
+    seen: f64,
+    alone: f64,
+}
+
 impl Journey<'_> {
     fn worker(&mut self, prefix: &str) -> String {
         format!("{prefix}{:02}", self.rng.range(1, 12))
+    }
+
+    /// The `k`th visit on plan `by.plan_id`, on `on`.
+    fn plan_visit(&mut self, by: &PlanVisits, k: i32, on: NaiveDate) {
+        let plan_field = if by.kind == "cp" {
+            "cp_plan_id"
+        } else {
+            "cin_plan_id"
+        };
+        let seen = self.rng.chance(by.seen);
+        self.out.visits.push((
+            format!("{}-V{k}", by.plan_id),
+            json!({"child_id": self.kid.id, "team": by.team, "worker_id": by.worker, "kind": by.kind,
+                   plan_field: by.plan_id, "visited_on": on.to_string(), "child_seen": seen,
+                   "seen_alone": seen && self.rng.chance(by.alone)}),
+        ));
     }
 
     /// Actions agreed on a plan on `agreed`: most with a target date, most done by it.
@@ -123,6 +150,14 @@ impl Journey<'_> {
         }
         let stop = ended.unwrap_or(self.end);
         // Visits every 2-6 weeks.
+        let by = PlanVisits {
+            kind: "cin",
+            plan_id: &id,
+            team,
+            worker: &worker,
+            seen: 0.9,
+            alone: 0.5,
+        };
         let mut v = start;
         let mut k = 0;
         loop {
@@ -131,13 +166,7 @@ impl Journey<'_> {
                 break;
             }
             k += 1;
-            let seen = self.rng.chance(0.9);
-            self.out.visits.push((
-                format!("{id}-V{k}"),
-                json!({"child_id": self.kid.id, "team": team, "worker_id": worker, "kind": "cin",
-                       "cin_plan_id": id, "visited_on": v.to_string(), "child_seen": seen,
-                       "seen_alone": seen && self.rng.chance(0.5)}),
-            ));
+            self.plan_visit(&by, k, v);
         }
         let n = self.rng.range(2, 4);
         self.actions("cin_plan_id", &id, start, team, n);
@@ -204,6 +233,14 @@ impl Journey<'_> {
             g = weekday_on_or_after(g + Duration::days(gap));
         }
         // Visits: mostly within 10 working days of the last one the child was seen at.
+        let by = PlanVisits {
+            kind: "cp",
+            plan_id: &id,
+            team,
+            worker: &worker,
+            seen: 0.93,
+            alone: 0.55,
+        };
         let mut v = start;
         let mut k = 0;
         loop {
@@ -217,13 +254,7 @@ impl Journey<'_> {
                 break;
             }
             k += 1;
-            let seen = self.rng.chance(0.93);
-            self.out.visits.push((
-                format!("{id}-V{k}"),
-                json!({"child_id": self.kid.id, "team": team, "worker_id": worker, "kind": "cp",
-                       "cp_plan_id": id, "visited_on": v.to_string(), "child_seen": seen,
-                       "seen_alone": seen && self.rng.chance(0.55)}),
-            ));
+            self.plan_visit(&by, k, v);
         }
         let n = self.rng.range(3, 5);
         self.actions("cp_plan_id", &id, start, team, n);
