@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
+use super::Days::{After, Before};
 use super::duties;
 use super::{Batch, DemoChild, Rng, add_wd, age_on, day, plus_months, weekday_on_or_after};
 
@@ -219,15 +220,7 @@ impl CareJourney<'_> {
         self.reviews(&pid, s, stop, team);
         self.health(&pid, s, stop, team);
         if age >= 3 {
-            let late = self.rng.chance(0.25);
-            let d = add_wd(
-                s,
-                if late {
-                    self.rng.range(11, 30)
-                } else {
-                    self.rng.range(3, 10)
-                },
-            );
+            let d = add_wd(s, self.rng.either(0.25, (11, 30), (3, 10)));
             if d <= stop && d <= self.end {
                 self.out.peps.push((
                     format!("{pid}-PEP"),
@@ -327,11 +320,7 @@ impl CareJourney<'_> {
     /// Social worker visits in a placement: the first within a week (mostly), then about every
     /// 5-6 weeks, every 10-11 weeks after the first year of a long-term placement.
     fn visits(&mut self, plid: &str, from: NaiveDate, to: NaiveDate, team: &str, long_term: bool) {
-        let first = if self.rng.chance(0.85) {
-            from + Duration::days(self.rng.range(0, 7))
-        } else {
-            from + Duration::days(self.rng.range(8, 20))
-        };
+        let first = self.rng.around(from, 0.85, After(0, 7), After(8, 20));
         let mut v = first;
         let mut k = 0;
         let year = plus_months(from, 12);
@@ -356,11 +345,7 @@ impl CareJourney<'_> {
     /// Reviews: the first about 20 working days in, the second 3 months later, then every 6
     /// months; a few late. The care plan is updated after most, some late, some never.
     fn reviews(&mut self, pid: &str, s: NaiveDate, stop: NaiveDate, team: &str) {
-        let mut held = if self.rng.chance(0.85) {
-            add_wd(s, self.rng.range(12, 20))
-        } else {
-            add_wd(s, self.rng.range(21, 35))
-        };
+        let mut held = add_wd(s, self.rng.either(0.85, (12, 20), (21, 35)));
         let mut n = 0;
         while held <= stop && held <= self.end {
             n += 1;
@@ -377,22 +362,14 @@ impl CareJourney<'_> {
             }
             self.out.reviews.push((format!("{pid}-R{n}"), r));
             let due = plus_months(held, if n == 1 { 3 } else { 6 });
-            held = if self.rng.chance(0.85) {
-                due - Duration::days(self.rng.range(0, 25))
-            } else {
-                due + Duration::days(self.rng.range(3, 40))
-            };
+            held = self.rng.around(due, 0.85, Before(0, 25), After(3, 40));
         }
     }
 
     /// Health assessments: the initial one (often late), then reviews every 6 months under 5
     /// and every 12 months from 5. Some are recorded without the period (found by date).
     fn health(&mut self, pid: &str, s: NaiveDate, stop: NaiveDate, team: &str) {
-        let mut d = if self.rng.chance(0.6) {
-            add_wd(s, self.rng.range(8, 20))
-        } else {
-            add_wd(s, self.rng.range(21, 45))
-        };
+        let mut d = add_wd(s, self.rng.either(0.6, (8, 20), (21, 45)));
         let mut n = 0;
         let five = plus_months(self.kid.birth, 60);
         while d <= stop && d <= self.end {
@@ -405,11 +382,7 @@ impl CareJourney<'_> {
             }
             self.out.health.push((format!("{pid}-H{n}"), h));
             let due = plus_months(d, if d < five { 6 } else { 12 });
-            d = if self.rng.chance(0.8) {
-                due - Duration::days(self.rng.range(0, 30))
-            } else {
-                due + Duration::days(self.rng.range(5, 45))
-            };
+            d = self.rng.around(due, 0.8, Before(0, 30), After(5, 45));
         }
     }
 }

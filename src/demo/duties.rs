@@ -4,6 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::json;
 
+use super::Days::{After, Before};
 use super::care::Care;
 use super::{DemoChild, Rng, TEAMS, add_wd, age_on, day, plus_months, weekday_on_or_after};
 
@@ -21,11 +22,7 @@ pub(super) fn private_fostering(
         let notified =
             weekday_on_or_after(start + Duration::days(rng.range(0, (end - start).num_days())));
         if notified <= end {
-            let began = if rng.chance(0.6) {
-                notified - Duration::days(rng.range(0, 60))
-            } else {
-                notified + Duration::days(rng.range(7, 40))
-            };
+            let began = rng.around(notified, 0.6, Before(0, 60), After(7, 40));
             let ends = notified + Duration::days(rng.lognormal(320.0, 0.6) as i64);
             let id = format!("{}-PF", kid.id);
             let team = "Family Support South";
@@ -41,11 +38,7 @@ pub(super) fn private_fostering(
             };
             out.private_fostering.push((id.clone(), body));
             let year = plus_months(notified.max(began), 12);
-            let mut v = if rng.chance(0.72) {
-                add_wd(notified, rng.range(1, 7))
-            } else {
-                add_wd(notified, rng.range(8, 20))
-            };
+            let mut v = add_wd(notified, rng.either(0.72, (1, 7), (8, 20)));
             let mut k = 0;
             while v <= stop {
                 k += 1;

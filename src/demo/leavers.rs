@@ -3,6 +3,7 @@
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
+use super::Days::{After, Before};
 use super::care::CareJourney;
 use super::{day, plus_months};
 
@@ -23,11 +24,7 @@ impl CareJourney<'_> {
             ));
             n += 1;
             let due = plus_months(d, 6);
-            d = if self.rng.chance(0.75) {
-                due - Duration::days(self.rng.range(0, 30))
-            } else {
-                due + Duration::days(self.rng.range(5, 60))
-            };
+            d = self.rng.around(due, 0.75, Before(0, 30), After(5, 60));
         }
         if closed <= self.end {
             self.out.leaver_reviews.push((

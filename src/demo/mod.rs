@@ -169,6 +169,30 @@ fn add_wd(d: NaiveDate, n: i64) -> NaiveDate {
         .expect("a demo date within the calendar")
 }
 
+/// Days before or after a day, drawn from an inclusive range.
+#[derive(Clone, Copy)]
+enum Days {
+    Before(i64, i64),
+    After(i64, i64),
+}
+
+impl Rng {
+    /// A number from the inclusive range `first` with chance `p`, else from `second`.
+    fn either(&mut self, p: f64, first: (i64, i64), second: (i64, i64)) -> i64 {
+        let (lo, hi) = if self.chance(p) { first } else { second };
+        self.range(lo, hi)
+    }
+
+    /// `d` moved by `first` with chance `p`, else by `second`: a day near a due date, early
+    /// (on time) or late.
+    fn around(&mut self, d: NaiveDate, p: f64, first: Days, second: Days) -> NaiveDate {
+        match if self.chance(p) { first } else { second } {
+            Days::Before(lo, hi) => d - Duration::days(self.range(lo, hi)),
+            Days::After(lo, hi) => d + Duration::days(self.range(lo, hi)),
+        }
+    }
+}
+
 /// The first weekday on or after `d`.
 fn weekday_on_or_after(d: NaiveDate) -> NaiveDate {
     let mut d = d;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::London;
 use serde_json::{Value, json};
 
+use super::Days::{After, Before};
 use super::{Batch, DemoChild, Rng, add_wd, at, instant, weekday_on_or_after};
 use crate::records::types;
 
@@ -123,11 +124,9 @@ impl Journey<'_> {
         let mut n = 0;
         loop {
             let due = (last + chrono::Months::new(3)).min(last + Duration::days(92));
-            let held = if self.rng.chance(late_share) {
-                due + Duration::days(self.rng.range(3, 45))
-            } else {
-                due - Duration::days(self.rng.range(0, 20))
-            };
+            let held = self
+                .rng
+                .around(due, late_share, After(3, 45), Before(0, 20));
             if held > self.end {
                 break;
             }
@@ -192,11 +191,7 @@ impl Journey<'_> {
         loop {
             let months = if n == 0 { 3 } else { 6 };
             let due = last + chrono::Months::new(months);
-            let held = weekday_on_or_after(if self.rng.chance(0.2) {
-                due + Duration::days(self.rng.range(1, 25))
-            } else {
-                due - Duration::days(self.rng.range(3, 21))
-            });
+            let held = weekday_on_or_after(self.rng.around(due, 0.2, After(1, 25), Before(3, 21)));
             if held > self.end {
                 break;
             }
@@ -225,11 +220,7 @@ impl Journey<'_> {
                 format!("{id}-G{k}"),
                 json!({"child_id": self.kid.id, "team": team, "worker_id": worker, "cp_plan_id": id, "held_on": g.to_string()}),
             ));
-            let gap = if self.rng.chance(0.85) {
-                self.rng.range(21, 28)
-            } else {
-                self.rng.range(29, 45)
-            };
+            let gap = self.rng.either(0.85, (21, 28), (29, 45));
             g = weekday_on_or_after(g + Duration::days(gap));
         }
         // Visits: mostly within 10 working days of the last one the child was seen at.
@@ -244,11 +235,7 @@ impl Journey<'_> {
         let mut v = start;
         let mut k = 0;
         loop {
-            let gap = if self.rng.chance(0.86) {
-                self.rng.range(4, 10)
-            } else {
-                self.rng.range(11, 18)
-            };
+            let gap = self.rng.either(0.86, (4, 10), (11, 18));
             v = add_wd(v, gap);
             if v >= stop || v > self.end {
                 break;
