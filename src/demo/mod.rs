@@ -9,8 +9,8 @@
 //! `load` (writing batches, the demo standards, many authorities in parallel).
 
 /// A struct of record lists, one field per record type (`field: TYPE`, a constant of
-/// [`crate::records::types`]), with `into_batch` giving them in the order written: the order a
-/// batch is written in, each type after the ones it refers to.
+/// [`crate::records::types`]), and its `into_batch`, which gives them in the order declared:
+/// the order the batch is written in, each type after the ones it refers to.
 macro_rules! record_lists {
     ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident: $rt:ident),* $(,)? }) => {
         $(#[$meta])*
@@ -100,6 +100,30 @@ impl Rng {
     }
 }
 
+/// Days before or after a day, drawn from an inclusive range.
+#[derive(Clone, Copy)]
+enum Days {
+    Before(i64, i64),
+    After(i64, i64),
+}
+
+impl Rng {
+    /// A number from the inclusive range `first` with chance `p`, else from `second`.
+    fn either(&mut self, p: f64, first: (i64, i64), second: (i64, i64)) -> i64 {
+        let (lo, hi) = if self.chance(p) { first } else { second };
+        self.range(lo, hi)
+    }
+
+    /// `d` moved by `first` with chance `p`, else by `second`: a day near a due date, early
+    /// (on time) or late.
+    fn around(&mut self, d: NaiveDate, p: f64, first: Days, second: Days) -> NaiveDate {
+        match if self.chance(p) { first } else { second } {
+            Days::Before(lo, hi) => d - Duration::days(self.range(lo, hi)),
+            Days::After(lo, hi) => d + Duration::days(self.range(lo, hi)),
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct DemoSpec {
@@ -167,30 +191,6 @@ fn add_wd(d: NaiveDate, n: i64) -> NaiveDate {
         .ok()
         .and_then(|n| CALENDAR.add_working_days(d, n))
         .expect("a demo date within the calendar")
-}
-
-/// Days before or after a day, drawn from an inclusive range.
-#[derive(Clone, Copy)]
-enum Days {
-    Before(i64, i64),
-    After(i64, i64),
-}
-
-impl Rng {
-    /// A number from the inclusive range `first` with chance `p`, else from `second`.
-    fn either(&mut self, p: f64, first: (i64, i64), second: (i64, i64)) -> i64 {
-        let (lo, hi) = if self.chance(p) { first } else { second };
-        self.range(lo, hi)
-    }
-
-    /// `d` moved by `first` with chance `p`, else by `second`: a day near a due date, early
-    /// (on time) or late.
-    fn around(&mut self, d: NaiveDate, p: f64, first: Days, second: Days) -> NaiveDate {
-        match if self.chance(p) { first } else { second } {
-            Days::Before(lo, hi) => d - Duration::days(self.range(lo, hi)),
-            Days::After(lo, hi) => d + Duration::days(self.range(lo, hi)),
-        }
-    }
 }
 
 /// The first weekday on or after `d`.
