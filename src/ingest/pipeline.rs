@@ -6,7 +6,8 @@
 //! references to records that do not exist and for overlapping periods (`records::store`)
 //! against what is stored plus what earlier batches of this import wrote (same transaction),
 //! and upserted with one multi-row statement. The caller owns the transaction (a tenant
-//! transaction: `db::tenant_tx`, or the request's), so nothing is visible before the whole import commits.
+//! transaction: `db::tenant_tx`, or the request's `audit::RequestTx`), so nothing is visible
+//! before the whole import commits.
 //!
 //! Rules:
 //! - `Mode::All` (default): any rejected row rejects the import: [`Importer::finish`] returns a
