@@ -6,15 +6,17 @@
 //! `GET`/`HEAD` (writes). The document says so per operation (`x-audited`). A request is audited
 //! once its key is known, whatever the outcome (a refused 403 included), except 429s.
 //!
-//! How: the `middleware` gives each audited request an [`AuditCtx`] (in the request extensions
-//! and, while the handler runs, in a task-local). Handlers need not know about it:
-//! - `db::with_tenant` keeps its transaction open on the context instead of committing; the
+//! How: the `middleware` gives each audited request an [`AuditCtx`] in the request extensions;
+//! handlers take it explicitly as a [`RequestTx`] (an extractor; no task-local):
+//! - [`RequestTx::run`] keeps its transaction open on the context instead of committing; the
 //!   middleware then inserts the audit row into that same transaction and commits (or rolls the
 //!   work back when the response is an error and records the attempt in a transaction of its
-//!   own). A write and its audit row therefore commit together, or neither does.
+//!   own). A write and its audit row therefore commit together, or neither does. In a request
+//!   that is not audited, `run` is `db::with_own_tenant_tx`.
 //! - Rows are counted where responses are built: `routes::indicators::page_response` and
 //!   `http::stream::stream_rows` count every row they send and the distinct children among them
-//!   (from `Tabular::child_id`); a handler returning child rows another way calls [`note_rows`].
+//!   (from `Tabular::child_id`); a handler returning child rows another way calls
+//!   [`RequestTx::note_rows`].
 //! - A streamed CSV/NDJSON export writes its audit row itself when the stream ends, counting the
 //!   rows handed to the connection (`complete = false` when the client went away or the query
 //!   failed part-way).
@@ -31,7 +33,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use diesel::sql_types::{BigInt, Bool, Jsonb, SmallInt, Text};
 use diesel_async::RunQueryDsl;
 
@@ -40,10 +42,6 @@ use crate::auth::{Caller, Scope};
 use crate::db::{self, Conn, Pool, PooledConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::middleware::RequestId;
-
-tokio::task_local! {
-    static CURRENT: Arc<AuditCtx>;
-}
 
 /// Whether an operation is audited: child-level reads and every write.
 pub fn is_audited(method: &Method, scopes: &[Scope]) -> bool {
@@ -71,22 +69,59 @@ pub struct AuditCtx {
     streaming: AtomicBool,
 }
 
-/// The audit context of the request being handled (task-local), if it is audited.
-pub fn current() -> Option<Arc<AuditCtx>> {
-    CURRENT.try_with(Arc::clone).ok()
-}
-
 pub fn child_hash(child_id: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     child_id.hash(&mut h);
     h.finish()
 }
 
-/// Count rows a handler returns (and the children they belong to) in the current request's
-/// audit row. A no-op outside an audited request.
-pub fn note_rows<'a>(child_ids: impl IntoIterator<Item = Option<&'a str>>) {
-    if let Some(ctx) = current() {
-        ctx.note(child_ids.into_iter().map(|c| c.map(child_hash)));
+/// The request's transaction, as a handler takes it (an extractor): the audit middleware puts
+/// the request's [`AuditCtx`] in the request extensions, and this hands it to the handler.
+/// Every handler does its database work through [`RequestTx::run`], so that in an audited
+/// request the work and its audit row commit together (or neither does).
+#[derive(Clone)]
+pub struct RequestTx(Option<Arc<AuditCtx>>);
+
+impl FromRequest for RequestTx {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(RequestTx(
+            req.extensions().get::<Arc<AuditCtx>>().cloned(),
+        )))
+    }
+}
+
+impl RequestTx {
+    /// Run `f` in the request's tenant transaction for `la_code`. In an audited request the
+    /// transaction stays open for the middleware to commit with the audit row (later calls
+    /// continue it; an `Err` rolls it back); otherwise it is a transaction of its own,
+    /// committed here (`db::with_own_tenant_tx`).
+    pub async fn run<T>(
+        &self,
+        pool: &Pool,
+        la_code: &str,
+        f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        match &self.0 {
+            Some(ctx) => ctx.in_request_tx(pool, la_code, f).await,
+            None => db::with_own_tenant_tx(pool, la_code, f).await,
+        }
+    }
+
+    /// Count rows the handler returns (and the children they belong to) in the request's
+    /// audit row. A no-op in a request that is not audited.
+    pub fn note_rows<'a>(&self, child_ids: impl IntoIterator<Item = Option<&'a str>>) {
+        if let Some(ctx) = &self.0 {
+            ctx.note(child_ids.into_iter().map(|c| c.map(child_hash)));
+        }
+    }
+
+    /// The audit context of an audited request (a streamed response counts its rows and
+    /// writes its audit row through it).
+    pub fn audit(&self) -> Option<&Arc<AuditCtx>> {
+        self.0.as_ref()
     }
 }
 
@@ -181,8 +216,8 @@ impl AuditCtx {
         f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let Ok(mut slot) = self.tx.try_lock() else {
-            // A `with_tenant` inside another's closure: not one transaction, but no deadlock.
-            tracing::warn!(route = %self.route, "nested with_tenant: its work commits on its own");
+            // A `RequestTx::run` inside another's closure: not one transaction, but no deadlock.
+            tracing::warn!(route = %self.route, "nested RequestTx::run: its work commits on its own");
             return db::with_own_tenant_tx(pool, la_code, f).await;
         };
         let mut conn = match slot.take() {
@@ -310,7 +345,7 @@ pub async fn middleware<B: MessageBody + 'static>(
     };
     let ctx = Arc::new(AuditCtx::new(&req, &route));
     req.extensions_mut().insert(ctx.clone());
-    let res = CURRENT.scope(ctx.clone(), next.call(req)).await?;
+    let res = next.call(req).await?;
     let status = res.status();
     let Some(caller) = ctx.caller() else {
         // No key, or a bad one: nothing to attribute the request to.
@@ -327,7 +362,7 @@ pub async fn middleware<B: MessageBody + 'static>(
         if status.is_success() && ctx.method == "GET" && !c.noted {
             tracing::warn!(
                 route = %ctx.route,
-                "audited route returned without counting its rows (see audit::note_rows)"
+                "audited route returned without counting its rows (see RequestTx::note_rows)"
             );
         }
     }

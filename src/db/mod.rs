@@ -1,4 +1,4 @@
-//! The database layer: the pool, the per-request tenant transaction, migrations.
+//! The database layer: the pool, tenant transactions, migrations.
 //!
 //! Every request that touches tenant data runs in one transaction that first sets
 //! `driftwatch.la_code` (`set_config(..., true)`, i.e. `SET LOCAL`), so a request is atomic and
@@ -243,24 +243,9 @@ pub async fn rollback(conn: &mut Conn) {
     let _ = AnsiTransactionManager::rollback_transaction(conn).await;
 }
 
-/// Take a connection and run `f` in a tenant transaction on it.
-///
-/// In a request the audit log records (`crate::audit`), the transaction is not committed here:
-/// it stays open on the request, later calls in the same request continue it, and the audit
-/// middleware adds the audit row and commits once the response status is known (or rolls back
-/// when the response is an error). So a write and its audit row commit together.
-pub async fn with_tenant<T>(
-    pool: &Pool,
-    la_code: &str,
-    f: impl AsyncFnOnce(&mut Conn) -> ApiResult<T>,
-) -> ApiResult<T> {
-    if let Some(audit) = crate::audit::current() {
-        return audit.in_request_tx(pool, la_code, f).await;
-    }
-    with_own_tenant_tx(pool, la_code, f).await
-}
-
-/// `with_tenant` on a connection of its own, committed here.
+/// Take a connection and run `f` in a tenant transaction of its own on it, committed here.
+/// (A request handler runs its work in the request's transaction instead, which the audit
+/// middleware commits with the audit row: `audit::RequestTx` in the API.)
 pub async fn with_own_tenant_tx<T>(
     pool: &Pool,
     la_code: &str,
@@ -270,7 +255,7 @@ pub async fn with_own_tenant_tx<T>(
     tenant_tx(&mut conn, la_code, f).await
 }
 
-/// Like `with_tenant`, in a read-only repeatable-read snapshot: every query of `f` sees the
+/// Like `with_own_tenant_tx`, in a read-only repeatable-read snapshot: every query of `f` sees the
 /// same data (a data version and the figures computed from it agree).
 pub async fn with_tenant_snapshot<T>(
     pool: &Pool,

@@ -14,6 +14,7 @@ use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
 use super::Format;
+use crate::audit::RequestTx;
 use crate::db::{self, Pool, sql::Sql};
 use crate::error::ApiResult;
 use crate::http::format::{csv_cell, neutralise_formula};
@@ -136,6 +137,7 @@ impl RowWriter {
 /// request the stream writes the audit row itself when it ends, counting the rows (and distinct
 /// children) it handed to the connection.
 pub async fn stream_rows<R>(
+    tx: &RequestTx,
     pool: &Pool,
     la: &str,
     sql: Sql,
@@ -146,7 +148,7 @@ pub async fn stream_rows<R>(
 where
     R: Tabular + QueryableByName<Pg> + Send + 'static,
 {
-    let audit = crate::audit::current();
+    let audit = tx.audit().cloned();
     // Continue on the request's own connection if it has one open (its transaction holds
     // nothing to keep: end it), else take one.
     let mut conn = match &audit {

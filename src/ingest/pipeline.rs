@@ -6,7 +6,8 @@
 //! references to records that do not exist and for overlapping periods (`records::store`)
 //! against what is stored plus what earlier batches of this import wrote (same transaction),
 //! and upserted with one multi-row statement. The caller owns the transaction (a tenant
-//! transaction: `db::with_tenant`), so nothing is visible before the whole import commits.
+//! transaction: `db::tenant_tx`, or the request's `audit::RequestTx`), so nothing is visible
+//! before the whole import commits.
 //!
 //! Rules:
 //! - `Mode::All` (default): any rejected row rejects the import: [`Importer::finish`] returns a
@@ -485,26 +486,28 @@ impl Importer {
         }
     }
 
+    /// The rows written, each as the hash of the child it is about (`None` beyond the first row
+    /// of each child), for the request's audit row once the import has succeeded.
+    pub fn audited_rows(&self) -> impl Iterator<Item = Option<u64>> + '_ {
+        let children = self.audit_children.len() as u64;
+        let others = self.audit_rows.saturating_sub(children) as usize;
+        self.audit_children
+            .iter()
+            .copied()
+            .map(Some)
+            .chain(std::iter::repeat_n(None, others))
+    }
+
     /// End the import: in all-or-nothing mode any error is a 422 (the caller's transaction
     /// must then roll back); otherwise bump the data version once if anything changed and
     /// return the report.
-    pub async fn finish(self, conn: &mut Conn) -> ApiResult<ImportReport> {
+    pub async fn finish(&self, conn: &mut Conn) -> ApiResult<ImportReport> {
         let report = self.report();
         if self.mode == Mode::All && self.error_count > 0 {
             return Err(rejection(&report));
         }
         if report.total.changed() {
             db::bump_data_version(conn, &self.la).await?;
-        }
-        if let Some(audit) = crate::audit::current() {
-            let children = self.audit_children.len() as u64;
-            let others = self.audit_rows.saturating_sub(children) as usize;
-            audit.note(
-                self.audit_children
-                    .into_iter()
-                    .map(Some)
-                    .chain(std::iter::repeat_n(None, others)),
-            );
         }
         Ok(report)
     }
@@ -540,7 +543,7 @@ fn child_of(r: &Record) -> Option<&str> {
 /// Apply `plan` for authority `la` inside the caller's tenant transaction (see the module
 /// documentation for the rules). In `Mode::All` any problem is a 422 listing every bad row
 /// (the first 1,000, plus `error_count`); the caller's transaction must then roll back, which
-/// `db::with_tenant` does for an `Err`.
+/// `db::tenant_tx` (and the request's transaction) does for an `Err`.
 pub async fn apply_plan(
     conn: &mut Conn,
     la: &str,

@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::FormatParam;
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::Caller;
-use crate::db;
 use crate::error::{ApiResult, Problem};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
@@ -193,6 +193,7 @@ fn bound(c: &mut Checker, name: &str, v: &Option<String>, end: bool) -> Option<D
 pub async fn list_audit(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(&req)?;
@@ -214,9 +215,10 @@ pub async fn list_audit(
     let before = c.id_cursor(&p.cursor);
     c.finish()?;
     let la = caller.la_code.clone();
-    let mut rows: Vec<AuditEntry> = db::with_tenant(&state.pool, &la, async |conn| {
-        Ok(diesel::sql_query(
-            "SELECT id, at, key_id, method, route, path, query::text AS query, status, rows, \
+    let mut rows: Vec<AuditEntry> = tx
+        .run(&state.pool, &la, async |conn| {
+            Ok(diesel::sql_query(
+                "SELECT id, at, key_id, method, route, path, query::text AS query, status, rows, \
                     children, complete, request_id \
              FROM audit_log \
              WHERE la_code = $1 \
@@ -227,23 +229,24 @@ pub async fn list_audit(
                AND ($6::smallint IS NULL OR status = $6) \
                AND ($7::bigint IS NULL OR id < $7) \
              ORDER BY id DESC LIMIT $8",
-        )
-        .bind::<Text, _>(&la)
-        .bind::<Nullable<Timestamptz>, _>(from)
-        .bind::<Nullable<Timestamptz>, _>(to)
-        .bind::<Nullable<BigInt>, _>(key_id)
-        .bind::<Nullable<Text>, _>(route.as_deref())
-        .bind::<Nullable<SmallInt>, _>(status.map(|s| s as i16))
-        .bind::<Nullable<BigInt>, _>(before)
-        .bind::<BigInt, _>(limit + 1)
-        .load(conn)
-        .await?)
-    })
-    .await?;
+            )
+            .bind::<Text, _>(&la)
+            .bind::<Nullable<Timestamptz>, _>(from)
+            .bind::<Nullable<Timestamptz>, _>(to)
+            .bind::<Nullable<BigInt>, _>(key_id)
+            .bind::<Nullable<Text>, _>(route.as_deref())
+            .bind::<Nullable<SmallInt>, _>(status.map(|s| s as i16))
+            .bind::<Nullable<BigInt>, _>(before)
+            .bind::<BigInt, _>(limit + 1)
+            .load(conn)
+            .await?)
+        })
+        .await?;
     let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
     let columns = AUDIT_COLUMNS.iter().map(|s| s.to_string()).collect();
     Ok(crate::routes::indicators::page_response(
         &req,
+        &tx,
         format,
         &rows,
         columns,

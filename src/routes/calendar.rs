@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::FormatParam;
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -81,6 +82,7 @@ pub struct CalendarResponse {
 pub async fn working_days(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(&req)?;
@@ -99,21 +101,22 @@ pub async fn working_days(
     }
     c.finish()?;
     let la = caller.la_code.clone();
-    let rows: Vec<CalendarDay> = db::with_tenant(&state.pool, &la, async |conn| {
-        Ok(diesel::sql_query(
-            "SELECT l.day, to_char(l.day, 'Dy') AS weekday, l.is_working_day, c.holiday_name, \
+    let rows: Vec<CalendarDay> = tx
+        .run(&state.pool, &la, async |conn| {
+            Ok(diesel::sql_query(
+                "SELECT l.day, to_char(l.day, 'Dy') AS weekday, l.is_working_day, c.holiday_name, \
                     x.name AS closure_name, l.seq AS working_day_number \
              FROM la_calendar l JOIN calendar_days c ON c.day = l.day \
              LEFT JOIN la_closures x ON x.la_code = l.la_code AND x.day = l.day \
              WHERE l.la_code = $1 AND l.day BETWEEN $2 AND $3 ORDER BY l.day",
-        )
-        .bind::<Text, _>(&la)
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .load(conn)
-        .await?)
-    })
-    .await?;
+            )
+            .bind::<Text, _>(&la)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(conn)
+            .await?)
+        })
+        .await?;
     let columns = [
         "day",
         "weekday",
@@ -251,6 +254,7 @@ async fn rebuild_calendar(conn: &mut db::Conn, la: &str) -> ApiResult<()> {
 pub async fn put_closure(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     date: web::Path<String>,
     payload: web::Payload,
@@ -260,29 +264,30 @@ pub async fn put_closure(
     let body = crate::routes::records::read_body(payload, state.settings.max_body_bytes).await?;
     let name = closure_name(&req, &body)?;
     let la = caller.la_code.clone();
-    let created = db::with_tenant(&state.pool, &la, async |conn| {
-        lock_calendar(conn, &la).await?;
-        let rows: Vec<Upserted> = diesel::sql_query(
-            "INSERT INTO la_closures AS x (la_code, day, name) VALUES ($1, $2, $3) \
+    let created = tx
+        .run(&state.pool, &la, async |conn| {
+            lock_calendar(conn, &la).await?;
+            let rows: Vec<Upserted> = diesel::sql_query(
+                "INSERT INTO la_closures AS x (la_code, day, name) VALUES ($1, $2, $3) \
              ON CONFLICT (la_code, day) DO UPDATE SET name = excluded.name \
              WHERE x.name IS DISTINCT FROM excluded.name \
              RETURNING (xmax = 0) AS created",
-        )
-        .bind::<Text, _>(&la)
-        .bind::<Date, _>(day)
-        .bind::<Nullable<Text>, _>(&name)
-        .load(conn)
+            )
+            .bind::<Text, _>(&la)
+            .bind::<Date, _>(day)
+            .bind::<Nullable<Text>, _>(&name)
+            .load(conn)
+            .await?;
+            let created = rows.iter().any(|r| r.created);
+            if created {
+                rebuild_calendar(conn, &la).await?;
+            }
+            if !rows.is_empty() {
+                db::bump_data_version(conn, &la).await?;
+            }
+            Ok(created)
+        })
         .await?;
-        let created = rows.iter().any(|r| r.created);
-        if created {
-            rebuild_calendar(conn, &la).await?;
-        }
-        if !rows.is_empty() {
-            db::bump_data_version(conn, &la).await?;
-        }
-        Ok(created)
-    })
-    .await?;
     let closure = Closure { day, name };
     Ok(if created {
         HttpResponse::Created()
@@ -311,13 +316,14 @@ pub async fn put_closure(
 pub async fn delete_closure(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     date: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     params::parse::<crate::routes::records::NoParams>(&req)?;
     let day = closure_day(&date)?;
     let la = caller.la_code.clone();
-    db::with_tenant(&state.pool, &la, async |conn| {
+    tx.run(&state.pool, &la, async |conn| {
         lock_calendar(conn, &la).await?;
         let n = diesel::sql_query("DELETE FROM la_closures WHERE la_code = $1 AND day = $2")
             .bind::<Text, _>(&la)

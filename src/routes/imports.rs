@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::Caller;
 use crate::db::{self, Conn};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -158,6 +159,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub async fn post_import(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
@@ -302,7 +304,7 @@ pub async fn post_import(
     if respond_async {
         start_background(state, la, meta, input).await
     } else {
-        run_now(state, la, meta, input).await
+        run_now(state, tx, la, meta, input).await
     }
 }
 
@@ -466,6 +468,7 @@ fn located(id: i64, mut res: actix_web::HttpResponseBuilder, info: &ImportInfo) 
 /// of a success commits with the records, that of a failure on its own.
 async fn run_now(
     state: web::Data<AppState>,
+    tx: RequestTx,
     la: String,
     meta: ImportMeta,
     input: Input,
@@ -478,24 +481,28 @@ async fn run_now(
             return Err(e);
         }
     };
-    let outcome = db::with_tenant(&state.pool, &la, async |conn| {
-        let mut importer = Importer::new(&la, meta.mode);
-        run_input(conn, &mut importer, &la, input).await?;
-        let report = importer.finish(conn).await?;
-        let id = pipeline::history_insert(
-            conn,
-            &la,
-            &meta,
-            "succeeded",
-            Some(started),
-            Some(Ok(&report)),
-        )
-        .await?;
-        pipeline::history_get(conn, &la, id)
-            .await?
-            .ok_or(ApiError::Internal)
-    })
-    .await;
+    let outcome = tx
+        .run(&state.pool, &la, async |conn| {
+            let mut importer = Importer::new(&la, meta.mode);
+            run_input(conn, &mut importer, &la, input).await?;
+            let report = importer.finish(conn).await?;
+            if let Some(audit) = tx.audit() {
+                audit.note(importer.audited_rows());
+            }
+            let id = pipeline::history_insert(
+                conn,
+                &la,
+                &meta,
+                "succeeded",
+                Some(started),
+                Some(Ok(&report)),
+            )
+            .await?;
+            pipeline::history_get(conn, &la, id)
+                .await?
+                .ok_or(ApiError::Internal)
+        })
+        .await;
     match outcome {
         Ok(info) => Ok(located(info.id, HttpResponse::Created(), &info)),
         Err(e) => {
@@ -642,6 +649,7 @@ pub struct ImportsPage {
 pub async fn list_imports(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let p: HistoryParams = params::parse(&req)?;
@@ -658,10 +666,11 @@ pub async fn list_imports(
     let before = c.id_cursor(&p.cursor);
     c.finish()?;
     let la = caller.la_code.clone();
-    let mut rows = db::with_tenant(&state.pool, &la, async |conn| {
-        pipeline::history_list(conn, &la, before, limit + 1).await
-    })
-    .await?;
+    let mut rows = tx
+        .run(&state.pool, &la, async |conn| {
+            pipeline::history_list(conn, &la, before, limit + 1).await
+        })
+        .await?;
     let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
     let next = next_cursor.as_deref().map(|c| params::next_url(&req, c));
     let mut res = HttpResponse::Ok();
@@ -693,6 +702,7 @@ pub async fn list_imports(
 pub async fn get_import(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -700,10 +710,11 @@ pub async fn get_import(
     let not_found = || ApiError::NotFound("no import with this id for your authority".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let la = caller.la_code.clone();
-    let info = db::with_tenant(&state.pool, &la, async |conn| {
-        pipeline::history_get(conn, &la, id).await
-    })
-    .await?
-    .ok_or_else(not_found)?;
+    let info = tx
+        .run(&state.pool, &la, async |conn| {
+            pipeline::history_get(conn, &la, id).await
+        })
+        .await?
+        .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(info))
 }

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::FormatParam;
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::Caller;
 use crate::db;
 use crate::domain::periods::{self, PeriodKind};
@@ -147,14 +148,16 @@ pub struct CatalogueResponse {
 pub async fn list_indicators(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(&req)?;
     params::parse::<NoParams>(&req)?;
-    let standards = db::with_tenant(&state.pool, &caller.la_code, async |conn| {
-        crate::standards::all(conn, &caller.la_code).await
-    })
-    .await?;
+    let standards = tx
+        .run(&state.pool, &caller.la_code, async |conn| {
+            crate::standards::all(conn, &caller.la_code).await
+        })
+        .await?;
     let data: Vec<IndicatorInfo> = catalogue::CATALOGUE
         .iter()
         .map(|ind| IndicatorInfo::of(ind, crate::standards::effective_limit(ind, &standards)))
@@ -924,6 +927,7 @@ fn case_columns(ind: &Indicator) -> Vec<String> {
 pub async fn cases(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -950,10 +954,11 @@ pub async fn cases(
     });
     c.finish()?;
     let la = caller.la_code.clone();
-    let standards = db::with_tenant(&state.pool, &la, async |conn| {
-        crate::standards::all(conn, &la).await
-    })
-    .await?;
+    let standards = tx
+        .run(&state.pool, &la, async |conn| {
+            crate::standards::all(conn, &la).await
+        })
+        .await?;
     let page = match (format, limit) {
         (Format::Json, l) => Some(l.unwrap_or(params::DEFAULT_LIMIT)),
         (_, l) => l,
@@ -974,6 +979,7 @@ pub async fn cases(
     let sql = engine::cases_sql(&q);
     let Some(page) = page else {
         return stream::stream_rows::<CaseRow>(
+            &tx,
             &state.pool,
             &la,
             sql,
@@ -983,13 +989,15 @@ pub async fn cases(
         )
         .await;
     };
-    let mut rows: Vec<CaseRow> = db::with_tenant(&state.pool, &la, async |conn| {
-        Ok(sql.query().load(conn).await?)
-    })
-    .await?;
+    let mut rows: Vec<CaseRow> = tx
+        .run(&state.pool, &la, async |conn| {
+            Ok(sql.query().load(conn).await?)
+        })
+        .await?;
     let next_cursor = params::cut_page(&mut rows, page, |r| format!("{}|{}", r.sort_on, r.case_id));
     Ok(page_response(
         &req,
+        &tx,
         format,
         &rows,
         case_columns(ind),
@@ -1014,13 +1022,14 @@ pub struct CasesPage {
 /// they are about) count in the request's audit row.
 pub fn page_response<R: Tabular>(
     req: &HttpRequest,
+    tx: &RequestTx,
     format: Format,
     rows: &[R],
     columns: Vec<String>,
     next_cursor: Option<String>,
     to_json: impl Fn(&R) -> serde_json::Value,
 ) -> HttpResponse {
-    crate::audit::note_rows(rows.iter().map(Tabular::child_id));
+    tx.note_rows(rows.iter().map(Tabular::child_id));
     let next = next_cursor.as_ref().map(|c| params::next_url(req, c));
     let mut res = HttpResponse::Ok();
     if let Some(n) = &next {

@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::FormatParam;
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::{self, Caller, KeyInfo};
-use crate::db;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
@@ -114,6 +114,7 @@ pub struct KeysPage {
 pub async fn list_keys(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(&req)?;
@@ -125,14 +126,16 @@ pub async fn list_keys(
     let after = c.id_cursor(&p.cursor);
     c.finish()?;
     let la = caller.la_code.clone();
-    let keys = db::with_tenant(&state.pool, &la, async |conn| {
-        auth::list_own_keys(conn, &la, after, limit + 1).await
-    })
-    .await?;
+    let keys = tx
+        .run(&state.pool, &la, async |conn| {
+            auth::list_own_keys(conn, &la, after, limit + 1).await
+        })
+        .await?;
     let mut rows: Vec<KeyView> = keys.into_iter().map(KeyView::from).collect();
     let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
     Ok(crate::routes::indicators::page_response(
         &req,
+        &tx,
         format,
         &rows,
         KEY_COLUMNS.iter().map(|s| s.to_string()).collect(),
@@ -161,6 +164,7 @@ pub struct NoParams {}
 pub async fn revoke_key(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -182,10 +186,11 @@ pub async fn revoke_key(
         });
     }
     let la = caller.la_code.clone();
-    let revoked = db::with_tenant(&state.pool, &la, async |conn| {
-        auth::revoke_own_key(conn, &la, id).await
-    })
-    .await?;
+    let revoked = tx
+        .run(&state.pool, &la, async |conn| {
+            auth::revoke_own_key(conn, &la, id).await
+        })
+        .await?;
     if !revoked {
         return Err(ApiError::NotFound(
             "no unrevoked key with this id for your authority".into(),

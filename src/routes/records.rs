@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -94,6 +95,7 @@ pub fn json_body(req: &HttpRequest, body: &[u8]) -> ApiResult<Value> {
 async fn put(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
     payload: web::Payload,
@@ -104,26 +106,28 @@ async fn put(
     let value = json_body(&req, &body)?;
     let record = validate::parse_record(rt, &id, &value).map_err(ApiError::validation)?;
     let la = caller.la_code.clone();
-    let (created, stored) = db::with_tenant(&state.pool, &la, async |conn| {
-        let one = std::slice::from_ref(&record);
-        let mut problems = store::missing_refs(conn, &la, rt, one).await?;
-        problems.extend(store::overlaps(conn, &la, rt, one, &[]).await?);
-        if !problems.is_empty() {
-            return Err(ApiError::validation(
-                problems.into_iter().map(|(_, e)| e).collect(),
-            ));
-        }
-        let (counts, flags) = store::upsert(conn, &la, rt, std::slice::from_ref(&record)).await?;
-        if counts.changed() {
-            db::bump_data_version(conn, &la).await?;
-        }
-        let stored = store::get(conn, &la, rt, &record.id)
-            .await?
-            .ok_or(ApiError::Internal)?;
-        Ok((flags[0] == Some(true), stored))
-    })
-    .await?;
-    crate::audit::note_rows([stored.child.as_deref()]);
+    let (created, stored) = tx
+        .run(&state.pool, &la, async |conn| {
+            let one = std::slice::from_ref(&record);
+            let mut problems = store::missing_refs(conn, &la, rt, one).await?;
+            problems.extend(store::overlaps(conn, &la, rt, one, &[]).await?);
+            if !problems.is_empty() {
+                return Err(ApiError::validation(
+                    problems.into_iter().map(|(_, e)| e).collect(),
+                ));
+            }
+            let (counts, flags) =
+                store::upsert(conn, &la, rt, std::slice::from_ref(&record)).await?;
+            if counts.changed() {
+                db::bump_data_version(conn, &la).await?;
+            }
+            let stored = store::get(conn, &la, rt, &record.id)
+                .await?
+                .ok_or(ApiError::Internal)?;
+            Ok((flags[0] == Some(true), stored))
+        })
+        .await?;
+    tx.note_rows([stored.child.as_deref()]);
     let mut res = if created {
         let mut r = HttpResponse::Created();
         r.insert_header((header::LOCATION, format!("/v1/{}/{}", rt.path, record.id)));
@@ -137,19 +141,21 @@ async fn put(
 async fn get_one(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let rt = record_type(&req)?;
     params::parse::<NoParams>(&req)?;
     let la = caller.la_code.clone();
-    let found = db::with_tenant(&state.pool, &la, async |conn| {
-        store::get(conn, &la, rt, &id).await
-    })
-    .await?;
+    let found = tx
+        .run(&state.pool, &la, async |conn| {
+            store::get(conn, &la, rt, &id).await
+        })
+        .await?;
     match found {
         Some(r) => {
-            crate::audit::note_rows([r.child.as_deref()]);
+            tx.note_rows([r.child.as_deref()]);
             Ok(HttpResponse::Ok()
                 .content_type("application/json")
                 .body(r.body))
@@ -168,13 +174,14 @@ fn not_found(rt: &RecordType) -> ApiError {
 async fn delete(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let rt = record_type(&req)?;
     params::parse::<NoParams>(&req)?;
     let la = caller.la_code.clone();
-    db::with_tenant(&state.pool, &la, async |conn| {
+    tx.run(&state.pool, &la, async |conn| {
         let refs = store::referrers(conn, &la, rt, &id).await?;
         if !refs.is_empty() {
             let what: Vec<String> = refs
@@ -225,6 +232,7 @@ pub fn columns(rt: &RecordType) -> Vec<String> {
 async fn list(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let rt = record_type(&req)?;
@@ -264,6 +272,7 @@ async fn list(
     let sql = store::list_sql(rt, &la, &filter);
     let Some(page) = page else {
         return stream::stream_rows::<IdBody>(
+            &tx,
             &state.pool,
             &la,
             sql,
@@ -273,13 +282,15 @@ async fn list(
         )
         .await;
     };
-    let mut rows: Vec<IdBody> = db::with_tenant(&state.pool, &la, async |conn| {
-        Ok(sql.query().load(conn).await?)
-    })
-    .await?;
+    let mut rows: Vec<IdBody> = tx
+        .run(&state.pool, &la, async |conn| {
+            Ok(sql.query().load(conn).await?)
+        })
+        .await?;
     let next_cursor = params::cut_page(&mut rows, page, |r| r.id.clone());
     Ok(crate::routes::indicators::page_response(
         &req,
+        &tx,
         format,
         &rows,
         columns(rt),

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::FormatParam;
 use crate::app::AppState;
+use crate::audit::RequestTx;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -181,12 +182,15 @@ fn no_standard(id: &str) -> ApiError {
 pub async fn list_standards(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(&req)?;
     params::parse::<NoParams>(&req)?;
     let la = caller.la_code.clone();
-    let data = db::with_tenant(&state.pool, &la, async |conn| load(conn, &la, None).await).await?;
+    let data = tx
+        .run(&state.pool, &la, async |conn| load(conn, &la, None).await)
+        .await?;
     Ok(match format {
         Format::Json => HttpResponse::Ok().json(StandardsResponse { data }),
         f => {
@@ -215,16 +219,18 @@ pub async fn list_standards(
 pub async fn get_standard(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     params::parse::<NoParams>(&req)?;
     let ind = find_indicator(&id)?;
     let la = caller.la_code.clone();
-    let mut found = db::with_tenant(&state.pool, &la, async |conn| {
-        load(conn, &la, Some(ind.id)).await
-    })
-    .await?;
+    let mut found = tx
+        .run(&state.pool, &la, async |conn| {
+            load(conn, &la, Some(ind.id)).await
+        })
+        .await?;
     match found.pop() {
         Some(s) => Ok(HttpResponse::Ok().json(s)),
         None => Err(no_standard(ind.id)),
@@ -254,6 +260,7 @@ pub async fn get_standard(
 pub async fn put_standard(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
     payload: web::Payload,
@@ -264,18 +271,19 @@ pub async fn put_standard(
     let value = json_body(&req, &body)?;
     let input = crate::standards::parse_input(ind, &value).map_err(ApiError::validation)?;
     let la = caller.la_code.clone();
-    let (written, view) = db::with_tenant(&state.pool, &la, async |conn| {
-        let written = crate::standards::put(conn, &la, ind.id, &input).await?;
-        if written.is_some() {
-            db::bump_data_version(conn, &la).await?;
-        }
-        let view = load(conn, &la, Some(ind.id))
-            .await?
-            .pop()
-            .ok_or(ApiError::Internal)?;
-        Ok((written, view))
-    })
-    .await?;
+    let (written, view) = tx
+        .run(&state.pool, &la, async |conn| {
+            let written = crate::standards::put(conn, &la, ind.id, &input).await?;
+            if written.is_some() {
+                db::bump_data_version(conn, &la).await?;
+            }
+            let view = load(conn, &la, Some(ind.id))
+                .await?
+                .pop()
+                .ok_or(ApiError::Internal)?;
+            Ok((written, view))
+        })
+        .await?;
     Ok(if written == Some(true) {
         HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/v1/standards/{}", ind.id)))
@@ -299,13 +307,14 @@ pub async fn put_standard(
 pub async fn delete_standard(
     req: HttpRequest,
     caller: Caller,
+    tx: RequestTx,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     params::parse::<NoParams>(&req)?;
     let ind = find_indicator(&id)?;
     let la = caller.la_code.clone();
-    db::with_tenant(&state.pool, &la, async |conn| {
+    tx.run(&state.pool, &la, async |conn| {
         if !crate::standards::delete(conn, &la, ind.id).await? {
             return Err(no_standard(ind.id));
         }
