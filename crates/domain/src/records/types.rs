@@ -49,8 +49,42 @@ impl Field {
     }
 }
 
-/// Cross-field rules of a record type, run after every field parsed.
-pub type Check = fn(&super::validate::Record) -> Vec<FieldError>;
+/// A condition on one field of a parsed record, for [`Rule::Forbid`].
+#[derive(Debug, Clone, Copy)]
+pub enum Is {
+    /// The field is given (not null).
+    Given(&'static str),
+    /// The field is absent or null.
+    Missing(&'static str),
+    /// The field is `true`.
+    True(&'static str),
+    /// The field is `false` (not null).
+    False(&'static str),
+    /// The field is not `true` (false or null).
+    NotTrue(&'static str),
+    /// The field holds this text (an enum value).
+    Text(&'static str, &'static str),
+}
+
+/// One cross-field rule of a record type, run after every field parsed; a type's rules run in
+/// order and every rule that fails adds its error (`validate::check_rules`).
+#[derive(Debug, Clone, Copy)]
+pub enum Rule {
+    /// `NotBefore(later, earlier)`: `later` must not be before `earlier` ("`later` is before
+    /// `earlier`", at `/later`; `Record::require_not_before`).
+    NotBefore(&'static str, &'static str),
+    /// `RequiresWith(field, needs)`: when `field` is given, `needs` must be too ("`field` needs
+    /// `needs`", at `/field`; `Record::require_with`).
+    RequiresWith(&'static str, &'static str),
+    /// When every condition in `when` holds, the record is refused at `/at` with `message`.
+    Forbid {
+        when: &'static [Is],
+        at: &'static str,
+        message: &'static str,
+    },
+    /// Logic the rules above do not state; it pushes its errors in order.
+    Custom(fn(&super::validate::Record, &mut Vec<FieldError>)),
+}
 
 /// Records of one type that must not overlap in time for the same `per` value (a child's
 /// periods of care). A record covers `[start, end)`, open-ended while `end` is null, and at
@@ -96,7 +130,8 @@ pub struct RecordType {
     pub list_date_doc: &'static str,
     /// Records that must not overlap in time (periods of care), if any.
     pub no_overlap: Option<Overlap>,
-    pub checks: Check,
+    /// Cross-field rules, run in order once every field parsed.
+    pub rules: &'static [Rule],
 }
 
 impl RecordType {
@@ -209,7 +244,7 @@ pub static CHILDREN: RecordType = RecordType {
     list_date: "updated_at",
     list_date_doc: "`from`/`to` select children whose record last changed in the range.",
     no_overlap: None,
-    checks: |_| Vec::new(),
+    rules: &[],
 };
 
 pub static MISSING_EPISODES: RecordType = RecordType {
@@ -279,23 +314,18 @@ pub static MISSING_EPISODES: RecordType = RecordType {
     list_date: "started_on",
     list_date_doc: "`from`/`to` select episodes that started in the range.",
     no_overlap: None,
-    checks: missing_episode_checks,
+    rules: &[
+        Rule::NotBefore("returned_at", "started_at"),
+        Rule::NotBefore("rhi_held_at", "returned_at"),
+        Rule::RequiresWith("rhi_held_at", "returned_at"),
+        Rule::RequiresWith("rhi_offered_at", "returned_at"),
+        Rule::Forbid {
+            when: &[Is::True("rhi_accepted"), Is::Given("rhi_declined_reason")],
+            at: "rhi_declined_reason",
+            message: "an accepted interview has no declined reason",
+        },
+    ],
 };
-
-fn missing_episode_checks(r: &super::validate::Record) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    r.require_not_before("returned_at", "started_at", &mut errors);
-    r.require_not_before("rhi_held_at", "returned_at", &mut errors);
-    r.require_with("rhi_held_at", "returned_at", &mut errors);
-    r.require_with("rhi_offered_at", "returned_at", &mut errors);
-    if r.is_true("rhi_accepted") && r.has("rhi_declined_reason") {
-        errors.push(FieldError::pointer(
-            "/rhi_declined_reason",
-            "an accepted interview has no declined reason",
-        ));
-    }
-    errors
-}
 
 // ---------------------------------------------------------------------------------------------
 // The front door, child protection and child-in-need pathway (issue 3). Only enums, dates and
@@ -381,11 +411,7 @@ pub static REFERRALS: RecordType = RecordType {
     list_date: "received_on",
     list_date_doc: "`from`/`to` select referrals received in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("decision_at", "received_at", &mut errors);
-        errors
-    },
+    rules: &[Rule::NotBefore("decision_at", "received_at")],
 };
 
 pub static ASSESSMENTS: RecordType = RecordType {
@@ -420,12 +446,10 @@ pub static ASSESSMENTS: RecordType = RecordType {
     list_date: "started_on",
     list_date_doc: "`from`/`to` select assessments started in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("authorised_on", "started_on", &mut errors);
-        r.require_with("outcome", "authorised_on", &mut errors);
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("authorised_on", "started_on"),
+        Rule::RequiresWith("outcome", "authorised_on"),
+    ],
 };
 
 pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
@@ -478,19 +502,16 @@ pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
     list_date: "concern_identified_on",
     list_date_doc: "`from`/`to` select discussions whose concern was identified in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("held_at", "concern_identified_at", &mut errors);
-        r.require_with("police_attended", "held_at", &mut errors);
-        r.require_with("s47_initiated", "held_at", &mut errors);
-        if r.is_true("police_attended") && r.is_false("police_invited") {
-            errors.push(FieldError::pointer(
-                "/police_attended",
-                "police who were not invited cannot have attended (`police_invited` is false)",
-            ));
-        }
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("held_at", "concern_identified_at"),
+        Rule::RequiresWith("police_attended", "held_at"),
+        Rule::RequiresWith("s47_initiated", "held_at"),
+        Rule::Forbid {
+            when: &[Is::True("police_attended"), Is::False("police_invited")],
+            at: "police_attended",
+            message: "police who were not invited cannot have attended (`police_invited` is false)",
+        },
+    ],
 };
 
 pub static THRESHOLD_VISITS: RecordType = RecordType {
@@ -514,7 +535,7 @@ pub static THRESHOLD_VISITS: RecordType = RecordType {
     list_date: "visited_on",
     list_date_doc: "`from`/`to` select visits made in the range.",
     no_overlap: None,
-    checks: |_| Vec::new(),
+    rules: &[],
 };
 
 pub static SECTION47_ENQUIRIES: RecordType = RecordType {
@@ -554,11 +575,7 @@ pub static SECTION47_ENQUIRIES: RecordType = RecordType {
     list_date: "started_on",
     list_date_doc: "`from`/`to` select enquiries started in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("completed_on", "started_on", &mut errors);
-        errors
-    },
+    rules: &[Rule::NotBefore("completed_on", "started_on")],
 };
 
 pub static CP_PLANS: RecordType = RecordType {
@@ -593,11 +610,7 @@ pub static CP_PLANS: RecordType = RecordType {
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("ended_on", "started_on", &mut errors);
-        errors
-    },
+    rules: &[Rule::NotBefore("ended_on", "started_on")],
 };
 
 const CP_PLAN_REF: Field = f(
@@ -651,29 +664,23 @@ pub static CP_CONFERENCES: RecordType = RecordType {
     list_date: "held_on",
     list_date_doc: "`from`/`to` select conferences held in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        if r.text("kind") == Some("review") {
-            r.require_present(
-                "cp_plan_id",
-                "a review conference needs the plan it reviews",
-                &mut errors,
-            );
-            r.require_absent(
-                "s47_enquiry_id",
-                "only an initial conference follows a section 47 enquiry",
-                &mut errors,
-            );
-        }
-        if r.text("kind") == Some("transfer_in") {
-            r.require_absent(
-                "s47_enquiry_id",
-                "a transfer-in conference follows another authority's enquiry",
-                &mut errors,
-            );
-        }
-        errors
-    },
+    rules: &[
+        Rule::Forbid {
+            when: &[Is::Text("kind", "review"), Is::Missing("cp_plan_id")],
+            at: "cp_plan_id",
+            message: "a review conference needs the plan it reviews",
+        },
+        Rule::Forbid {
+            when: &[Is::Text("kind", "review"), Is::Given("s47_enquiry_id")],
+            at: "s47_enquiry_id",
+            message: "only an initial conference follows a section 47 enquiry",
+        },
+        Rule::Forbid {
+            when: &[Is::Text("kind", "transfer_in"), Is::Given("s47_enquiry_id")],
+            at: "s47_enquiry_id",
+            message: "a transfer-in conference follows another authority's enquiry",
+        },
+    ],
 };
 
 pub static CORE_GROUPS: RecordType = RecordType {
@@ -696,7 +703,7 @@ pub static CORE_GROUPS: RecordType = RecordType {
     list_date: "held_on",
     list_date_doc: "`from`/`to` select meetings held in the range.",
     no_overlap: None,
-    checks: |_| Vec::new(),
+    rules: &[],
 };
 
 pub static CIN_PLANS: RecordType = RecordType {
@@ -715,11 +722,7 @@ pub static CIN_PLANS: RecordType = RecordType {
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("ended_on", "started_on", &mut errors);
-        errors
-    },
+    rules: &[Rule::NotBefore("ended_on", "started_on")],
 };
 
 pub static VISITS: RecordType = RecordType {
@@ -768,55 +771,50 @@ pub static VISITS: RecordType = RecordType {
     list_date: "visited_on",
     list_date_doc: "`from`/`to` select visits made in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        // The reference must match the kind: exactly the one reference the kind names.
-        const REFS: [(&str, &str); 4] = [
-            ("cp", "cp_plan_id"),
-            ("cin", "cin_plan_id"),
-            ("cla", "placement_id"),
-            ("private_fostering", "private_fostering_id"),
-        ];
-        let kind = r.text("kind").unwrap_or("");
-        for (k, field) in REFS {
-            if k == kind {
-                r.require_present(
-                    field,
-                    &format!("a `{kind}` visit needs `{field}`"),
-                    &mut errors,
-                );
-            } else {
-                r.require_absent(
-                    field,
-                    &format!("a `{kind}` visit does not refer to `{field}`"),
-                    &mut errors,
-                );
+    rules: &[
+        Rule::Custom(|r, errors| {
+            // The reference must match the kind: exactly the one reference the kind names; the
+            // messages name the kind, so this is not a fixed `Forbid`.
+            const REFS: [(&str, &str); 4] = [
+                ("cp", "cp_plan_id"),
+                ("cin", "cin_plan_id"),
+                ("cla", "placement_id"),
+                ("private_fostering", "private_fostering_id"),
+            ];
+            let kind = r.text("kind").unwrap_or("");
+            for (k, field) in REFS {
+                if k == kind {
+                    r.require_present(field, &format!("a `{kind}` visit needs `{field}`"), errors);
+                } else {
+                    r.require_absent(
+                        field,
+                        &format!("a `{kind}` visit does not refer to `{field}`"),
+                        errors,
+                    );
+                }
             }
-        }
-        if r.is_true("seen_alone") && !r.is_true("child_seen") {
-            errors.push(FieldError::pointer(
-                "/seen_alone",
-                "a child seen alone was seen: `child_seen` must be true",
-            ));
-        }
-        errors
-    },
+        }),
+        Rule::Forbid {
+            when: &[Is::True("seen_alone"), Is::NotTrue("child_seen")],
+            at: "seen_alone",
+            message: "a child seen alone was seen: `child_seen` must be true",
+        },
+    ],
 };
 
 /// Exactly one of a CIN or CP plan reference.
-fn one_plan(r: &super::validate::Record, errors: &mut Vec<FieldError>) {
-    match (r.has("cin_plan_id"), r.has("cp_plan_id")) {
-        (true, true) => errors.push(FieldError::pointer(
-            "/cp_plan_id",
-            "give `cin_plan_id` or `cp_plan_id`, not both",
-        )),
-        (false, false) => errors.push(FieldError::pointer(
-            "/cin_plan_id",
-            "give the plan: `cin_plan_id` or `cp_plan_id`",
-        )),
-        _ => {}
-    }
-}
+/// A plan review or action belongs to exactly one plan: a child in need or a child protection
+/// plan (at most one of the two rules fails).
+const NOT_BOTH_PLANS: Rule = Rule::Forbid {
+    when: &[Is::Given("cin_plan_id"), Is::Given("cp_plan_id")],
+    at: "cp_plan_id",
+    message: "give `cin_plan_id` or `cp_plan_id`, not both",
+};
+const SOME_PLAN: Rule = Rule::Forbid {
+    when: &[Is::Missing("cin_plan_id"), Is::Missing("cp_plan_id")],
+    at: "cin_plan_id",
+    message: "give the plan: `cin_plan_id` or `cp_plan_id`",
+};
 
 pub static PLAN_REVIEWS: RecordType = RecordType {
     path: "plan-reviews",
@@ -834,11 +832,7 @@ pub static PLAN_REVIEWS: RecordType = RecordType {
     list_date: "held_on",
     list_date_doc: "`from`/`to` select reviews held in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        one_plan(r, &mut errors);
-        errors
-    },
+    rules: &[NOT_BOTH_PLANS, SOME_PLAN],
 };
 
 pub static PLAN_ACTIONS: RecordType = RecordType {
@@ -874,13 +868,12 @@ pub static PLAN_ACTIONS: RecordType = RecordType {
     list_date: "agreed_on",
     list_date_doc: "`from`/`to` select actions agreed in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        one_plan(r, &mut errors);
-        r.require_not_before("target_date", "agreed_on", &mut errors);
-        r.require_not_before("completed_on", "agreed_on", &mut errors);
-        errors
-    },
+    rules: &[
+        NOT_BOTH_PLANS,
+        SOME_PLAN,
+        Rule::NotBefore("target_date", "agreed_on"),
+        Rule::NotBefore("completed_on", "agreed_on"),
+    ],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -986,12 +979,10 @@ pub static CLA_PERIODS: RecordType = RecordType {
         end: "ended_on",
         noun: "care period",
     }),
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("ended_on", "started_on", &mut errors);
-        r.require_with("reason_ended", "ended_on", &mut errors);
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("ended_on", "started_on"),
+        Rule::RequiresWith("reason_ended", "ended_on"),
+    ],
 };
 
 pub static PLACEMENTS: RecordType = RecordType {
@@ -1045,12 +1036,10 @@ pub static PLACEMENTS: RecordType = RecordType {
     list_date: "started_on",
     list_date_doc: "`from`/`to` select placements started in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("ended_on", "started_on", &mut errors);
-        r.require_with("reason_ended", "ended_on", &mut errors);
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("ended_on", "started_on"),
+        Rule::RequiresWith("reason_ended", "ended_on"),
+    ],
 };
 
 pub static CLA_REVIEWS: RecordType = RecordType {
@@ -1084,11 +1073,7 @@ pub static CLA_REVIEWS: RecordType = RecordType {
     list_date: "held_on",
     list_date_doc: "`from`/`to` select reviews held in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("care_plan_updated_on", "held_on", &mut errors);
-        errors
-    },
+    rules: &[Rule::NotBefore("care_plan_updated_on", "held_on")],
 };
 
 pub static HEALTH_ASSESSMENTS: RecordType = RecordType {
@@ -1122,7 +1107,7 @@ pub static HEALTH_ASSESSMENTS: RecordType = RecordType {
     list_date: "completed_on",
     list_date_doc: "`from`/`to` select assessments completed in the range.",
     no_overlap: None,
-    checks: |_| Vec::new(),
+    rules: &[],
 };
 
 pub static PEPS: RecordType = RecordType {
@@ -1145,7 +1130,7 @@ pub static PEPS: RecordType = RecordType {
     list_date: "completed_on",
     list_date_doc: "`from`/`to` select plans completed in the range.",
     no_overlap: None,
-    checks: |_| Vec::new(),
+    rules: &[],
 };
 
 pub static PERMANENCE_PLANS: RecordType = RecordType {
@@ -1197,19 +1182,16 @@ pub static PERMANENCE_PLANS: RecordType = RecordType {
     list_date: "decided_on",
     list_date_doc: "`from`/`to` select plans decided in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("achieved_on", "decided_on", &mut errors);
-        r.require_not_before("ended_on", "decided_on", &mut errors);
-        r.require_with("ended_reason", "ended_on", &mut errors);
-        if r.has("achieved_on") && r.has("ended_on") {
-            errors.push(FieldError::pointer(
-                "/ended_on",
-                "an achieved plan did not end unachieved: give `achieved_on` or `ended_on`, not both",
-            ));
-        }
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("achieved_on", "decided_on"),
+        Rule::NotBefore("ended_on", "decided_on"),
+        Rule::RequiresWith("ended_reason", "ended_on"),
+        Rule::Forbid {
+            when: &[Is::Given("achieved_on"), Is::Given("ended_on")],
+            at: "ended_on",
+            message: "an achieved plan did not end unachieved: give `achieved_on` or `ended_on`, not both",
+        },
+    ],
 };
 
 pub static ADOPTIONS: RecordType = RecordType {
@@ -1285,37 +1267,36 @@ pub static ADOPTIONS: RecordType = RecordType {
     list_date: "entered_care_on",
     list_date_doc: "`from`/`to` select children who entered care in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        for later in [
-            "adm_decision_on",
-            "placement_order_on",
-            "matched_on",
-            "placed_on",
-            "adoption_order_on",
-            "foster_placement_started_on",
-            "decision_reversed_on",
-        ] {
-            r.require_not_before(later, "entered_care_on", &mut errors);
-        }
-        r.require_not_before("adoption_order_on", "placed_on", &mut errors);
-        r.require_with("adoption_order_on", "placed_on", &mut errors);
-        if r.has("foster_placement_started_on") && !r.is_true("foster_carer_adoption") {
-            errors.push(FieldError::pointer(
-                "/foster_placement_started_on",
-                "only a foster-carer adoption (`foster_carer_adoption` true) has a foster placement start",
-            ));
-        }
-        if let (Some(f), Some(p)) = (r.date("foster_placement_started_on"), r.date("placed_on"))
-            && f > p
-        {
-            errors.push(FieldError::pointer(
-                "/foster_placement_started_on",
-                "the foster placement with the adopters began on or before the day the child was placed for adoption, not after",
-            ));
-        }
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("adm_decision_on", "entered_care_on"),
+        Rule::NotBefore("placement_order_on", "entered_care_on"),
+        Rule::NotBefore("matched_on", "entered_care_on"),
+        Rule::NotBefore("placed_on", "entered_care_on"),
+        Rule::NotBefore("adoption_order_on", "entered_care_on"),
+        Rule::NotBefore("foster_placement_started_on", "entered_care_on"),
+        Rule::NotBefore("decision_reversed_on", "entered_care_on"),
+        Rule::NotBefore("adoption_order_on", "placed_on"),
+        Rule::RequiresWith("adoption_order_on", "placed_on"),
+        Rule::Forbid {
+            when: &[
+                Is::Given("foster_placement_started_on"),
+                Is::NotTrue("foster_carer_adoption"),
+            ],
+            at: "foster_placement_started_on",
+            message: "only a foster-carer adoption (`foster_carer_adoption` true) has a foster placement start",
+        },
+        // "Not after" rather than "not before", with its own message: not a `NotBefore`.
+        Rule::Custom(|r, errors| {
+            if let (Some(f), Some(p)) = (r.date("foster_placement_started_on"), r.date("placed_on"))
+                && f > p
+            {
+                errors.push(FieldError::pointer(
+                    "/foster_placement_started_on",
+                    "the foster placement with the adopters began on or before the day the child was placed for adoption, not after",
+                ));
+            }
+        }),
+    ],
 };
 
 pub static CARE_LEAVER_REVIEWS: RecordType = RecordType {
@@ -1343,7 +1324,7 @@ pub static CARE_LEAVER_REVIEWS: RecordType = RecordType {
     list_date: "held_on",
     list_date_doc: "`from`/`to` select events in the range.",
     no_overlap: None,
-    checks: |_| Vec::new(),
+    rules: &[],
 };
 
 pub static PRIVATE_FOSTERING: RecordType = RecordType {
@@ -1377,12 +1358,10 @@ pub static PRIVATE_FOSTERING: RecordType = RecordType {
     list_date: "notified_on",
     list_date_doc: "`from`/`to` select notifications received in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("ended_on", "notified_on", &mut errors);
-        r.require_not_before("ended_on", "arrangement_started_on", &mut errors);
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("ended_on", "notified_on"),
+        Rule::NotBefore("ended_on", "arrangement_started_on"),
+    ],
 };
 
 pub static EHE_REGISTRATIONS: RecordType = RecordType {
@@ -1416,12 +1395,10 @@ pub static EHE_REGISTRATIONS: RecordType = RecordType {
     list_date: "registered_on",
     list_date_doc: "`from`/`to` select registrations in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("first_visit_on", "registered_on", &mut errors);
-        r.require_not_before("ended_on", "registered_on", &mut errors);
-        errors
-    },
+    rules: &[
+        Rule::NotBefore("first_visit_on", "registered_on"),
+        Rule::NotBefore("ended_on", "registered_on"),
+    ],
 };
 
 pub static HOMELESS_PRESENTATIONS: RecordType = RecordType {
@@ -1461,11 +1438,7 @@ pub static HOMELESS_PRESENTATIONS: RecordType = RecordType {
     list_date: "presented_on",
     list_date_doc: "`from`/`to` select presentations in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_not_before("advised_s20_on", "presented_on", &mut errors);
-        errors
-    },
+    rules: &[Rule::NotBefore("advised_s20_on", "presented_on")],
 };
 
 pub static CASE_AUDITS: RecordType = RecordType {
@@ -1510,17 +1483,14 @@ pub static CASE_AUDITS: RecordType = RecordType {
     list_date: "due_on",
     list_date_doc: "`from`/`to` select audits due in the range.",
     no_overlap: None,
-    checks: |r| {
-        let mut errors = Vec::new();
-        r.require_with("grade", "completed_on", &mut errors);
-        if !r.has("child_id") && !r.has("team") {
-            errors.push(FieldError::pointer(
-                "/team",
-                "an audit is of a child's case (`child_id`) or of a team (`team`): give one",
-            ));
-        }
-        errors
-    },
+    rules: &[
+        Rule::RequiresWith("grade", "completed_on"),
+        Rule::Forbid {
+            when: &[Is::Missing("child_id"), Is::Missing("team")],
+            at: "team",
+            message: "an audit is of a child's case (`child_id`) or of a team (`team`): give one",
+        },
+    ],
 };
 
 /// Every record type, in dependency order (a type only refers to types before it).

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use serde_json::{Map, Value as Json};
 
-use super::types::{Field, Kind, RecordType};
+use super::types::{Field, Is, Kind, RecordType, Rule};
 use driftwatch_error::FieldError;
 
 /// Earliest and latest dates accepted anywhere (event dates in records, and every date
@@ -115,6 +115,18 @@ impl Record {
 
     pub fn is_false(&self, name: &str) -> bool {
         matches!(self.get(name), Value::Bool(false))
+    }
+
+    /// Whether the condition `c` holds of this record ([`Rule::Forbid`]).
+    pub fn holds(&self, c: Is) -> bool {
+        match c {
+            Is::Given(f) => self.has(f),
+            Is::Missing(f) => !self.has(f),
+            Is::True(f) => self.is_true(f),
+            Is::False(f) => self.is_false(f),
+            Is::NotTrue(f) => !self.is_true(f),
+            Is::Text(f, value) => self.text(f) == Some(value),
+        }
     }
 
     /// `field` must be given (`why` says when and why).
@@ -277,12 +289,28 @@ pub fn parse_record(
         values,
     };
     if errors.is_empty() {
-        errors.extend((rt.checks)(&record));
+        check_rules(&record, rt.rules, &mut errors);
     }
     if errors.is_empty() {
         Ok(record)
     } else {
         Err(errors)
+    }
+}
+
+/// Run a record type's cross-field `rules` in order, each failing rule adding its error.
+pub fn check_rules(r: &Record, rules: &[Rule], errors: &mut Vec<FieldError>) {
+    for rule in rules {
+        match *rule {
+            Rule::NotBefore(later, earlier) => r.require_not_before(later, earlier, errors),
+            Rule::RequiresWith(field, needs) => r.require_with(field, needs, errors),
+            Rule::Forbid { when, at, message } => {
+                if when.iter().all(|c| r.holds(*c)) {
+                    errors.push(FieldError::pointer(format!("/{at}"), message));
+                }
+            }
+            Rule::Custom(check) => check(r, errors),
+        }
     }
 }
 
@@ -420,7 +448,7 @@ pub fn parse_instant(s: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::types::MISSING_EPISODES;
+    use crate::records::types::{CASE_AUDITS, MISSING_EPISODES, PERMANENCE_PLANS};
     use serde_json::json;
 
     fn pointers(r: Result<Record, Vec<FieldError>>) -> Vec<String> {
@@ -476,5 +504,44 @@ mod tests {
             pointers(parse_record(&MISSING_EPISODES, "e1", &body)),
             ["/rhi_held_at"]
         );
+    }
+
+    #[test]
+    fn rules_run_in_order_and_forbid_needs_every_condition() {
+        // Decided 10 May; achieved 1 May and ended 2 May: both dates are before the decision
+        // (the two `NotBefore` rules, in their order), and a plan with both dates breaks the
+        // `Forbid` on `ended_on`, which comes last.
+        let body = json!({
+            "child_id": "c1", "plan_type": "sgo", "decided_on": "2024-05-10",
+            "achieved_on": "2024-05-01", "ended_on": "2024-05-02",
+        });
+        let errors = parse_record(&PERMANENCE_PLANS, "p1", &body).unwrap_err();
+        let got: Vec<(String, String)> = errors
+            .into_iter()
+            .map(|e| (e.pointer.unwrap(), e.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/achieved_on", "`achieved_on` is before `decided_on`"),
+                ("/ended_on", "`ended_on` is before `decided_on`"),
+                (
+                    "/ended_on",
+                    "an achieved plan did not end unachieved: give `achieved_on` or `ended_on`, not both"
+                ),
+            ]
+            .map(|(p, m)| (p.to_string(), m.to_string()))
+        );
+        // Only one of the two conditions holds (achieved, not ended): no error.
+        let body = json!({
+            "child_id": "c1", "plan_type": "sgo", "decided_on": "2024-05-10",
+            "achieved_on": "2024-05-11",
+        });
+        assert!(parse_record(&PERMANENCE_PLANS, "p1", &body).is_ok());
+        // An audit needs a child or a team: with neither, both `Missing` conditions hold.
+        let body = json!({ "due_on": "2024-05-10" });
+        assert_eq!(pointers(parse_record(&CASE_AUDITS, "a1", &body)), ["/team"]);
+        let body = json!({ "due_on": "2024-05-10", "team": "north" });
+        assert!(parse_record(&CASE_AUDITS, "a1", &body).is_ok());
     }
 }
