@@ -95,18 +95,28 @@ enum Input {
         format: Format,
         files: Vec<InputFile>,
     },
-    /// National-format files once the import worker has read them.
+}
+
+/// An import ready to run in a transaction: record rows, or national-format files as the
+/// import worker read them. A request's files can reach the database only through
+/// [`read_files`], so they are never parsed in the server's process.
+enum Ready {
+    Rows {
+        rt: &'static RecordType,
+        format: RowFormat,
+        body: std::fs::File,
+    },
     Parsed(ingest::Parsed),
 }
 
 /// Read national-format files in the import worker, before a transaction is opened (a slow or
-/// hostile file holds no database connection). Other input is unchanged.
-async fn read_files(state: &AppState, input: Input) -> ApiResult<Input> {
+/// hostile file holds no database connection).
+async fn read_files(state: &AppState, input: Input) -> ApiResult<Ready> {
     match input {
-        Input::Files { format, files } => Ok(Input::Parsed(
+        Input::Rows { rt, format, body } => Ok(Ready::Rows { rt, format, body }),
+        Input::Files { format, files } => Ok(Ready::Parsed(
             ingest::worker::parse_isolated(&state.settings.import_worker, format, files).await?,
         )),
-        other => Ok(other),
     }
 }
 
@@ -439,20 +449,13 @@ async fn run_input(
     conn: &mut Conn,
     importer: &mut Importer,
     la: &str,
-    input: Input,
+    input: Ready,
 ) -> ApiResult<()> {
     match input {
-        Input::Rows { rt, format, body } => {
+        Ready::Rows { rt, format, body } => {
             pipeline::import_rows(conn, importer, rt, format, None, body).await
         }
-        // Not reached from a request (`read_files` hands every file input to the worker
-        // first); kept so that `Input` stays total without a panic.
-        Input::Files { format, files } => {
-            let plan = ingest::plan(conn, la, format, &files).await?;
-            drop(files);
-            importer.apply(conn, plan).await
-        }
-        Input::Parsed(parsed) => {
+        Ready::Parsed(parsed) => {
             let plan = ingest::plan_parsed(conn, la, parsed).await?;
             importer.apply(conn, plan).await
         }
