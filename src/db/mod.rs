@@ -368,3 +368,72 @@ pub async fn ensure_authority(
     }
     Ok(inserted > 0)
 }
+
+/// An authority as the operator sees it (`driftwatch authorities list`).
+#[derive(diesel::QueryableByName, Debug)]
+pub struct Authority {
+    #[diesel(sql_type = Text)]
+    pub la_code: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub dfe_code: Option<String>,
+}
+
+/// Every authority, by code (operator connection; the API's role sees only its own row).
+pub async fn list_authorities(conn: &mut Conn) -> ApiResult<Vec<Authority>> {
+    Ok(
+        diesel::sql_query("SELECT la_code, name, dfe_code FROM authorities ORDER BY la_code")
+            .load(conn)
+            .await?,
+    )
+}
+
+/// The DfE's three-digit code of an authority, if set.
+pub async fn dfe_code(conn: &mut Conn, la_code: &str) -> ApiResult<Option<String>> {
+    let rows: Vec<Authority> =
+        diesel::sql_query("SELECT la_code, name, dfe_code FROM authorities WHERE la_code = $1")
+            .bind::<Text, _>(la_code)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().next().and_then(|a| a.dfe_code))
+}
+
+/// Set (or with `None` clear) an authority's DfE code, creating the authority if it is new.
+/// A code is three digits and names one authority: a code another authority holds is refused
+/// naming that authority, and nothing changes.
+pub async fn set_dfe_code(conn: &mut Conn, la_code: &str, dfe_code: Option<&str>) -> ApiResult<()> {
+    if let Some(code) = dfe_code
+        && !(code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(ApiError::parameter(
+            "dfe_code",
+            format!("a DfE local-authority code is three digits (e.g. 334), not {code:?}"),
+        ));
+    }
+    if let Some(code) = dfe_code {
+        let holders: Vec<Authority> = diesel::sql_query(
+            "SELECT la_code, name, dfe_code FROM authorities WHERE dfe_code = $1 AND la_code <> $2",
+        )
+        .bind::<Text, _>(code)
+        .bind::<Text, _>(la_code)
+        .load(conn)
+        .await?;
+        if let Some(other) = holders.into_iter().next() {
+            return Err(ApiError::parameter(
+                "dfe_code",
+                format!(
+                    "DfE code {code} already belongs to authority {}",
+                    other.la_code
+                ),
+            ));
+        }
+    }
+    ensure_authority(conn, la_code, None).await?;
+    diesel::sql_query("UPDATE authorities SET dfe_code = $2 WHERE la_code = $1")
+        .bind::<Text, _>(la_code)
+        .bind::<diesel::sql_types::Nullable<Text>, _>(dfe_code)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
