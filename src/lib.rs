@@ -25,7 +25,7 @@ pub use driftwatch_domain as domain;
 pub use driftwatch_error as error;
 pub mod http;
 pub mod indicators;
-pub mod ingest;
+pub use driftwatch_ingest as ingest;
 pub mod records;
 pub mod routes;
 pub mod standards;
