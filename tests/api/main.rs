@@ -33,6 +33,7 @@ mod scorecard;
 mod security;
 mod security_keys;
 mod security_limits;
+mod short_breaks;
 mod spec;
 mod standards;
 mod tenancy;

@@ -326,7 +326,7 @@ mod tests {
         assert!(cla.sql.starts_with("SELECT p.id AS case_id, p.child_id, p.team, p.worker_id, NULL::timestamptz AS start_at, false AS start_has_time, p.started_on AS start_on,"));
         assert!(
             cla.sql
-                .ends_with("AND coalesce(p.legal_status, '') NOT IN ('V3', 'V4')")
+                .ends_with("AND NOT (coalesce(p.legal_status, '') IN ('V3', 'V4') AND NOT EXISTS (SELECT 1 FROM placements sb WHERE sb.la_code = p.la_code AND sb.cla_period_id = p.id AND sb.legal_status NOT IN ('V3', 'V4')))")
         );
         for ind in CATALOGUE {
             assert!(
