@@ -451,7 +451,7 @@ pub async fn summary_rows(
     let rows: Vec<SummarySqlRow> = sql.query().load(conn).await?;
     let elapsed_unit = match ind.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => limit.map(|l| l.unit.elapsed_unit()),
-        IndicatorKind::Proportion => None,
+        IndicatorKind::Proportion | IndicatorKind::Cohort => None,
     };
     Ok(rows
         .into_iter()

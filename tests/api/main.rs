@@ -27,6 +27,7 @@ mod pathway;
 mod pathway_indicators;
 mod pathway_recurring;
 mod permanence;
+mod placement_stability;
 mod records;
 mod rhi;
 mod scorecard;
