@@ -157,6 +157,42 @@ async fn three_or_more_placements_in_the_year_at_each_year_end() {
             ("2025-26".into(), (7, 1, json!(14.3), 0)),
         ]
     );
+
+    // A cohort has no time limit (422 naming /limit); a target is fine. Lower is better: green
+    // at or below 10%, amber at or below 20%: 25% red, 14.3% amber.
+    let res = app
+        .put(
+            "/v1/standards/placement-stability-3plus",
+            &key,
+            json!({"limit": {"value": 1, "unit": "months"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let p: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["pointer"], "/limit");
+    assert_eq!(
+        p["errors"][0]["message"],
+        "`placement-stability-3plus` is a cohort: it has no time limit"
+    );
+    let res = app
+        .put(
+            "/v1/standards/placement-stability-3plus",
+            &key,
+            json!({"target": 10, "amber_from": 20}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let rag: Vec<serde_json::Value> = summary(
+        &app,
+        &key,
+        "placement-stability-3plus",
+        "from=2024-04-01&to=2026-03-31&period=financial_year&as_of=2026-03-31",
+    )
+    .await
+    .iter()
+    .map(|r| r["rag"].clone())
+    .collect();
+    assert_eq!(rag, [json!("red"), json!("amber")]);
 }
 
 #[tokio::test]
