@@ -27,7 +27,8 @@ fn text(name: &str, s: &str) -> InputFile {
 /// - D (Jan 2013): S 1 Feb 2025; P 10 Feb; P 1 Mar 2025; left care 30 Sep 2025 (E13).
 /// - E (Jan 2011): S 1 Jun 2024; P 1 Jul 2024 with LS V4 (a short break inside care); P 10 Jul
 ///   2024, open (the period is mixed: care).
-/// - F (May 2012): S 1 Apr 2021; L 1 Feb 2024; T 1 Mar 2024 (new placement, same carers), open.
+/// - F (May 2012): S 1 Apr 2021; L 1 Feb 2024; T 1 Mar 2024 (new placement, same carers) in U5;
+///   P 1 Jun 2024 into T1 (hospital: temporary); P 10 Jun 2024 back to U5 (a return), open.
 /// - G (Sep 2010): S 1 Jan 2022; P 1 Jun 2024, open.
 /// - H (Jan 2020): S 1 Feb 2023; P 1 Jun 2024 placed for adoption (A4), open.
 /// - I (Feb 2010: 16 on 1 Feb 2026): S 1 Jan 2020, open.
@@ -61,7 +62,9 @@ fn return_file() -> Vec<InputFile> {
              E,10/07/2024,P,C2,U1,,\n\
              F,01/04/2021,S,C2,U4,01/02/2024,X1\n\
              F,01/02/2024,L,C1,U4,01/03/2024,X1\n\
-             F,01/03/2024,T,C1,U5,,\n\
+             F,01/03/2024,T,C1,U5,01/06/2024,X1\n\
+             F,01/06/2024,P,C1,T1,10/06/2024,X1\n\
+             F,10/06/2024,P,C1,U5,,\n\
              G,01/01/2022,S,C2,U1,01/06/2024,X1\n\
              G,01/06/2024,P,C2,U2,,\n\
              H,01/02/2023,S,C2,U3,01/06/2024,X1\n\
@@ -113,12 +116,13 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 async fn three_or_more_placements_in_the_year_at_each_year_end() {
     let (app, key) = setup().await;
     // Looked after on 31 March 2025 (C is in short breaks only: not in the cohort):
-    // - A: the placement held on 1 Apr 2024 (the S episode, to 10 May) 1, P 10 May 2, P 20 Aug 3,
-    //   (L 1 Dec: legal status only; T2 5 Jan: temporary) P 12 Jan 4: met (3 or more).
+    // - A: the placement held on 1 Apr 2024 (the S episode, to 10 May) 1, P 10 May 2, P 20 Aug 3;
+    //   L 1 Dec: legal status only; T2 5 Jan: temporary; P 12 Jan back to U2, the type before the
+    //   temporary placement: a return, not a move. Exactly 3: met.
     // - B: S 15 Feb 2025: 1. D: S 1 Feb, P 10 Feb, P 1 Mar: 3, met.
     // - E: S 1 Jun 2024 1, (V4 1 Jul: a short break) P 10 Jul 2: missed.
-    // - F: held on 1 Apr 2024 the T episode from 1 Mar 2024: 1. G: held (S to 1 Jun) 1, P 1 Jun
-    //   2. H: the same, 2. I: 1.
+    // - F: held on 1 Apr 2024 the T episode from 1 Mar 2024: 1 (T1 1 Jun temporary, 10 Jun a
+    //   return). G: held (S to 1 Jun) 1, P 1 Jun 2. H: the same, 2. I: 1.
     // 2 of 8 (25%).
     let rows = members(&app, &key, "placement-stability-3plus", "2025-03-31").await;
     assert_eq!(
@@ -136,7 +140,7 @@ async fn three_or_more_placements_in_the_year_at_each_year_end() {
     );
     // On 31 March 2026 (D left care on 30 Sep 2025): A holds the placement of 12 Jan 2025 all
     // year: 1. B: held on 1 Apr 2025 the S episode (it ended that day) 1, P 1 Apr 2, B 30 Jun 3:
-    // met. E, F, G, H, I: 1 each. 1 of 7 (14.3%).
+    // met. E, F (the return of 10 Jun 2024, held all year), G, H, I: 1 each. 1 of 7 (14.3%).
     let rows = members(&app, &key, "placement-stability-3plus", "2026-03-31").await;
     assert_eq!(
         rows,
@@ -200,8 +204,9 @@ async fn same_carer_for_two_years_among_children_looked_after_two_and_a_half_yea
     let (app, key) = setup().await;
     // 31 March 2025: under 16 and looked after since 30 Sep 2022 or before: F (since Apr 2021),
     // G (Jan 2022), I (Jan 2020; 15). A (Jun 2023) and H (Feb 2023) not yet.
-    // - F: carer since the S episode of 1 Apr 2021 (L and T keep the carers): on or before
-    //   31 Mar 2023, met. G: carer since 1 Jun 2024: missed. I: since 1 Jan 2020: met.
+    // - F: carer since the S episode of 1 Apr 2021 (L and T keep the carers; the hospital stay
+    //   of June 2024 is temporary and 10 Jun a return): on or before 31 Mar 2023, met. G: carer
+    //   since 1 Jun 2024: missed. I: since 1 Jan 2020: met.
     // 2 of 3 (66.7%).
     let rows = members(&app, &key, "placement-stability-long-term", "2025-03-31").await;
     assert_eq!(
@@ -213,7 +218,8 @@ async fn same_carer_for_two_years_among_children_looked_after_two_and_a_half_yea
         ])
     );
     // 31 March 2026: looked after since 30 Sep 2023 or before: A, F, G, H; I is 16 (1 Feb 2026).
-    // - A: carer since 12 Jan 2025 (P; T2 is temporary): missed. F: met. G: missed.
+    // - A: carer since 20 Aug 2024 (T2 is temporary, 12 Jan 2025 a return): missed. F: met
+    //   (as above). G: missed.
     // - H: placed for adoption (A4) since 1 Jun 2024, after 31 Mar 2024; with the placement
     //   before it (from 1 Feb 2023) 2 years or more: met.
     // 2 of 4 (50%).
@@ -237,7 +243,7 @@ async fn same_carer_for_two_years_among_children_looked_after_two_and_a_half_yea
     // A period is counted at its end, the current one at as_of: by month over November -
     // December 2025 as of 1 December 2025. 30 November: F, G, H (looked after since Feb 2023),
     // I (16 only on 1 Feb 2026): F, H, I met, G missed: 3 of 4. 1 December: A too (looked after
-    // since 1 Jun 2023: exactly 2.5 years that day; carer since 12 Jan 2025, missed): 3 of 5.
+    // since 1 Jun 2023: exactly 2.5 years that day; carer since 20 Aug 2024, missed): 3 of 5.
     let months: Vec<(String, Figures)> = summary(
         &app,
         &key,
