@@ -11,6 +11,7 @@
 //! | cla-reviews | `<CHILD>-<REVIEW>` | reviews |
 //! | missing-episodes | `<CHILD>-<MIS_START>` | missing |
 //! | adoptions | `<CHILD>-<DATE_INT or DATE_PLACED>` | ad1, placed_for_adoption |
+//! | worker-assignments | `<CHILD>-<SW_DECOM>` | sw_episodes |
 //!
 //! (dates as `YYYY-MM-DD`). A period's id changes when an earlier year's import shows that its
 //! first episode was not the first: the new plan re-points the period's placements, reviews
@@ -84,6 +85,8 @@ fn owned_fields(rt: &RecordType) -> &'static [&'static str] {
             "reason_ended",
         ],
         "cla-reviews" => &["child_id", "cla_period_id", "held_on"],
+        // A filled SW_DEC (and its reason) is never replaced by a blank one, as for episodes.
+        "worker-assignments" => &["child_id", "worker_id", "started_on"],
         "adoptions" => &[
             "child_id",
             "cla_period_id",
@@ -192,6 +195,16 @@ struct MissingIn {
     source: Source,
 }
 
+#[derive(Debug, Clone)]
+struct SwEpisodeIn {
+    child: String,
+    worker: String,
+    started: NaiveDate,
+    ended: Option<NaiveDate>,
+    reason: Option<&'static str>,
+    source: Source,
+}
+
 #[derive(Debug, Clone, Default)]
 struct AdoptionIn {
     child: String,
@@ -209,6 +222,7 @@ struct Input {
     reviews: Vec<ReviewIn>,
     missing: Vec<MissingIn>,
     adoptions: Vec<AdoptionIn>,
+    sw_episodes: Vec<SwEpisodeIn>,
     /// The children the UASC table lists, when the import has one (then every header child
     /// gets `uasc` true or false; without one, `uasc` is left as stored).
     uasc: Option<BTreeSet<String>>,
@@ -394,6 +408,26 @@ impl Input {
                 ..AdoptionIn::default()
             };
             input.adoptions.extend(c.finish(v, problems));
+        }
+        let sw_reasons: Vec<(&str, &'static str)> =
+            types::SW_REASON.iter().map(|c| (*c, *c)).collect();
+        for row in t.of(Table::SwEpisodes) {
+            let mut c = Cells::new(row);
+            let child = c.required_text("CHILD");
+            let worker = c.required_text("SW_ID");
+            let started = c.required_date("SW_DECOM").unwrap_or_default();
+            let ended = c.date("SW_DEC");
+            let reason = c.code("SW_REASON", &sw_reasons);
+            // SW_DEC before SW_DECOM, or a reason without SW_DEC: the record type's rules say so.
+            let v = SwEpisodeIn {
+                child,
+                worker,
+                started,
+                ended,
+                reason,
+                source: row.source.clone(),
+            };
+            input.sw_episodes.extend(c.finish(v, problems));
         }
         if t.rows.contains_key(&Table::Uasc) {
             let mut set = BTreeSet::new();
@@ -838,6 +872,21 @@ fn build(input: Input, stored: &Stored) -> Built {
             ("returned_at", date_json(m.returned)),
         ]);
         b.push(&types::MISSING_EPISODES, id, body, m.source);
+    }
+
+    // Social worker episodes: one per child + SW_DECOM.
+    let sw = b.last_per_key("sw_episodes_repeated_in_files", input.sw_episodes, |w| {
+        format!("{}-{}", w.child, w.started)
+    });
+    for (id, w) in sw {
+        let body = obj(vec![
+            ("child_id", json!(w.child)),
+            ("worker_id", json!(w.worker)),
+            ("started_on", date_json(Some(w.started))),
+            ("ended_on", date_json(w.ended)),
+            ("reason", text_json(&w.reason.map(String::from))),
+        ]);
+        b.push(&types::WORKER_ASSIGNMENTS, id, body, w.source);
     }
 
     // Episodes: merge the import's copies and the stored ones per child and DECOM.

@@ -22,10 +22,12 @@ pub enum Table {
     PlacedForAdoption,
     /// Unaccompanied asylum-seeking children: who is one.
     Uasc,
+    /// Social worker episodes (SWEpisodes, since 2023-24): worker assignments.
+    SwEpisodes,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Header,
         Table::Episodes,
         Table::Reviews,
@@ -33,6 +35,7 @@ impl Table {
         Table::Ad1,
         Table::PlacedForAdoption,
         Table::Uasc,
+        Table::SwEpisodes,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Table {
             Table::Ad1 => "ad1",
             Table::PlacedForAdoption => "placed_for_adoption",
             Table::Uasc => "uasc",
+            Table::SwEpisodes => "sw_episodes",
         }
     }
 
@@ -59,6 +63,7 @@ impl Table {
             // DUC is not read, but a UASC table always has it (and CHILD alone would match
             // every table when recognising a file by its header row).
             Table::Uasc => &["CHILD", "DUC"],
+            Table::SwEpisodes => &["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
         }
     }
 
@@ -101,6 +106,7 @@ impl Table {
                 "REASON_PLACED_CEASED",
             ],
             Table::Uasc => &["CHILD", "SEX", "DOB", "DUC"],
+            Table::SwEpisodes => &["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
         }
     }
 }
@@ -115,10 +121,6 @@ const IGNORED: &[(&[&str], &[&str])] = &[
     (
         &["previous_permanence", "prevperm", "prev_perm"],
         &["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"],
-    ),
-    (
-        &["sw_episodes", "swepisodes"],
-        &["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
     ),
     (&["dolo"], &["CHILD", "DOB", "DOLO_START", "DOLO_END"]),
 ];
@@ -182,6 +184,9 @@ fn kind_by_name(name: &str) -> Option<Kind> {
     }
     if matches!(s.as_str(), "placedadoption" | "placed_adoption") {
         return Some(Kind::Table(Table::PlacedForAdoption));
+    }
+    if s == "swepisodes" {
+        return Some(Kind::Table(Table::SwEpisodes));
     }
     if IGNORED.iter().any(|(names, _)| names.contains(&s.as_str())) {
         return Some(Kind::Ignored);

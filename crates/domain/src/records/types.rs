@@ -1493,6 +1493,61 @@ pub static CASE_AUDITS: RecordType = RecordType {
     ],
 };
 
+// Social workers and care leavers' outcomes (issue 13): national measures of stability and of
+// care leavers, on records the national returns (SSDA903 SWEpisodes, OC3) and the DfE's CSC
+// API (`care_worker_details`, `care_leavers`) carry.
+
+/// SSDA903 `SW_REASON`, why a social worker episode ended: MANAGE (management decision), FCONTA
+/// (family contact), LEFTRL (worker left the role), ORGRST (organisational restructure), TSPROC
+/// (transfer between teams/processes), ABSENC (worker absence), CHCHAN (child's circumstances
+/// changed), PCCHAN (placement or care plan changed), SWDIED (worker died), OTHERS.
+pub const SW_REASON: &[&str] = &[
+    "MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "SWDIED",
+    "OTHERS",
+];
+
+pub static WORKER_ASSIGNMENTS: RecordType = RecordType {
+    path: "worker-assignments",
+    table: "worker_assignments",
+    schema: "WorkerAssignment",
+    doc: "A social worker allocated to a child, from one day to another (SSDA903 SWEpisodes; the DfE CSC API's `care_worker_details`): the worker as a pseudonymous id, never a name. `social-worker-changes-3plus` counts a child's distinct workers in the year.",
+    fields: &[
+        CHILD,
+        TEAM,
+        f(
+            "worker_id",
+            Kind::Code,
+            true,
+            "Pseudonymous id of the social worker (SSDA903 `SW_ID`).",
+        ),
+        f(
+            "started_on",
+            Kind::Date,
+            true,
+            "Date the worker started working with the child (`SW_DECOM`).",
+        ),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Date the worker stopped working with the child (`SW_DEC`); null while allocated.",
+        ),
+        f(
+            "reason",
+            Kind::Enum(SW_REASON),
+            false,
+            "Why the allocation ended (SSDA903 `SW_REASON` code), with `ended_on`.",
+        ),
+    ],
+    list_date: "started_on",
+    list_date_doc: "`from`/`to` select allocations that started in the range.",
+    no_overlap: None,
+    rules: &[
+        Rule::NotBefore("ended_on", "started_on"),
+        Rule::RequiresWith("reason", "ended_on"),
+    ],
+};
+
 /// Every record type, in dependency order (a type only refers to types before it).
 pub static ALL: &[&RecordType] = &[
     &CHILDREN,
@@ -1521,6 +1576,7 @@ pub static ALL: &[&RecordType] = &[
     &EHE_REGISTRATIONS,
     &HOMELESS_PRESENTATIONS,
     &CASE_AUDITS,
+    &WORKER_ASSIGNMENTS,
 ];
 
 pub fn by_path(path: &str) -> Option<&'static RecordType> {
