@@ -23,6 +23,7 @@ use driftwatch::db;
 use driftwatch::error::ApiError;
 use driftwatch::ingest::pipeline::{self, ImportReport, Mode};
 use driftwatch::ingest::{self, Format, InputFile};
+use serde_json::Value;
 
 use crate::harness::TestApp;
 
@@ -47,10 +48,10 @@ fn year(y: u32) -> Vec<InputFile> {
         .collect()
 }
 
-/// The public fake 2017-18 return, less its sw_episodes table: that table's one row is
-/// unusable (CHILD10 is in no other table and SW_REASON `SWLAZY` is no DfE code), so the whole
-/// return is refused in the default all-or-nothing mode
-/// (`the_fake_returns_unusable_sw_episode_is_named`).
+/// The public fake 2017-18 return, less its sw_episodes and oc3 tables: sw_episodes' one row is
+/// unusable (CHILD10 is in no other table and SW_REASON `SWLAZY` is no DfE code) and 3 of oc3's
+/// care leavers have no 17th-21st birthday in the year, so the whole return is refused in the
+/// default all-or-nothing mode (`the_fake_returns_unusable_rows_are_named`).
 fn return_2017_18() -> Vec<InputFile> {
     [
         "header",
@@ -61,7 +62,6 @@ fn return_2017_18() -> Vec<InputFile> {
         "placed_for_adoption",
         "uasc",
         "oc2",
-        "oc3",
         "previous_permanence",
         "DoLo",
     ]
@@ -71,20 +71,51 @@ fn return_2017_18() -> Vec<InputFile> {
 }
 
 #[tokio::test]
-async fn the_fake_returns_unusable_sw_episode_is_named() {
+async fn the_fake_returns_unusable_rows_are_named() {
     let app = TestApp::spawn().await;
-    app.key("LA1", "read,write").await;
+    let key = app.key("LA1", "read,write").await;
     let mut conn = app.conn().await;
     let mut files = return_2017_18();
     files.push(file("ssda903-2017-18/sw_episodes.csv"));
-    let es = errors_of(import(&mut conn, "LA1", files).await.unwrap_err());
-    assert_eq!(es.len(), 1, "{es:?}");
+    files.push(file("ssda903-2017-18/oc3.csv"));
+    let es = errors_of(import(&mut conn, "LA1", files.clone()).await.unwrap_err());
+    let located: Vec<(Option<&str>, Option<u64>, Option<&str>)> = es
+        .iter()
+        .map(|e| (e.file.as_deref(), e.line, e.column.as_deref()))
+        .collect();
+    // SWLAZY; and OC3 rows born in April 2001: their 17th birthday is after the year ending
+    // 31 March 2018 (the return's latest DECOM is 31/03/2018), their 16th not a care leaver's.
     assert_eq!(
-        (es[0].file.as_deref(), es[0].line, es[0].column.as_deref()),
-        (Some("sw_episodes.csv"), Some(2), Some("SW_REASON"))
+        located,
+        [
+            (Some("sw_episodes.csv"), Some(2), Some("SW_REASON")),
+            (Some("oc3.csv"), Some(17), Some("DOB")),
+            (Some("oc3.csv"), Some(42), Some("DOB")),
+            (Some("oc3.csv"), Some(51), Some("DOB")),
+        ]
     );
     assert!(es[0].message.contains("SWLAZY"), "{}", es[0].message);
     assert_eq!(count(&mut conn, "children").await, 0, "nothing written");
+
+    // Partial: the good rows are written. oc3.csv line 2: CHILD 197474, born 30/03/2001, DIED,
+    // F1, ACCOM 01 (type not known, suitable): 17th birthday in March 2018.
+    let r = db::tenant_tx(&mut conn, "LA1", async |c| {
+        let plan = ingest::plan(c, "LA1", Format::Ssda903, &files).await?;
+        pipeline::apply_plan(c, "LA1", plan, Mode::Partial).await
+    })
+    .await
+    .unwrap();
+    assert_eq!(created(&r, "care-leaver-outcomes"), 50);
+    assert_eq!(created(&r, "worker-assignments"), 0);
+    let o = app
+        .get_json("/v1/care-leaver-outcomes/197474-17", &key)
+        .await;
+    assert_eq!(o["birthday_month"], "2018-03");
+    assert_eq!(o["age"], 17);
+    assert_eq!(o["in_touch"], "DIED");
+    assert_eq!(o["activity"], "F1");
+    assert_eq!(o["accommodation"], Value::Null);
+    assert_eq!(o["accommodation_suitable"], true);
 }
 
 async fn import(

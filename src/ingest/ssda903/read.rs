@@ -24,10 +24,12 @@ pub enum Table {
     Uasc,
     /// Social worker episodes (SWEpisodes, since 2023-24): worker assignments.
     SwEpisodes,
+    /// Care leavers around their 17th-21st birthday: care leaver outcomes.
+    Oc3,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Header,
         Table::Episodes,
         Table::Reviews,
@@ -36,6 +38,7 @@ impl Table {
         Table::PlacedForAdoption,
         Table::Uasc,
         Table::SwEpisodes,
+        Table::Oc3,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Table {
             Table::PlacedForAdoption => "placed_for_adoption",
             Table::Uasc => "uasc",
             Table::SwEpisodes => "sw_episodes",
+            Table::Oc3 => "oc3",
         }
     }
 
@@ -64,6 +68,7 @@ impl Table {
             // every table when recognising a file by its header row).
             Table::Uasc => &["CHILD", "DUC"],
             Table::SwEpisodes => &["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+            Table::Oc3 => &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
         }
     }
 
@@ -107,6 +112,7 @@ impl Table {
             ],
             Table::Uasc => &["CHILD", "SEX", "DOB", "DUC"],
             Table::SwEpisodes => &["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+            Table::Oc3 => &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
         }
     }
 }
@@ -117,7 +123,6 @@ const IGNORED: &[(&[&str], &[&str])] = &[
         &["oc2"],
         &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED"],
     ),
-    (&["oc3"], &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
     (
         &["previous_permanence", "prevperm", "prev_perm"],
         &["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"],
@@ -460,6 +465,12 @@ fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
                                 cells: cells.clone(),
                             });
                         }
+                        if t == Table::Header && cells.contains_key("IN_TOUCH") {
+                            tables.rows.entry(Table::Oc3).or_default().push(Row {
+                                source: source.clone(),
+                                cells: cells.clone(),
+                            });
+                        }
                         if t == Table::Header && cells.contains_key("DATE_INT") {
                             tables.rows.entry(Table::Ad1).or_default().push(Row {
                                 source: source.clone(),
@@ -516,13 +527,18 @@ mod tests {
                 "2019_oc3.csv",
                 "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n1,01/01/2010,YES,F1,K1\n",
             ),
+            file(
+                "2019_oc2.csv",
+                "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED\n1,01/01/2010,,,0\n",
+            ),
         ])
         .unwrap();
         assert_eq!(t.of(Table::Uasc).len(), 1);
         assert_eq!(t.of(Table::Episodes).len(), 1);
         assert_eq!(t.of(Table::Episodes)[0].source.line, Some(2));
         assert_eq!(t.of(Table::Reviews)[0].get("REVIEW"), "01/05/2017");
-        assert_eq!(t.notes, [("rows_ignored:2019_oc3.csv".to_string(), 1)]);
+        assert_eq!(t.of(Table::Oc3)[0].get("ACCOM"), "K1");
+        assert_eq!(t.notes, [("rows_ignored:2019_oc2.csv".to_string(), 1)]);
     }
 
     #[test]

@@ -174,14 +174,31 @@ fn the_2017_18_return_plans_one_record_per_distinct_source_key() {
         .collect();
     let plan = plan_of(&files);
     // sw_episodes.csv's one row (CHILD10, not in the header) ends for a reason that is not an
-    // SW_REASON code (SWLAZY): its only problem.
-    assert_eq!(plan.problems.len(), 1, "{:?}", &plan.problems);
-    let p = &plan.problems[0];
+    // SW_REASON code (SWLAZY). oc3.csv: the return's year ends 2018-03-31 (its latest DECOM is
+    // 31/03/2018); 50 of its 53 care leavers have their 17th birthday in it (born January to
+    // March 2001), 3 born in April 2001 have none (lines 17, 42, 51).
+    let located: Vec<(&str, u64, &str)> = plan
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.file.as_deref().unwrap(),
+                p.line.unwrap(),
+                p.column.as_deref().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(
-        (p.file.as_deref(), p.line, p.column.as_deref()),
-        (Some("sw_episodes.csv"), Some(2), Some("SW_REASON"))
+        located,
+        [
+            ("sw_episodes.csv", 2, "SW_REASON"),
+            ("oc3.csv", 17, "DOB"),
+            ("oc3.csv", 42, "DOB"),
+            ("oc3.csv", 51, "DOB"),
+        ]
     );
     let c = plan.counts();
+    assert_eq!(c["care-leaver-outcomes"], 50);
     assert_eq!(c["children"], 2675);
     assert_eq!(c["placements"], 5050);
     assert_eq!(c["cla-periods"], 2242);
@@ -241,6 +258,9 @@ fn the_xml_return_plans_the_same_way() {
     // with Python's ElementTree: 1,206 and 3 (each AD_PLACED repeats its child's DATE_INT).
     assert_eq!(c["cla-reviews"], 1206);
     assert_eq!(c["adoptions"], 3);
+    // 6 HEADERs carry IN_TOUCH/ACTIV/ACCOM (OC3), all born in 2001 with a 17th birthday in the
+    // year ending 31 March 2018 (the latest DECOM is 30/03/2018).
+    assert_eq!(c["care-leaver-outcomes"], 6);
 }
 
 #[test]
