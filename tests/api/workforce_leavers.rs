@@ -14,14 +14,13 @@ async fn setup() -> (TestApp, String) {
     (app, key)
 }
 
-/// A social worker allocated to `child`.
+/// A social worker (worker, team) allocated to `child`.
 async fn assign(
     app: &TestApp,
     key: &str,
     id: &str,
     child: &str,
-    worker: &str,
-    team: &str,
+    (worker, team): (&str, &str),
     from: &str,
     to: Option<&str>,
 ) {
@@ -82,8 +81,7 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "a1",
         "a",
-        "W1",
-        CIC,
+        ("W1", CIC),
         "2024-01-10",
         Some("2024-06-30"),
     )
@@ -93,13 +91,12 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "a2",
         "a",
-        "W2",
-        CIC,
+        ("W2", CIC),
         "2024-07-01",
         Some("2024-12-31"),
     )
     .await;
-    assign(&app, &key, "a3", "a", "W3", CIC, "2025-01-01", None).await;
+    assign(&app, &key, "a3", "a", ("W3", CIC), "2025-01-01", None).await;
     // b: a disabled child in need, never looked after. X1 ends on 31 March 2025: allocated that
     // day (in the 2025 cohort, one worker), but not in the year to 31 March 2026, whose workers
     // are X2, X3 and X1 again from January 2026: three different workers.
@@ -108,8 +105,7 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "b1",
         "b",
-        "X1",
-        DCT,
+        ("X1", DCT),
         "2024-04-01",
         Some("2025-03-31"),
     )
@@ -119,8 +115,7 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "b2",
         "b",
-        "X2",
-        DCT,
+        ("X2", DCT),
         "2025-04-01",
         Some("2025-09-30"),
     )
@@ -130,13 +125,12 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "b3",
         "b",
-        "X3",
-        DCT,
+        ("X3", DCT),
         "2025-10-01",
         Some("2025-12-31"),
     )
     .await;
-    assign(&app, &key, "b4", "b", "X1", DCT, "2026-01-01", None).await;
+    assign(&app, &key, "b4", "b", ("X1", DCT), "2026-01-01", None).await;
     // c: three workers, but left care on 31 March 2026 (not looked after that day) and the
     // last allocation ended on the 30th: in neither cohort.
     period(
@@ -152,8 +146,7 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "c1",
         "c",
-        "Y1",
-        CIC,
+        ("Y1", CIC),
         "2025-06-01",
         Some("2025-09-30"),
     )
@@ -163,8 +156,7 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "c2",
         "c",
-        "Y2",
-        CIC,
+        ("Y2", CIC),
         "2025-10-01",
         Some("2025-12-31"),
     )
@@ -174,8 +166,7 @@ async fn social_worker_changes_count_the_cohort_at_each_31_march() {
         &key,
         "c3",
         "c",
-        "Y3",
-        CIC,
+        ("Y3", CIC),
         "2026-01-01",
         Some("2026-03-30"),
     )
