@@ -23,7 +23,7 @@ use driftwatch::db;
 use driftwatch::error::ApiError;
 use driftwatch::ingest::pipeline::{self, ImportReport, Mode};
 use driftwatch::ingest::{self, Format, InputFile};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 
@@ -543,4 +543,105 @@ async fn a_reimport_keeps_what_the_return_does_not_carry() {
         .get_json("/v1/missing-episodes/501-2017-11-13", &key)
         .await;
     assert_eq!(ep["rhi_held_at"], "2017-11-17", "{ep}");
+}
+
+#[tokio::test]
+async fn sw_episodes_and_oc3_across_two_years_keep_a_filled_sw_dec() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let mut conn = app.conn().await;
+    let header = "CHILD,SEX,DOB,ETHNIC\n7,1,15/06/2006,WBRI\n";
+    // Year 1: the return's latest DECOM is 01/05/2023, so its year ends 31 March 2024; the
+    // child's 17th birthday (15 June 2023) is in it.
+    let r = import(
+        &mut conn,
+        "LA1",
+        vec![
+            text("header.csv", header.into()),
+            text(
+                "episodes.csv",
+                "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n7,01/05/2023,S,C2,U1,,\n".into(),
+            ),
+            text(
+                "sw_episodes.csv",
+                "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n\
+                 7,15/06/2006,SW1,01/05/2023,31/10/2023,LEFTRL\n\
+                 7,15/06/2006,SW2,01/11/2023,,\n"
+                    .into(),
+            ),
+            text(
+                "oc3.csv",
+                "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n7,15/06/2006,YES,F2,U1\n".into(),
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created(&r, "worker-assignments"), 2);
+    assert_eq!(created(&r, "care-leaver-outcomes"), 1);
+    // Year 2 (its latest DECOM 01/02/2025: the year ending 31 March 2025, the 18th birthday):
+    // SW1's row comes again without its SW_DEC (kept as stored), SW2 now ended, SW3 new.
+    let r = import(
+        &mut conn,
+        "LA1",
+        vec![
+            text("header.csv", header.into()),
+            text(
+                "episodes.csv",
+                "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n7,01/05/2023,S,C2,U1,01/02/2025,X1\n7,01/02/2025,P,C2,U4,,\n"
+                    .into(),
+            ),
+            text(
+                "sw_episodes.csv",
+                "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n\
+                 7,15/06/2006,SW1,01/05/2023,,\n\
+                 7,15/06/2006,SW2,01/11/2023,31/12/2024,MANAGE\n\
+                 7,15/06/2006,SW3,01/01/2025,,\n"
+                    .into(),
+            ),
+            text("oc3.csv", "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n7,15/06/2006,YES,G5,V2\n".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.total.rejected, 0, "{:?}", r.errors);
+    let w = |id: &str| {
+        let path = format!("/v1/worker-assignments/{id}");
+        let (app, key) = (&app, &key);
+        async move { app.get_json(&path, key).await }
+    };
+    let sw1 = w("7-2023-05-01").await;
+    assert_eq!(
+        (&sw1["ended_on"], &sw1["reason"]),
+        (&json!("2023-10-31"), &json!("LEFTRL"))
+    );
+    let sw2 = w("7-2023-11-01").await;
+    assert_eq!(
+        (&sw2["ended_on"], &sw2["reason"]),
+        (&json!("2024-12-31"), &json!("MANAGE"))
+    );
+    assert_eq!(w("7-2025-01-01").await["worker_id"], "SW3");
+    let o = |id: &str| {
+        let path = format!("/v1/care-leaver-outcomes/{id}");
+        let (app, key) = (&app, &key);
+        async move { app.get_json(&path, key).await }
+    };
+    let at17 = o("7-17").await;
+    assert_eq!(
+        (
+            &at17["birthday_month"],
+            &at17["activity"],
+            &at17["accommodation_suitable"]
+        ),
+        (&json!("2023-06"), &json!("F2"), &json!(true))
+    );
+    let at18 = o("7-18").await;
+    assert_eq!(
+        (
+            &at18["birthday_month"],
+            &at18["accommodation"],
+            &at18["accommodation_suitable"]
+        ),
+        (&json!("2024-06"), &json!("V"), &json!(false))
+    );
 }
