@@ -39,4 +39,5 @@ mod spec;
 mod standards;
 mod tenancy;
 mod timescale;
+mod workforce_leavers;
 mod worklists;
