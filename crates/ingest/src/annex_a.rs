@@ -636,7 +636,21 @@ fn check_archive(file: &InputFile) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Read one workbook. The xlsx reader is a third-party crate fed hostile bytes: should it panic
+/// (e.g. an arithmetic overflow on a mutated sheet part, seen under proptest), the file is refused
+/// like any unreadable workbook, with its name, instead of the panic reaching the import.
 fn read_workbook(b: &mut Builder, file: &InputFile) -> Result<(), Vec<FieldError>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook_unguarded(b, file)))
+        .unwrap_or_else(|_| {
+            Err(vec![Source::at(file.name.as_str(), 1).problem(
+                "the workbook could not be read (its parts are damaged): an Annex A must be sent as \
+                 the Excel workbook"
+                    .to_string(),
+            )])
+        })
+}
+
+fn read_workbook_unguarded(b: &mut Builder, file: &InputFile) -> Result<(), Vec<FieldError>> {
     let name = file.name.as_str();
     check_archive(file).map_err(|e| vec![e])?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(file.bytes.clone())).map_err(|e| {
