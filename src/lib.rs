@@ -12,6 +12,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod benchmarks;
 pub mod config;
 pub mod db;
 pub mod demo;

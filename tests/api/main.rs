@@ -4,6 +4,7 @@
 mod harness;
 
 mod audit;
+mod benchmarks;
 mod cache;
 mod calendar;
 mod care_demo;
