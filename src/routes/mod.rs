@@ -13,6 +13,7 @@ pub mod keys;
 pub mod national;
 pub mod records;
 pub mod scorecard;
+pub mod spc;
 pub mod standards;
 
 use utoipa_actix_web::service_config::ServiceConfig;

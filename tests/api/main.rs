@@ -34,6 +34,7 @@ mod scorecard;
 mod security;
 mod security_keys;
 mod security_limits;
+mod spc;
 mod spec;
 mod standards;
 mod tenancy;
