@@ -6,65 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use driftwatch_catalogue::benchmarks::{Measure, measures};
 
+pub use crate::db::benchmarks::{NeighbourRow, Parsed, ValueRow};
+
 /// The DfE's symbols: kept as they are, never read as zero.
 pub const SYMBOLS: &[&str] = &["c", "x", "z", "u", "k", "low"];
-
-/// One published figure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValueRow {
-    pub measure: String,
-    pub year: i32,
-    /// `national`, `regional` or `local_authority`.
-    pub level: &'static str,
-    /// E92000001 (England), the region's ONS code, or the authority's DfE code.
-    pub area_code: String,
-    pub dfe_code: Option<String>,
-    pub ons_code: Option<String>,
-    pub area_name: Option<String>,
-    pub region_code: Option<String>,
-    pub region_name: Option<String>,
-    pub value_text: String,
-    pub value: Option<f64>,
-    pub symbol: Option<String>,
-    pub numerator: Option<f64>,
-    pub denominator: Option<f64>,
-}
-
-/// One authority's neighbour in a model.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NeighbourRow {
-    pub dfe_code: String,
-    pub la_name: String,
-    pub rank: i32,
-    pub neighbour_code: String,
-    /// `extremely_close`, `very_close`, `close`, `somewhat_close` or `not_close`.
-    pub closeness: String,
-}
-
-#[derive(Debug)]
-pub enum Parsed {
-    /// Figures of registered measures: the rows, and the years of each measure.
-    Values {
-        table: String,
-        rows: Vec<ValueRow>,
-        measures: BTreeMap<String, BTreeSet<i32>>,
-    },
-    /// A statistical-neighbour model (`2021` or `2025`).
-    Neighbours {
-        model: &'static str,
-        rows: Vec<NeighbourRow>,
-    },
-}
-
-impl Parsed {
-    /// The table recorded with the source file.
-    pub fn table(&self) -> String {
-        match self {
-            Parsed::Values { table, .. } => table.clone(),
-            Parsed::Neighbours { model, .. } => format!("statistical neighbour model {model}"),
-        }
-    }
-}
 
 /// A cell's reading: a number, or one of the DfE's symbols.
 #[derive(Debug, Clone, PartialEq)]

@@ -19,10 +19,10 @@
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use driftwatch::db;
 use driftwatch::error::ApiError;
 use driftwatch::ingest::pipeline::{self, ImportReport, Mode};
 use driftwatch::ingest::{self, Format, InputFile};
+use driftwatch_store::db;
 
 use crate::harness::TestApp;
 

@@ -2,13 +2,71 @@
 //! reference tables (`benchmark_sources`, `benchmark_values`, `statistical_neighbours`; no
 //! tenant data), and reading them for `GET /v1/benchmarks`.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::Conn;
-use crate::benchmarks::parse::{Parsed, ValueRow};
-use crate::error::ApiResult;
+use driftwatch_error::ApiResult;
+
+/// One published figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRow {
+    pub measure: String,
+    pub year: i32,
+    /// `national`, `regional` or `local_authority`.
+    pub level: &'static str,
+    /// E92000001 (England), the region's ONS code, or the authority's DfE code.
+    pub area_code: String,
+    pub dfe_code: Option<String>,
+    pub ons_code: Option<String>,
+    pub area_name: Option<String>,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub value_text: String,
+    pub value: Option<f64>,
+    pub symbol: Option<String>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+}
+
+/// One authority's neighbour in a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeighbourRow {
+    pub dfe_code: String,
+    pub la_name: String,
+    pub rank: i32,
+    pub neighbour_code: String,
+    /// `extremely_close`, `very_close`, `close`, `somewhat_close` or `not_close`.
+    pub closeness: String,
+}
+
+#[derive(Debug)]
+pub enum Parsed {
+    /// Figures of registered measures: the rows, and the years of each measure.
+    Values {
+        table: String,
+        rows: Vec<ValueRow>,
+        measures: BTreeMap<String, BTreeSet<i32>>,
+    },
+    /// A statistical-neighbour model (`2021` or `2025`).
+    Neighbours {
+        model: &'static str,
+        rows: Vec<NeighbourRow>,
+    },
+}
+
+impl Parsed {
+    /// The table recorded with the source file.
+    pub fn table(&self) -> String {
+        match self {
+            Parsed::Values { table, .. } => table.clone(),
+            Parsed::Neighbours { model, .. } => format!("statistical neighbour model {model}"),
+        }
+    }
+}
 
 /// What an import did.
 #[derive(Debug)]
@@ -115,9 +173,7 @@ pub async fn import(
             .bind::<Text, _>(*model)
             .load(conn)
             .await?;
-            let col = |f: fn(&crate::benchmarks::parse::NeighbourRow) -> String| {
-                rows.iter().map(f).collect::<Vec<String>>()
-            };
+            let col = |f: fn(&NeighbourRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
             diesel::sql_query(
                 "INSERT INTO statistical_neighbours \
                    (model, dfe_code, la_name, rank, neighbour_code, closeness, source_id) \
