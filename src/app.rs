@@ -85,6 +85,7 @@ impl AppState {
         (name = "indicators", description = "The catalogue, summaries and case lists"),
         (name = "national", description = "Figures of every authority, for regional and national bodies (`read:national`)"),
         (name = "standards", description = "Your authority's own limits, targets and RAG thresholds"),
+        (name = "benchmarks", description = "The DfE's published figures: where an authority stands against England, its region and its statistical neighbours"),
         (name = "calendar", description = "Working days and your closure days"),
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Who read which child-level rows, and every write (admin)"),

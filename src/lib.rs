@@ -18,6 +18,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod benchmarks;
 pub mod config;
 pub use driftwatch_store::db;
 pub mod demo;

@@ -88,6 +88,12 @@ enum Command {
         #[command(subcommand)]
         command: AuthoritiesCommand,
     },
+    /// Published statistics (the DfE's figures for every authority, and the statistical
+    /// neighbour models) for `GET /v1/benchmarks`.
+    Benchmarks {
+        #[command(subcommand)]
+        command: BenchmarksCommand,
+    },
     /// Load the demo authority once and print a working demo key (kept in --key-file).
     DemoSetup {
         #[arg(long, default_value = "DEMO")]
@@ -120,6 +126,18 @@ enum Command {
         /// Authorities written in parallel, each on its own connection.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchmarksCommand {
+    /// Import the DfE's published files (tidy CSV, as on explore-education-statistics) or
+    /// statistical-neighbour models: files, or folders whose files (not hidden, in name order)
+    /// are imported, each in one transaction. The same file again changes nothing; a newer file
+    /// for the same measure and year replaces it (both said). Exits non-zero if any file fails.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
     },
 }
 
@@ -299,6 +317,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ImportWorker { .. } => unreachable!("run before the runtime starts"),
         Command::Openapi => {
             print!("{}", app::openapi_pretty());
+        }
+        Command::Benchmarks {
+            command: BenchmarksCommand::Import { paths },
+        } => {
+            let mut conn = db::connect(&database_url()?).await?;
+            driftwatch::benchmarks::import::run(&mut conn, &paths).await?;
         }
         Command::Authorities { command } => {
             let mut conn = db::connect(&database_url()?).await?;

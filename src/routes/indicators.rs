@@ -193,7 +193,7 @@ pub struct SummaryParams {
     to: Option<String>,
     /// `month` (default), `quarter`, `financial_year` (April-March), `year` or `all`.
     #[param(schema_with = super::doc::period_names)]
-    period: Option<String>,
+    pub(crate) period: Option<String>,
     /// Comma-separated group columns: `team`, `age_band`, `sex`, `ethnicity_group`,
     /// `disability`, or the indicator's own (see the catalogue's `groups`).
     group_by: Option<String>,
@@ -204,6 +204,14 @@ pub struct SummaryParams {
     /// each period's end; `start`: cases count in the period their clock started.
     #[param(schema_with = super::doc::date_basis_names)]
     date_basis: Option<String>,
+    /// `true`: add statistical process control (XmR) to each row of a monthly summary (only on
+    /// `/v1/indicators/{id}/summary`): `spc_mean`, the process limits and 2-sigma lines, the
+    /// rule flags, `spc_variation` and `spc_assurance` (see README, "Signal").
+    pub(crate) spc: Option<String>,
+    /// Points the SPC limits are computed from (at least 12; default 12).
+    pub(crate) spc_baseline: Option<String>,
+    /// Comma-separated periods (e.g. `2024-07`) where the SPC limits are recalculated.
+    pub(crate) spc_recalculate: Option<String>,
 }
 
 /// One indicator x period x group row. Group columns requested with `group_by` appear
@@ -726,9 +734,11 @@ pub async fn summary(
     let format = negotiate(&req)?;
     let p: SummaryParams = params::parse(&req)?;
     let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
+    let spc = super::spc::SpcRequest::parse(&p, ind)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
-    let columns = summary_columns(&groups);
+    let mut columns = summary_columns(&groups);
+    super::spc::extend_columns(spc.as_ref(), &mut columns);
     let fresh = no_cache(&req);
     serve_figures(
         &req,
@@ -751,7 +761,11 @@ pub async fn summary(
                 &mut standards,
             )
             .await?;
-            Ok(rows.as_ref().clone())
+            Ok(super::spc::apply(
+                spc.as_ref(),
+                rows.as_ref().clone(),
+                &groups,
+            ))
         },
     )
     .await

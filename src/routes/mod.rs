@@ -3,6 +3,7 @@
 //! type by `records`.
 
 pub mod audit;
+pub mod benchmarks;
 pub mod calendar;
 pub mod dashboard;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod national;
 pub mod records;
 pub mod scorecard;
+pub mod spc;
 pub mod standards;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -34,6 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(keys::revoke_key)
         .service(national::national_summary)
         .service(scorecard::scorecard)
+        .service(benchmarks::list_benchmarks)
+        .service(benchmarks::get_benchmark)
         .service(standards::list_standards)
         .service(standards::get_standard)
         .service(standards::put_standard)

@@ -40,6 +40,7 @@ pub async fn scorecard(
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(&req)?;
     let p: SummaryParams = params::parse(&req)?;
+    super::spc::refuse(&p)?;
     // No indicator: only the standard groups are accepted.
     let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();

@@ -4,6 +4,7 @@
 mod harness;
 
 mod audit;
+mod benchmarks;
 mod cache;
 mod calendar;
 mod care_demo;
@@ -35,6 +36,7 @@ mod security;
 mod security_keys;
 mod security_limits;
 mod short_breaks;
+mod spc;
 mod spec;
 mod standards;
 mod tenancy;

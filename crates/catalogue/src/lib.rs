@@ -79,6 +79,8 @@
 //! and start nothing). A varying limit (e.g. visits every 6 weeks in a placement's first year,
 //! then 3 months) goes in `lim_n`/`lim_unit` of the row that starts the interval.
 
+pub mod benchmarks;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -17,6 +17,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use driftwatch_error::{ApiError, ApiResult};
 
+pub mod benchmarks;
 pub mod sql;
 
 pub type Conn = AsyncPgConnection;
