@@ -973,6 +973,10 @@ const CPP_START: Col = col("Child Protection Plan Start Date", &["CP Plan Start 
 const CPP_END: Col = col("Child Protection Plan End Date", &["CP Plan End Date"]);
 const CAT_INITIAL: Col = col("Initial Category of Abuse", &[]);
 const CAT_LATEST: Col = col("Latest Category of Abuse", &[]);
+const CPP_PREVIOUS: Col = col(
+    "Number of Previous Child Protection Plans",
+    &["Number of Previous CP Plans"],
+);
 const CP_REVIEW: Col = col(
     "Date of latest review conference",
     &[
@@ -988,6 +992,7 @@ struct List7 {
     initial: Option<usize>,
     latest: Option<usize>,
     review: Option<usize>,
+    previous: Option<usize>,
 }
 impl List7 {
     fn of(s: &Sheet) -> Result<Self, Box<FieldError>> {
@@ -998,6 +1003,7 @@ impl List7 {
             initial: s.find(&CAT_INITIAL),
             latest: s.find(&CAT_LATEST),
             review: s.find(&CP_REVIEW),
+            previous: s.find(&CPP_PREVIOUS),
         })
     }
 }
@@ -1028,6 +1034,17 @@ impl ListReader for List7 {
                         "{t:?} is not a category of abuse (neglect, physical, sexual, emotional, multiple)"
                     ))),
                 }
+            }
+        }
+        if let Some(t) = row.text(self.previous) {
+            match t.parse::<u8>() {
+                Ok(n) if n <= 99 => {
+                    p.insert("previous_plans".into(), json!(n));
+                }
+                _ => b.problem(
+                    row.src(&CPP_PREVIOUS)
+                        .problem(format!("{t:?} is not a number of previous plans (0 to 99)")),
+                ),
             }
         }
         b.add(&CP_PLANS, plan_id.clone(), p, row.src(&CPP_START));

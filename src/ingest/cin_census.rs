@@ -395,6 +395,18 @@ fn read_episode(b: &mut Builder, file: &str, child_id: &str, d: &Node) {
                 }
             }
         }
+        if let Some(n) = p.child("NumberOfPreviousCPP") {
+            let text = n.text.trim();
+            match text.parse::<u8>() {
+                Ok(k) if k <= 99 => {
+                    body.insert("previous_plans".into(), json!(k));
+                }
+                _ if text.is_empty() => {}
+                _ => b.problem(src(n).column("NumberOfPreviousCPP").problem(format!(
+                    "{text:?} is not a number of previous plans (0 to 99)"
+                ))),
+            }
+        }
         b.add(
             &CP_PLANS,
             plan_id.clone(),

@@ -168,6 +168,10 @@ pub const STANDARD_GROUPS: &[Group] = &[
         name: "disability",
         doc: "whether the child has a disability",
     },
+    Group {
+        name: "uasc",
+        doc: "whether the child is an unaccompanied asylum-seeking child",
+    },
 ];
 
 /// Per-case limits name their unit as a literal (the case-source contract); this one needs the
