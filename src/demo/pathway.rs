@@ -257,11 +257,24 @@ impl Journey<'_> {
         } else {
             *self.rng.pick(types::ABUSE_CATEGORY)
         };
+        // The number of previous plans the census would carry: about one plan in five follows
+        // an earlier one (the national share is near a quarter, CIN table D3), from the id so
+        // the random stream of the rest of the demo is unchanged.
+        let previous_plans = match id
+            .bytes()
+            .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
+            % 20
+        {
+            0..=2 => 1,
+            3 => 2,
+            _ => 0,
+        };
         self.out.cp_plans.push((
             id,
             json!({"child_id": self.kid.id, "team": team, "worker_id": worker,
                    "started_on": start.to_string(), "ended_on": ended.map(|d| d.to_string()),
-                   "initial_category": category, "latest_category": latest}),
+                   "initial_category": category, "latest_category": latest,
+                   "previous_plans": previous_plans}),
         ));
         ended
     }
