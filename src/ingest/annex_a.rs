@@ -44,7 +44,9 @@ pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    Ok(b.finish())
+    let mut plan = b.finish();
+    plan.skipped_fields = super::skipped::list(super::skipped::ANNEX_A);
+    Ok(plan)
 }
 
 // ------------------------------------------------------------------------------------------

@@ -50,7 +50,9 @@ pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
     if !not_census.is_empty() {
         return Err(ApiError::validation(not_census));
     }
-    Ok(b.finish())
+    let mut plan = b.finish();
+    plan.skipped_fields = super::skipped::list(super::skipped::CIN_CENSUS);
+    Ok(plan)
 }
 
 /// The root must be a `Message` with `Children` (and, when the header names a collection,

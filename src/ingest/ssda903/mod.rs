@@ -711,6 +711,7 @@ impl Built {
             steps,
             problems: self.problems,
             notes: self.notes,
+            skipped_fields: crate::ingest::skipped::list(crate::ingest::skipped::SSDA903),
         }
     }
 }
