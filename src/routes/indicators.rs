@@ -195,7 +195,7 @@ pub struct SummaryParams {
     #[param(schema_with = super::doc::period_names)]
     pub(crate) period: Option<String>,
     /// Comma-separated group columns: `team`, `age_band`, `sex`, `ethnicity_group`,
-    /// `disability`, or the indicator's own (see the catalogue's `groups`).
+    /// `disability`, `uasc`, or the indicator's own (see the catalogue's `groups`).
     group_by: Option<String>,
     /// Judge as of this day (YYYY-MM-DD); default today in Europe/London.
     #[param(schema_with = super::doc::date)]

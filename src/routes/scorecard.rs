@@ -19,7 +19,7 @@ use crate::routes::indicators::{
 /// Every indicator's summary rows in one table: the same rows, columns and parameters as
 /// `/v1/indicators/{id}/summary`, indicators in catalogue order, each by period. `group_by`
 /// takes only the groups every indicator has (`team`, `age_band`, `sex`, `ethnicity_group`,
-/// `disability`).
+/// `disability`, `uasc`).
 #[utoipa::path(
     tag = "indicators",
     params(SummaryParams, FormatParam),

@@ -436,6 +436,13 @@ async fn post_imports_format_ssda903_takes_the_tables_as_multipart_or_the_xml_as
             .unwrap()
             > 0
     );
+    // What the return carries and the import reads past (ingest::skipped).
+    let skipped = report["skipped_fields"].as_array().unwrap();
+    assert!(
+        skipped.contains(&serde_json::json!("header: UPN")),
+        "{skipped:?}"
+    );
+    assert!(skipped.contains(&serde_json::json!("oc3")), "{skipped:?}");
 
     // The same upload again: all unchanged.
     let (ct, body) = multipart(&files);

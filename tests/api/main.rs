@@ -23,6 +23,7 @@ mod import_worker;
 mod imports;
 mod matrix;
 mod national;
+mod national_definitions;
 mod national_measures;
 mod pathway;
 mod pathway_indicators;

@@ -606,6 +606,12 @@ pub static CP_PLANS: RecordType = RecordType {
             false,
             "Latest category of abuse.",
         ),
+        f(
+            "previous_plans",
+            Kind::Int { min: 0, max: 99 },
+            false,
+            "Number of previous child protection plans the child had, at any time and in any authority (CIN census `NumberOfPreviousCPP`, Annex A List 7); null when unknown.",
+        ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
@@ -1121,16 +1127,29 @@ pub static PEPS: RecordType = RecordType {
         WORKER,
         CLA_PERIOD_REF,
         f(
+            "initiated_on",
+            Kind::Date,
+            false,
+            "Date the plan was initiated (the first PEP meeting); `pep-initial` measures to it.",
+        ),
+        f(
             "completed_on",
             Kind::Date,
-            true,
-            "Date the plan was completed.",
+            false,
+            "Date the plan was completed, if known. A PEP needs `initiated_on` or `completed_on`.",
         ),
     ],
     list_date: "completed_on",
     list_date_doc: "`from`/`to` select plans completed in the range.",
     no_overlap: None,
-    rules: &[],
+    rules: &[
+        Rule::Forbid {
+            when: &[Is::Missing("initiated_on"), Is::Missing("completed_on")],
+            at: "initiated_on",
+            message: "a PEP needs `initiated_on` or `completed_on`",
+        },
+        Rule::NotBefore("completed_on", "initiated_on"),
+    ],
 };
 
 pub static PERMANENCE_PLANS: RecordType = RecordType {

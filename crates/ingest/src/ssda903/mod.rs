@@ -827,6 +827,7 @@ impl Built {
             steps,
             problems: self.problems,
             notes: self.notes,
+            skipped_fields: crate::skipped::list(crate::skipped::SSDA903),
         }
     }
 }
