@@ -461,9 +461,7 @@ pub async fn get_benchmark(
                 _ => None,
             };
             let computed = match (m.indicator(), own.as_deref() == Some(la.as_str())) {
-                (Some(ind), true) => {
-                    computed(conn, &home, ind, year, england_p.map(|e| e.0), m.polarity).await?
-                }
+                (Some(ind), true) => computed(conn, &home, m, ind, year, england_p.map(|e| e.0)).await?,
                 _ => None,
             };
             let neighbours = Neighbours {
@@ -513,11 +511,12 @@ pub async fn get_benchmark(
 async fn computed(
     conn: &mut db::Conn,
     la: &str,
+    m: &Measure,
     ind: &'static crate::indicators::catalogue::Indicator,
     year: i32,
     england: Option<f64>,
-    polarity: Polarity,
 ) -> ApiResult<Option<Computed>> {
+    let polarity = m.polarity;
     let (Some(from), Some(to)) = (
         NaiveDate::from_ymd_opt(year - 1, 4, 1),
         NaiveDate::from_ymd_opt(year, 3, 31),
@@ -537,12 +536,17 @@ async fn computed(
             start: from,
             end: to,
         }],
-        groups: vec![],
+        // A measure of one group (e.g. care leavers aged 17-18) is that group's row.
+        groups: m.indicator_group.keys().cloned().collect(),
         basis: crate::indicators::engine::DateBasis::End,
     };
     let standards = crate::standards::all(conn, la).await?;
     let rows = summary_rows(conn, la, ind, &spec, &standards).await?;
-    let Some(r) = rows.first() else {
+    let Some(r) = rows.iter().find(|r| {
+        m.indicator_group
+            .iter()
+            .all(|(g, v)| r.groups.get(g).and_then(|x| x.as_str()) == Some(v.as_str()))
+    }) else {
         return Ok(None);
     };
     let significance = match (england, ind.value_unit()) {

@@ -442,7 +442,13 @@ async fn post_imports_format_ssda903_takes_the_tables_as_multipart_or_the_xml_as
         skipped.contains(&serde_json::json!("header: UPN")),
         "{skipped:?}"
     );
-    assert!(skipped.contains(&serde_json::json!("oc3")), "{skipped:?}");
+    assert!(skipped.contains(&serde_json::json!("oc2")), "{skipped:?}");
+    // oc3 and sw_episodes are imported (care leaver outcomes, worker assignments), not skipped.
+    assert!(!skipped.contains(&serde_json::json!("oc3")), "{skipped:?}");
+    assert!(
+        !skipped.contains(&serde_json::json!("sw_episodes")),
+        "{skipped:?}"
+    );
 
     // The same upload again: all unchanged.
     let (ct, body) = multipart(&files);

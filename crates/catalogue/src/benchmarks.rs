@@ -38,6 +38,10 @@ pub struct Measure {
     pub polarity: Polarity,
     /// The catalogue indicator computing the same from records (may not exist yet).
     pub indicator: Option<String>,
+    /// The indicator's group values the measure is (e.g. `age_group = "17-18"`): its computed
+    /// figure is that group's row of the indicator's summary.
+    #[serde(default)]
+    pub indicator_group: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +115,22 @@ pub fn validate() -> Vec<String> {
         }
         if m.filter.is_empty() {
             problems.push(format!("{}: no filter", m.id));
+        }
+        match (m.indicator.as_deref(), m.indicator()) {
+            (Some(id), None) => {
+                problems.push(format!("{}: indicator {id} is not in the catalogue", m.id))
+            }
+            (_, Some(ind)) => {
+                for g in m.indicator_group.keys() {
+                    if !ind.groups.iter().any(|x| x.name == g) {
+                        problems.push(format!("{}: {} has no group {g}", m.id, ind.id));
+                    }
+                }
+            }
+            (None, None) if !m.indicator_group.is_empty() => {
+                problems.push(format!("{}: indicator_group without indicator", m.id))
+            }
+            _ => {}
         }
     }
     problems

@@ -82,9 +82,7 @@ pub const SSDA903: &[&str] = &[
     "ad1: LS_ADOPTR",
     "placed_for_adoption: REASON_PLACED_CEASED",
     "oc2",
-    "oc3",
     "previous_permanence",
-    "sw_episodes",
     "DoLo",
 ];
 
