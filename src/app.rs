@@ -133,7 +133,9 @@ pub fn openapi() -> &'static Value {
             s.extend(schemas);
         }
         routes::indicators::document_indicator_ids(&mut v);
+        crate::odata::document(&mut v);
         annotate_security(&mut v);
+        crate::odata::document_security(&mut v);
         v
     })
 }
@@ -303,6 +305,7 @@ impl Application {
                 .configure(routes::configure)
                 .map(|app| {
                     app.configure(routes::records::register)
+                        .configure(crate::odata::register)
                         .configure(routes::dashboard::register)
                         .service(
                             SwaggerUi::new("/docs/{_:.*}")
@@ -312,6 +315,7 @@ impl Application {
                         .default_service(web::to(not_found))
                         .wrap(from_fn(middleware::guard))
                         .wrap(from_fn(crate::audit::middleware))
+                        .wrap(from_fn(crate::odata::errors))
                         .wrap(TracingLogger::<middleware::RootSpan>::new())
                         .wrap(from_fn(middleware::request_id))
                 })

@@ -23,6 +23,7 @@ mod imports;
 mod matrix;
 mod national;
 mod national_measures;
+mod odata;
 mod pathway;
 mod pathway_indicators;
 mod pathway_recurring;
