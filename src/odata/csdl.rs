@@ -18,7 +18,9 @@ pub fn document() -> &'static str {
 fn build() -> String {
     let mut x = String::new();
     x.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
-    x.push_str(r#"<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">"#);
+    x.push_str(
+        r#"<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">"#,
+    );
     x.push_str("<edmx:DataServices>");
     x.push_str(&format!(
         r#"<Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="{NAMESPACE}">"#

@@ -45,8 +45,7 @@ pub const ROOT: &str = "/odata/v4";
 pub const NAMESPACE: &str = "Driftwatch";
 /// Most entities in one page.
 pub const MAX_PAGE: i64 = params::MAX_LIMIT;
-const JSON_TYPE: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+const JSON_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 const ODATA_VERSION: HeaderName = HeaderName::from_static("odata-version");
 
 pub fn is_odata_path(path: &str) -> bool {
@@ -370,7 +369,9 @@ fn options(req: &HttpRequest, set: &EntitySet) -> ApiResult<Options> {
                     if !orderable || parts.next().is_some() {
                         return Err(bad(
                             &k,
-                            format!("`{item}`: order by id, indicator_id, period, period_start, period_end or a group column, optionally desc"),
+                            format!(
+                                "`{item}`: order by id, indicator_id, period, period_start, period_end or a group column, optionally desc"
+                            ),
                         ));
                     }
                     o.orderby.push((name.to_string(), desc));
@@ -495,7 +496,12 @@ async fn entity_set(
         })
         .collect();
     let context = match &o.select {
-        Some(names) => format!("{}/$metadata#{}({})", base_url(&req), set.name, names.join(",")),
+        Some(names) => format!(
+            "{}/$metadata#{}({})",
+            base_url(&req),
+            set.name,
+            names.join(",")
+        ),
         None => format!("{}/$metadata#{}", base_url(&req), set.name),
     };
     let mut body = Map::new();
@@ -849,35 +855,66 @@ pub async fn errors<B: MessageBody + 'static>(
 /// The feed in the OpenAPI document: the root, `$metadata` and one operation per entity set,
 /// each declaring its scope (so the guard and the audit treat them as they treat `/v1`).
 pub fn document(doc: &mut Value) {
-    let opt = |name: &str, desc: &str| {
-        json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}})
+    // Each option is described once (components/parameters) and referred to by the sets.
+    let mut shared = Map::new();
+    let mut opt = |name: &str, desc: &str| {
+        let id = format!("odata_{}", name.trim_start_matches('$'));
+        shared.insert(
+            id.clone(),
+            json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}}),
+        );
+        json!({"$ref": format!("#/components/parameters/{id}")})
     };
     let common = vec![
-        opt("$filter", "eq ne gt ge lt le, and, or and parentheses on the filterable columns (period, dates, team, status, rag, groups), e.g. `period_start ge 2024-04-01 and team eq 'North'`"),
+        opt(
+            "$filter",
+            "eq ne gt ge lt le, and, or and parentheses on the filterable columns (period, dates, team, status, rag, groups), e.g. `period_start ge 2024-04-01 and team eq 'North'`",
+        ),
         opt("$select", "Comma-separated properties"),
         opt("$top", "At most this many entities in all"),
         opt("$count", "`true` adds `@odata.count`"),
-        opt("$skiptoken", "From `@odata.nextLink`: where the next page starts"),
+        opt(
+            "$skiptoken",
+            "From `@odata.nextLink`: where the next page starts",
+        ),
     ];
+    let from = opt(
+        "from",
+        "First day (YYYY-MM-DD), as `from` of the /v1 summaries and cases",
+    );
+    let to = opt(
+        "to",
+        "Last day (YYYY-MM-DD), as `to` of the /v1 summaries and cases",
+    );
+    let as_of = opt(
+        "as_of",
+        "Judge as of this day, as `as_of` of the /v1 summaries and cases",
+    );
     let mut summary = common.clone();
     summary.extend([
-        opt("$skip", "Skip this many entities"),
-        opt("$orderby", "id, indicator_id, period, period_start, period_end or a group column, optionally `desc`"),
-        opt("from", "As for /v1 summaries"),
-        opt("to", "As for /v1 summaries"),
+        opt("$skip", "Skip this many entities (summary sets)"),
+        opt("$orderby", "Summary sets: id, indicator_id, period, period_start, period_end or a group column, optionally `desc`"),
+        from.clone(),
+        to.clone(),
         opt("period", "As for /v1 summaries"),
         opt("group_by", "As for /v1 summaries; the standard groups only"),
-        opt("as_of", "As for /v1 summaries"),
+        as_of.clone(),
         opt("date_basis", "As for /v1 summaries"),
     ]);
     let mut case = common;
-    case.extend([
-        opt("from", "As for /v1 cases"),
-        opt("to", "As for /v1 cases"),
-        opt("as_of", "As for /v1 cases"),
-        opt("due_before", "As for /v1 cases"),
-    ]);
-    let op = |id: &str, summary_text: &str, desc: String, media: &str, scopes: Vec<&str>, params: Vec<Value>| {
+    case.extend([from, to, as_of, opt("due_before", "As for /v1 cases")]);
+    if let Some(c) = doc["components"].as_object_mut() {
+        let params = c.entry("parameters").or_insert_with(|| json!({}));
+        if let Some(p) = params.as_object_mut() {
+            p.extend(shared);
+        }
+    }
+    let op = |id: &str,
+              summary_text: &str,
+              desc: String,
+              media: &str,
+              scopes: Vec<&str>,
+              params: Vec<Value>| {
         json!({"get": {
             "tags": ["odata"],
             "summary": summary_text,

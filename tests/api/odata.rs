@@ -79,7 +79,10 @@ async fn all_pages(app: &TestApp, url: &str, key: &str, page: u32) -> (Vec<Value
         rows.extend(value.iter().cloned());
         next = v["@odata.nextLink"].as_str().map(str::to_string);
         if let Some(n) = &next {
-            assert!(!n.contains(key), "a next link never carries a header credential");
+            assert!(
+                !n.contains(key),
+                "a next link never carries a header credential"
+            );
             assert!(n.contains("$skiptoken="));
         }
     }
@@ -119,7 +122,14 @@ async fn case_sets_page_to_the_end_with_the_v1_rows_and_filter() {
     assert_eq!(sizes, vec![2, 2]);
     assert_eq!(ids(&rows, "case_id"), ids(&v1, "case_id"));
     for (o, v) in rows.iter().zip(&v1) {
-        for col in ["indicator_id", "child_id", "team", "status", "elapsed", "days_overdue"] {
+        for col in [
+            "indicator_id",
+            "child_id",
+            "team",
+            "status",
+            "elapsed",
+            "days_overdue",
+        ] {
             assert_eq!(o[col], v[col], "{col} of {}", v["case_id"]);
         }
         // Timed records: the day as Edm.Date, the instant as Edm.DateTimeOffset.
@@ -201,10 +211,7 @@ async fn summary_sets_and_the_scorecard_carry_the_v1_rows() {
     seed(&app, &key).await;
     let q = "from=2024-01-01&to=2024-03-31&as_of=2024-04-30";
     let v1 = app
-        .get_json(
-            &format!("/v1/indicators/rhi-timeliness/summary?{q}"),
-            &key,
-        )
+        .get_json(&format!("/v1/indicators/rhi-timeliness/summary?{q}"), &key)
         .await["data"]
         .as_array()
         .unwrap()
@@ -296,14 +303,29 @@ async fn errors_are_odata_error_documents() {
     for (path, target) in [
         ("/odata/v4/rhi_timeliness_cases?$expand=x", "$expand"),
         ("/odata/v4/rhi_timeliness_cases?$skip=2", "$skip"),
-        ("/odata/v4/rhi_timeliness_cases?$orderby=case_id", "$orderby"),
-        ("/odata/v4/rhi_timeliness_summary?$filter=value%20gt%203", "$filter"),
-        ("/odata/v4/rhi_timeliness_summary?$filter=contains(team,'N')", "$filter"),
+        (
+            "/odata/v4/rhi_timeliness_cases?$orderby=case_id",
+            "$orderby",
+        ),
+        (
+            "/odata/v4/rhi_timeliness_summary?$filter=value%20gt%203",
+            "$filter",
+        ),
+        (
+            "/odata/v4/rhi_timeliness_summary?$filter=contains(team,'N')",
+            "$filter",
+        ),
         ("/odata/v4/rhi_timeliness_summary?$select=nope", "$select"),
         ("/odata/v4/rhi_timeliness_summary?$top=-1", "$top"),
         ("/odata/v4/rhi_timeliness_summary?colour=red", "colour"),
-        ("/odata/v4/rhi_timeliness_summary?period=fortnight", "period"),
-        ("/odata/v4/rhi_timeliness_cases?$skiptoken=bm9wZQ", "$skiptoken"),
+        (
+            "/odata/v4/rhi_timeliness_summary?period=fortnight",
+            "period",
+        ),
+        (
+            "/odata/v4/rhi_timeliness_cases?$skiptoken=bm9wZQ",
+            "$skiptoken",
+        ),
     ] {
         let res = odata(&app, path, &key, None).await;
         assert_eq!(res.status(), 400, "{path}");
@@ -346,7 +368,10 @@ async fn credentials_scopes_tenancy_and_audit_as_v1() {
         }
         let res = r.send().await.unwrap();
         assert_eq!(res.status(), 401, "{auth:?}");
-        assert_eq!(res.headers()[WWW_AUTHENTICATE], "Basic realm=\"driftwatch\"");
+        assert_eq!(
+            res.headers()[WWW_AUTHENTICATE],
+            "Basic realm=\"driftwatch\""
+        );
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["error"]["code"], "unauthorized");
     }
@@ -378,21 +403,31 @@ async fn credentials_scopes_tenancy_and_audit_as_v1() {
     assert_eq!(v["value"].as_array().unwrap().len(), 1);
 
     // Scopes: figures without read:cases, but not the cases.
-    let v = odata_json(&app, "/odata/v4/scorecard?as_of=2024-04-30", &figures_only, None).await;
+    let v = odata_json(
+        &app,
+        "/odata/v4/scorecard?as_of=2024-04-30",
+        &figures_only,
+        None,
+    )
+    .await;
     assert!(!v["value"].as_array().unwrap().is_empty());
     let res = odata(&app, "/odata/v4/rhi_timeliness_cases", &figures_only, None).await;
     assert_eq!(res.status(), 403);
     // Tenancy: another authority's key sees none of these cases.
-    let v = odata_json(&app, "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30", &other, None).await;
+    let v = odata_json(
+        &app,
+        "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30",
+        &other,
+        None,
+    )
+    .await;
     assert_eq!(v["value"], json!([]));
 
     // Audit: a case page is recorded with its rows and children (e1-e3 are c1's: 3 rows, 1
     // child); the key is not.
     let res = app
         .client
-        .get(app.url(
-            "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&$filter=team%20eq%20'North'",
-        ))
+        .get(app.url("/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&$filter=team%20eq%20'North'"))
         .header("authorization", basic("excel", &key))
         .header("x-request-id", "odata-read")
         .send()
@@ -401,7 +436,10 @@ async fn credentials_scopes_tenancy_and_audit_as_v1() {
     assert_eq!(res.status(), 200);
     let e = crate::audit::entry_for(&app, &admin, "odata-read").await;
     assert_eq!(e["route"], "/odata/v4/rhi_timeliness_cases");
-    assert_eq!((e["rows"].as_i64(), e["children"].as_i64()), (Some(3), Some(1)));
+    assert_eq!(
+        (e["rows"].as_i64(), e["children"].as_i64()),
+        (Some(3), Some(1))
+    );
     assert!(!e.to_string().contains(&key));
     // Summaries are not child-level: not audited.
     let before = crate::audit::entries(&app, &admin).await.len();
@@ -427,7 +465,9 @@ async fn metadata_is_csdl_4_with_keys_and_edm_types() {
     let ident = |s: &str| {
         !s.is_empty()
             && s.len() <= 128
-            && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
     let edm = [
