@@ -134,6 +134,7 @@ pub fn openapi() -> &'static Value {
         }
         routes::indicators::document_indicator_ids(&mut v);
         crate::odata::document(&mut v);
+        crate::http::xlsx::document(&mut v);
         annotate_security(&mut v);
         crate::odata::document_security(&mut v);
         v

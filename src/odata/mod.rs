@@ -31,14 +31,12 @@ use serde_json::{Map, Value, json};
 use crate::app::AppState;
 use crate::audit::RequestTx;
 use crate::auth::{Caller, Scope};
-use crate::db;
 use crate::error::{ApiError, ApiResult};
-use crate::http::conditional;
 use crate::http::params::{self, Checker};
 use crate::indicators::catalogue::{self, CATALOGUE, Indicator};
 use crate::routes::indicators::{
-    CASE_STATUSES, CaseFilter, CaseRow, SummaryParams, SummaryRow, SummarySpec, Tenant,
-    authority_rows, case_page, case_sql, no_cache, parse_case_position, today_london,
+    CASE_STATUSES, CaseFilter, CaseRow, SummaryParams, SummaryRow, SummarySpec, case_page,
+    case_sql, current_rows, no_cache, parse_case_position, today_london,
 };
 
 pub const ROOT: &str = "/odata/v4";
@@ -578,28 +576,7 @@ async fn summaries(
     let la = caller.la_code.clone();
     let fresh = no_cache(req);
     let inds: Vec<&'static Indicator> = inds.collect();
-    let rows = db::with_tenant_snapshot(&state.pool, &la, async |conn| {
-        let version = conditional::data_version(conn, &la).await?;
-        let mut standards = None;
-        let mut out = Vec::new();
-        for ind in inds {
-            let r = authority_rows(
-                state,
-                conn,
-                &la,
-                Tenant::Set,
-                version,
-                ind,
-                &spec,
-                fresh,
-                &mut standards,
-            )
-            .await?;
-            out.extend(r.iter().cloned());
-        }
-        Ok(out)
-    })
-    .await?;
+    let rows = current_rows(state, &la, &inds, &spec, fresh).await?;
     let props = sets()[0].props();
     let mut all: Vec<Map<String, Value>> = rows
         .iter()
@@ -989,6 +966,19 @@ pub fn document_security(doc: &mut Value) {
     for (path, item) in paths.iter_mut() {
         if !is_odata_path(path) {
             continue;
+        }
+        // The root and `$metadata` take either read scope but hold no child-level rows: not
+        // audited.
+        if path == ROOT || path.ends_with("/$metadata") {
+            let op = &mut item["get"];
+            op["x-audited"] = Value::Bool(false);
+            if let Some(d) = op["description"].as_str() {
+                let d = d.replace(
+                    " **Audited:** every call is recorded in the audit log (`GET /v1/audit`).",
+                    "",
+                );
+                op["description"] = Value::String(d);
+            }
         }
         if let Some(sec) = item["get"]["security"].as_array_mut() {
             let scopes = sec

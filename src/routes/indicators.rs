@@ -20,6 +20,7 @@ use crate::http::conditional::{self, DataVersion};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
 use crate::http::stream::{self, RowWriter, Tabular};
+use crate::http::xlsx;
 use crate::indicators::catalogue::{self, Basis, Indicator, IndicatorKind, Limit, Polarity};
 use crate::indicators::engine::{self, CasesQuery, DateBasis, SummaryQuery};
 use crate::records::validate;
@@ -700,6 +701,39 @@ pub async fn authority_rows(
     Ok(state.rows_cache.put(key, rows))
 }
 
+/// The caller's current summary rows of `inds`, in one read-only snapshot at its data
+/// version (through the rows cache), for responses not cached whole (xlsx, OData).
+pub async fn current_rows(
+    state: &AppState,
+    la: &str,
+    inds: &[&'static Indicator],
+    spec: &SummarySpec,
+    fresh: bool,
+) -> ApiResult<Vec<SummaryRow>> {
+    db::with_tenant_snapshot(&state.pool, la, async |conn| {
+        let version = conditional::data_version(conn, la).await?;
+        let mut standards = None;
+        let mut out = Vec::new();
+        for ind in inds {
+            let r = authority_rows(
+                state,
+                conn,
+                la,
+                Tenant::Set,
+                version,
+                ind,
+                spec,
+                fresh,
+                &mut standards,
+            )
+            .await?;
+            out.extend(r.iter().cloned());
+        }
+        Ok(out)
+    })
+    .await
+}
+
 /// Summary rows of one indicator by period (and groups).
 #[utoipa::path(
     tag = "indicators",
@@ -722,13 +756,23 @@ pub async fn summary(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ind = find_indicator(&id)?;
-    let format = negotiate(&req)?;
+    let xlsx = xlsx::requested(&req);
+    let format = if xlsx { Format::Json } else { negotiate(&req)? };
     let p: SummaryParams = params::parse(&req)?;
     let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);
     let fresh = no_cache(&req);
+    if xlsx {
+        let rows = current_rows(&state, &la, &[ind], &spec, fresh).await?;
+        let sheet = xlsx::Sheet {
+            name: ind.id.into(),
+            columns,
+            rows: xlsx::summary_maps(&rows),
+        };
+        return Ok(xlsx::response(xlsx::workbook(&[sheet], false)?, ind.id));
+    }
     serve_figures(
         &req,
         &state,
@@ -932,7 +976,8 @@ pub async fn cases(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ind = find_indicator(&id)?;
-    let format = negotiate(&req)?;
+    let xlsx = xlsx::requested(&req);
+    let format = if xlsx { Format::Json } else { negotiate(&req)? };
     let p: CasesParams = params::parse(&req)?;
     let mut c = Checker::default();
     let as_of = c.date("as_of", &p.as_of).unwrap_or_else(today_london);
@@ -959,6 +1004,36 @@ pub async fn cases(
         team,
         after,
     };
+    if xlsx {
+        // One workbook of at most xlsx::MAX_ROWS cases (a page of `limit`, when given).
+        let size = limit.unwrap_or(xlsx::MAX_ROWS).min(xlsx::MAX_ROWS);
+        let (rows, next_cursor) = case_page(&tx, &state, &la, ind, &filter, size).await?;
+        if next_cursor.is_some() && limit.is_none() {
+            return Err(ApiError::parameter(
+                "format",
+                format!(
+                    "an xlsx workbook holds at most {} cases and this list has more: narrow it (status, team, from/to, due_before), page it with `limit`, or use format=csv, which streams every row",
+                    xlsx::MAX_ROWS
+                ),
+            ));
+        }
+        tx.note_rows(rows.iter().map(Tabular::child_id));
+        let sheet = xlsx::Sheet {
+            name: ind.id.into(),
+            columns: case_columns(ind),
+            rows: rows.iter().map(CaseRow::to_map).collect(),
+        };
+        let mut res = xlsx::response(xlsx::workbook(&[sheet], true)?, ind.id);
+        if let Some(c) = next_cursor
+            && let Ok(v) = header::HeaderValue::from_str(&format!(
+                "<{}>; rel=\"next\"",
+                params::next_url(&req, &c)
+            ))
+        {
+            res.headers_mut().insert(header::LINK, v);
+        }
+        return Ok(res);
+    }
     let Some(page) = page else {
         let sql = case_sql(&tx, &state, &la, ind, &filter, None).await?;
         return stream::stream_rows::<CaseRow>(

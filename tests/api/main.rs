@@ -39,3 +39,4 @@ mod standards;
 mod tenancy;
 mod timescale;
 mod worklists;
+mod xlsx;

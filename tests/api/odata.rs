@@ -15,7 +15,7 @@ use crate::harness::TestApp;
 /// - e2 (c1, North): at 72.5 h: missed.
 /// - e3 (c1, North): no interview: overdue as of 2024-04-30.
 /// - e4 (c2, South): at 24 h: met.
-async fn seed(app: &TestApp, key: &str) {
+pub(crate) async fn seed(app: &TestApp, key: &str) {
     app.put_ok("/v1/children/c1", key, json!({"team": "North"}))
         .await;
     app.put_ok("/v1/children/c2", key, json!({"team": "South"}))
