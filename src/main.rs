@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Authorities: their DfE code (by which the DfE's published figures and CSC API name them).
+    Authorities {
+        #[command(subcommand)]
+        command: AuthoritiesCommand,
+    },
     /// Load the demo authority once and print a working demo key (kept in --key-file).
     DemoSetup {
         #[arg(long, default_value = "DEMO")]
@@ -116,6 +121,22 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         workers: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum AuthoritiesCommand {
+    /// Set an authority's DfE three-digit code (created if new), e.g. `--dfe-code 334`
+    /// (Solihull); `--clear-dfe-code` removes it. One authority per code.
+    #[command(group(clap::ArgGroup::new("code").required(true).args(["dfe_code", "clear_dfe_code"])))]
+    Set {
+        la: String,
+        #[arg(long)]
+        dfe_code: Option<String>,
+        #[arg(long)]
+        clear_dfe_code: bool,
+    },
+    /// List the authorities with their DfE codes.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -279,6 +300,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             print!("{}", app::openapi_pretty());
         }
+        Command::Authorities { command } => {
+            let mut conn = db::connect(&database_url()?).await?;
+            // The problem's detail and each field's message: what the operator must fix.
+            let detail = |e: driftwatch::error::ApiError| {
+                let p = e.problem();
+                let fields: Vec<String> = p.errors.into_iter().map(|f| f.message).collect();
+                anyhow::anyhow!("{} {}", p.detail, fields.join("; "))
+            };
+            match command {
+                AuthoritiesCommand::Set { la, dfe_code, .. } => {
+                    db::set_dfe_code(&mut conn, &la, dfe_code.as_deref())
+                        .await
+                        .map_err(detail)?;
+                    match dfe_code {
+                        Some(code) => eprintln!("{la}: DfE code {code}"),
+                        None => eprintln!("{la}: DfE code cleared"),
+                    }
+                }
+                AuthoritiesCommand::List => {
+                    println!("{:<12} {:<8} name", "la", "dfe_code");
+                    for a in db::list_authorities(&mut conn).await.map_err(detail)? {
+                        println!(
+                            "{:<12} {:<8} {}",
+                            a.la_code,
+                            a.dfe_code.unwrap_or_else(|| "-".into()),
+                            a.name.unwrap_or_default()
+                        );
+                    }
+                }
+            }
+        }
         Command::Keys { command } => {
             let mut conn = db::connect(&database_url()?).await?;
             match command {
@@ -395,6 +447,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::ensure_standards(&mut conn, &la)
                 .await
                 .map_err(detail)?;
+            // The demo authority stands in for Solihull (DfE code 334), the authority the
+            // benchmarks and the DfE feed are shown with, unless it has a code or 334 is taken.
+            if db::dfe_code(&mut conn, &la)
+                .await
+                .map_err(detail)?
+                .is_none()
+                && db::set_dfe_code(&mut conn, &la, Some("334")).await.is_ok()
+            {
+                eprintln!("{la}: DfE code 334 (change with `driftwatch authorities set`)");
+            }
             let existing = std::fs::read_to_string(&key_file)
                 .ok()
                 .map(|k| k.trim().to_string());

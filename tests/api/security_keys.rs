@@ -287,3 +287,53 @@ async fn the_keys_csv_export_neutralises_formula_names() {
     let v = app.get_json("/v1/keys", &admin).await;
     assert_eq!(v["data"][1]["name"], names[0]);
 }
+
+#[tokio::test]
+async fn an_authority_gets_one_dfe_code_and_a_code_names_one_authority() {
+    let app = TestApp::spawn().await;
+    // Set LA1's code (LA1 is created by the command), then read it back through the list.
+    let (ok, _, err) = cli(&app, &["authorities", "set", "LA1", "--dfe-code", "334"]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = cli(&app, &["authorities", "list"]);
+    assert!(ok);
+    let line = out.lines().find(|l| l.starts_with("LA1 ")).expect(&out);
+    assert!(line.split_whitespace().nth(1) == Some("334"), "{out}");
+    // The same code for another authority is refused, naming the holder; LA2 gets no code.
+    let (ok, _, err) = cli(&app, &["authorities", "set", "LA2", "--dfe-code", "334"]);
+    assert!(!ok);
+    assert!(err.contains("already belongs to authority LA1"), "{err}");
+    // Not three digits: refused with what is accepted.
+    for bad in ["33", "3345", "E08000029", "33a"] {
+        let (ok, _, err) = cli(&app, &["authorities", "set", "LA1", "--dfe-code", bad]);
+        assert!(!ok, "{bad}");
+        assert!(err.contains("three digits"), "{bad}: {err}");
+    }
+    let mut conn = app.conn().await;
+    assert_eq!(
+        driftwatch::db::dfe_code(&mut conn, "LA1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("334")
+    );
+    assert_eq!(
+        driftwatch::db::dfe_code(&mut conn, "LA2").await.unwrap(),
+        None
+    );
+    // Cleared, the code is free for LA2.
+    let (ok, _, _) = cli(&app, &["authorities", "set", "LA1", "--clear-dfe-code"]);
+    assert!(ok);
+    let (ok, _, err) = cli(&app, &["authorities", "set", "LA2", "--dfe-code", "334"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        driftwatch::db::dfe_code(&mut conn, "LA1").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        driftwatch::db::dfe_code(&mut conn, "LA2")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("334")
+    );
+}

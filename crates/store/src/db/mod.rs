@@ -15,7 +15,7 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::{ApiError, ApiResult};
+use driftwatch_error::{ApiError, ApiResult};
 
 pub mod sql;
 
@@ -25,7 +25,7 @@ pub type Pool = diesel_async::pooled_connection::deadpool::Pool<Conn>;
 pub type PooledConn = diesel_async::pooled_connection::deadpool::Object<Conn>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Session settings applied to every pooled connection.
 fn session_setup_sql(statement_timeout: Duration) -> String {
@@ -100,15 +100,10 @@ pub async fn set_app_password(database_url: &str, password: &str) -> anyhow::Res
     let literal = format!("'{}'", password.replace('\'', "''"));
     conn.batch_execute(&format!(
         "ALTER ROLE {} PASSWORD {literal}",
-        crate::config::APP_ROLE
+        crate::APP_ROLE
     ))
     .await
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "could not set the password of {}: {e}",
-            crate::config::APP_ROLE
-        )
-    })?;
+    .map_err(|e| anyhow::anyhow!("could not set the password of {}: {e}", crate::APP_ROLE))?;
     Ok(())
 }
 
@@ -148,7 +143,7 @@ pub async fn verify_app_role(pool: &Pool) -> anyhow::Result<()> {
              row-level security would not apply to it; let it connect as {} (the default: \
              DATABASE_URL with that user) or another role without those powers",
             row.name,
-            crate::config::APP_ROLE
+            crate::APP_ROLE
         );
     }
     Ok(())
@@ -216,12 +211,11 @@ pub async fn tenant_tx<T>(
 /// here (`tenant_tx`, `commit`, the audit middleware's request transaction).
 pub fn settle(e: ApiError) -> ApiError {
     match e {
-        ApiError::Overlap { table } => {
-            crate::records::types::overlap_error(&table).unwrap_or_else(|| {
+        ApiError::Overlap { table } => driftwatch_domain::records::types::overlap_error(&table)
+            .unwrap_or_else(|| {
                 tracing::error!(%table, "exclusion violation on a table with no overlap rule");
                 ApiError::Internal
-            })
-        }
+            }),
         e => e,
     }
 }
@@ -301,7 +295,7 @@ async fn begin_with(conn: &mut Conn, mode: &str, la_code: &str) -> ApiResult<()>
         if !plain {
             set_tenant(conn, la_code).await?;
         }
-        Ok::<_, crate::error::ApiError>(())
+        Ok::<_, driftwatch_error::ApiError>(())
     }
     .await;
     if let Err(e) = begun {
@@ -367,4 +361,73 @@ pub async fn ensure_authority(
             .await?;
     }
     Ok(inserted > 0)
+}
+
+/// An authority as the operator sees it (`driftwatch authorities list`).
+#[derive(diesel::QueryableByName, Debug)]
+pub struct Authority {
+    #[diesel(sql_type = Text)]
+    pub la_code: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub dfe_code: Option<String>,
+}
+
+/// Every authority, by code (operator connection; the API's role sees only its own row).
+pub async fn list_authorities(conn: &mut Conn) -> ApiResult<Vec<Authority>> {
+    Ok(
+        diesel::sql_query("SELECT la_code, name, dfe_code FROM authorities ORDER BY la_code")
+            .load(conn)
+            .await?,
+    )
+}
+
+/// The DfE's three-digit code of an authority, if set.
+pub async fn dfe_code(conn: &mut Conn, la_code: &str) -> ApiResult<Option<String>> {
+    let rows: Vec<Authority> =
+        diesel::sql_query("SELECT la_code, name, dfe_code FROM authorities WHERE la_code = $1")
+            .bind::<Text, _>(la_code)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().next().and_then(|a| a.dfe_code))
+}
+
+/// Set (or with `None` clear) an authority's DfE code, creating the authority if it is new.
+/// A code is three digits and names one authority: a code another authority holds is refused
+/// naming that authority, and nothing changes.
+pub async fn set_dfe_code(conn: &mut Conn, la_code: &str, dfe_code: Option<&str>) -> ApiResult<()> {
+    if let Some(code) = dfe_code
+        && !(code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(ApiError::parameter(
+            "dfe_code",
+            format!("a DfE local-authority code is three digits (e.g. 334), not {code:?}"),
+        ));
+    }
+    if let Some(code) = dfe_code {
+        let holders: Vec<Authority> = diesel::sql_query(
+            "SELECT la_code, name, dfe_code FROM authorities WHERE dfe_code = $1 AND la_code <> $2",
+        )
+        .bind::<Text, _>(code)
+        .bind::<Text, _>(la_code)
+        .load(conn)
+        .await?;
+        if let Some(other) = holders.into_iter().next() {
+            return Err(ApiError::parameter(
+                "dfe_code",
+                format!(
+                    "DfE code {code} already belongs to authority {}",
+                    other.la_code
+                ),
+            ));
+        }
+    }
+    ensure_authority(conn, la_code, None).await?;
+    diesel::sql_query("UPDATE authorities SET dfe_code = $2 WHERE la_code = $1")
+        .bind::<Text, _>(la_code)
+        .bind::<diesel::sql_types::Nullable<Text>, _>(dfe_code)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
