@@ -134,7 +134,10 @@ pub fn openapi() -> &'static Value {
             s.extend(schemas);
         }
         routes::indicators::document_indicator_ids(&mut v);
+        crate::odata::document(&mut v);
+        crate::http::xlsx::document(&mut v);
         annotate_security(&mut v);
+        crate::odata::document_security(&mut v);
         v
     })
 }
@@ -304,6 +307,7 @@ impl Application {
                 .configure(routes::configure)
                 .map(|app| {
                     app.configure(routes::records::register)
+                        .configure(crate::odata::register)
                         .configure(routes::dashboard::register)
                         .service(
                             SwaggerUi::new("/docs/{_:.*}")
@@ -313,6 +317,7 @@ impl Application {
                         .default_service(web::to(not_found))
                         .wrap(from_fn(middleware::guard))
                         .wrap(from_fn(crate::audit::middleware))
+                        .wrap(from_fn(crate::odata::errors))
                         .wrap(TracingLogger::<middleware::RootSpan>::new())
                         .wrap(from_fn(middleware::request_id))
                 })
