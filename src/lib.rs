@@ -15,6 +15,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dfe_csc;
 pub use driftwatch_domain as domain;
 pub use driftwatch_error as error;
 pub mod http;

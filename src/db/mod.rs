@@ -17,6 +17,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::{ApiError, ApiResult};
 
+pub mod dfe_csc;
 pub mod sql;
 
 pub type Conn = AsyncPgConnection;
