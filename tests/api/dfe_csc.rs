@@ -561,3 +561,127 @@ async fn identifying_values_are_dropped_at_the_door() {
         }
     }
 }
+
+#[tokio::test]
+async fn client_credentials_buy_short_lived_write_tokens() {
+    let app = TestApp::spawn().await;
+    setup(&app).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+        .args([
+            "keys",
+            "create",
+            "--la",
+            "LA1",
+            "--scopes",
+            "write",
+            "--client-credentials",
+        ])
+        .env("DATABASE_URL", &app.db_url)
+        .env_remove("DRIFTWATCH_APP_DB_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_string()
+    };
+    let (id, secret) = (field("client_id"), field("client_secret"));
+    assert!(id.starts_with("dwc_") && secret.starts_with("dwcs_"));
+    let token_url = app.url("/oauth2/token");
+    let ask = |form: Vec<(&'static str, String)>| {
+        let c = app.client.clone();
+        let u = token_url.clone();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
+        async move {
+            c.post(u)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The secret is not a bearer key.
+    let (s, _) = post(&app, &app.base, PATH, &secret, &json!([])).await;
+    assert_eq!(s, 401);
+    // A wrong secret, a wrong grant: RFC 6749 §5.2 errors.
+    let res = ask(vec![
+        ("grant_type", "client_credentials".into()),
+        ("client_id", id.clone()),
+        ("client_secret", format!("{secret}x")),
+    ])
+    .await;
+    assert_eq!(res.status().as_u16(), 401);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+    let res = ask(vec![
+        ("grant_type", "password".into()),
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+    ])
+    .await;
+    assert_eq!(res.status().as_u16(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+    // The right credentials, with the DfE pipeline's own scope: an hour-long write token.
+    let res = ask(vec![
+        ("grant_type", "client_credentials".into()),
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+        ("scope", "api://dfe-csc/.default".into()),
+    ])
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let t: Value = res.json().await.unwrap();
+    assert_eq!(t["token_type"], "Bearer");
+    assert_eq!(t["expires_in"], 3600);
+    assert_eq!(t["scope"], "write");
+    let token = t["access_token"].as_str().unwrap().to_string();
+    let (s, body) = post(
+        &app,
+        &app.base,
+        PATH,
+        &token,
+        &json!([{"la_child_id": "T1"}]),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    // Write only: it cannot read.
+    let res = app.get("/v1/children/dfe:T1", &token).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // Revoking the client stops new tokens.
+    let n: i64 = id[4..].parse().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_driftwatch"))
+        .args(["keys", "revoke", &n.to_string()])
+        .env("DATABASE_URL", &app.db_url)
+        .env_remove("DRIFTWATCH_APP_DB_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res = ask(vec![
+        ("grant_type", "client_credentials".into()),
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+    ])
+    .await;
+    assert_eq!(res.status().as_u16(), 401);
+}
