@@ -149,7 +149,7 @@ async fn receive(
                 Some(Ok(&report)),
             )
             .await?;
-            db::dfe_csc::set_receipt(conn, &la, id, receipt).await
+            db::dfe_csc::set_receipt(conn, &la, id, &receipt.to_string()).await
         })
         .await;
     match outcome {
@@ -274,7 +274,7 @@ pub async fn get_receipt(
         .run(
             &state.pool,
             &la,
-            async |conn| match db::dfe_csc::import_of_receipt(conn, &la, uuid).await? {
+            async |conn| match db::dfe_csc::import_of_receipt(conn, &la, &uuid.to_string()).await? {
                 Some(id) => pipeline::history_get(conn, &la, id).await,
                 None => Ok(None),
             },

@@ -15,7 +15,7 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::{ApiError, ApiResult};
+use driftwatch_error::{ApiError, ApiResult};
 
 pub mod dfe_csc;
 pub mod sql;
@@ -26,7 +26,7 @@ pub type Pool = diesel_async::pooled_connection::deadpool::Pool<Conn>;
 pub type PooledConn = diesel_async::pooled_connection::deadpool::Object<Conn>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Session settings applied to every pooled connection.
 fn session_setup_sql(statement_timeout: Duration) -> String {
@@ -101,15 +101,10 @@ pub async fn set_app_password(database_url: &str, password: &str) -> anyhow::Res
     let literal = format!("'{}'", password.replace('\'', "''"));
     conn.batch_execute(&format!(
         "ALTER ROLE {} PASSWORD {literal}",
-        crate::config::APP_ROLE
+        crate::APP_ROLE
     ))
     .await
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "could not set the password of {}: {e}",
-            crate::config::APP_ROLE
-        )
-    })?;
+    .map_err(|e| anyhow::anyhow!("could not set the password of {}: {e}", crate::APP_ROLE))?;
     Ok(())
 }
 
@@ -149,7 +144,7 @@ pub async fn verify_app_role(pool: &Pool) -> anyhow::Result<()> {
              row-level security would not apply to it; let it connect as {} (the default: \
              DATABASE_URL with that user) or another role without those powers",
             row.name,
-            crate::config::APP_ROLE
+            crate::APP_ROLE
         );
     }
     Ok(())
@@ -217,12 +212,11 @@ pub async fn tenant_tx<T>(
 /// here (`tenant_tx`, `commit`, the audit middleware's request transaction).
 pub fn settle(e: ApiError) -> ApiError {
     match e {
-        ApiError::Overlap { table } => {
-            crate::records::types::overlap_error(&table).unwrap_or_else(|| {
+        ApiError::Overlap { table } => driftwatch_domain::records::types::overlap_error(&table)
+            .unwrap_or_else(|| {
                 tracing::error!(%table, "exclusion violation on a table with no overlap rule");
                 ApiError::Internal
-            })
-        }
+            }),
         e => e,
     }
 }
@@ -302,7 +296,7 @@ async fn begin_with(conn: &mut Conn, mode: &str, la_code: &str) -> ApiResult<()>
         if !plain {
             set_tenant(conn, la_code).await?;
         }
-        Ok::<_, crate::error::ApiError>(())
+        Ok::<_, driftwatch_error::ApiError>(())
     }
     .await;
     if let Err(e) = begun {
