@@ -22,6 +22,7 @@ pub mod benchmarks;
 pub mod config;
 pub use driftwatch_store::db;
 pub mod demo;
+pub mod dfe_csc;
 pub use driftwatch_domain as domain;
 pub use driftwatch_error as error;
 pub mod http;

@@ -173,6 +173,11 @@ enum KeysCommand {
         /// Expiry (RFC 3339), e.g. 2027-03-31T23:59:59Z.
         #[arg(long)]
         expires: Option<chrono::DateTime<chrono::Utc>>,
+        /// An OAuth 2.0 client (RFC 6749 §4.4) instead of a key: prints `client_id` and
+        /// `client_secret`, exchanged at `POST /oauth2/token` for hour-long `write` tokens.
+        /// Revoke it with `keys revoke`; to rotate, create another client and revoke this one.
+        #[arg(long)]
+        client_credentials: bool,
     },
     /// List keys (never the keys themselves).
     List {
@@ -363,6 +368,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     scopes,
                     name,
                     expires,
+                    client_credentials: true,
+                } => {
+                    let scopes = auth::parse_scopes(&scopes).map_err(anyhow::Error::msg)?;
+                    let (id, secret) = auth::oauth2::create_client(
+                        &mut conn,
+                        &la,
+                        &scopes,
+                        name.as_deref(),
+                        expires,
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                    eprintln!(
+                        "created client {id} for {la}; store the secret now, it is not shown again"
+                    );
+                    println!("client_id={id}");
+                    println!("client_secret={secret}");
+                }
+                KeysCommand::Create {
+                    la,
+                    scopes,
+                    name,
+                    expires,
+                    client_credentials: false,
                 } => {
                     let scopes = auth::parse_scopes(&scopes).map_err(anyhow::Error::msg)?;
                     let (id, key) =

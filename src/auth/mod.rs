@@ -17,6 +17,8 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+pub mod oauth2;
+
 use crate::db::Conn;
 use crate::error::{ApiError, ApiResult};
 

@@ -11,6 +11,7 @@ pub mod imports;
 pub mod indicators;
 pub mod keys;
 pub mod national;
+pub mod oauth2;
 pub mod records;
 pub mod scorecard;
 pub mod spc;
@@ -28,6 +29,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(indicators::list_indicators)
         .service(indicators::summary)
         .service(indicators::cases)
+        .service(crate::dfe_csc::post_children)
+        .service(crate::dfe_csc::post_children_v1)
+        .service(crate::dfe_csc::get_receipt)
+        .service(oauth2::token)
         .service(imports::post_import)
         .service(imports::list_imports)
         .service(imports::get_import)

@@ -13,6 +13,7 @@ mod care_reviews;
 mod care_visits;
 mod catalogue_snapshots;
 mod closures;
+mod dfe_csc;
 mod duties;
 mod errors;
 mod faults;

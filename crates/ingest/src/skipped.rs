@@ -90,3 +90,26 @@ pub const SSDA903: &[&str] = &[
 pub fn list(fields: &[&str]) -> Vec<String> {
     fields.iter().map(|f| f.to_string()).collect()
 }
+
+/// DfE CSC API (v1.0.1) members the feed reads past (`src/dfe_csc/map.rs` counts several in the
+/// receipt's notes when a payload carries them). The identifiers are dropped at the door, on
+/// purpose; the date of birth is kept as the birth month only.
+pub const DFE_CSC: &[&str] = &[
+    "mis_child_id",
+    "child_details/unique_pupil_number",
+    "child_details/former_unique_pupil_number",
+    "child_details/unique_pupil_number_unknown_reason",
+    "child_details/first_name",
+    "child_details/surname",
+    "child_details/postcode",
+    "child_details/expected_date_of_birth",
+    "child_details/uasc_end_date",
+    "health_and_wellbeing/sdq_assessments",
+    "social_care_episodes/closure_date",
+    "social_care_episodes/closure_reason",
+    "social_care_episodes/care_worker_details",
+    "social_care_episodes/care_leavers",
+    "child_and_family_assessments/factors",
+    "child_looked_after_placements/postcode",
+    "child_looked_after_placements/change_reason",
+];
