@@ -952,13 +952,55 @@ pub fn document(doc: &mut Value) {
     }
 }
 
-/// After the `/v1` security annotations: the feed's operations also take HTTP Basic.
+/// After the `/v1` security annotations: the feed's operations also take HTTP Basic, and their
+/// errors are OData error documents (what [`errors`] answers), a bad query option a 400.
 pub fn document_security(doc: &mut Value) {
     if let Some(schemes) = doc["components"]["securitySchemes"].as_object_mut() {
         schemes.insert(
             "basic".into(),
             json!({"type": "http", "scheme": "basic", "description": "The key as the password, any user name (the OData feed only)"}),
         );
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.insert(
+            "ODataError".into(),
+            json!({
+                "type": "object",
+                "description": "An OData v4 error document (OData JSON Format 4.0, section 21)",
+                "required": ["error"],
+                "properties": {"error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "target": {"type": ["string", "null"]}
+                    }
+                }}
+            }),
+        );
+    }
+    let odata_error =
+        json!({"application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}});
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(responses) = item["get"]["responses"]
+                .as_object_mut()
+                .filter(|_| is_odata_path(path))
+            else {
+                continue;
+            };
+            if let Some(mut bad) = responses.remove("422") {
+                bad["description"] = json!("A bad query option or parameter, named in `target`");
+                responses.insert("400".into(), bad);
+                responses.sort_keys();
+            }
+            for (status, r) in responses.iter_mut() {
+                if status.as_str() >= "400" {
+                    r["content"] = odata_error.clone();
+                }
+            }
+        }
     }
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
