@@ -533,3 +533,57 @@ async fn cp_plan_2y_plus_counts_plans_open_2_years_or_more_at_31_march() {
         ]
     );
 }
+
+#[tokio::test]
+async fn cp_plan_ended_2y_plus_counts_plans_ending_after_2_years_or_more() {
+    let (app, key) = setup().await;
+    child(&app, &key, "c3", "2014-05").await;
+    // H (c1) 1 April 2023 - 1 April 2025: exactly 2 years (started on or before 1 April 2023,
+    // the day 2 years before its end): 2 years or more; ends on 1 April, so in 2025-26.
+    put(
+        &app,
+        &key,
+        "cp-plans",
+        "H",
+        json!({"started_on": "2023-04-01", "ended_on": "2025-04-01"}),
+    )
+    .await;
+    // I (c2) 10 January 2022 - 31 March 2025: over 3 years; ends on 31 March, so in 2024-25.
+    put(
+        &app,
+        &key,
+        "cp-plans",
+        "I",
+        json!({"child_id": "c2", "started_on": "2022-01-10", "ended_on": "2025-03-31"}),
+    )
+    .await;
+    // J (c3) 1 June 2024 - 1 February 2025: 8 months, in 2024-25.
+    put(
+        &app,
+        &key,
+        "cp-plans",
+        "J",
+        json!({"child_id": "c3", "started_on": "2024-06-01", "ended_on": "2025-02-01"}),
+    )
+    .await;
+    // K (c3) from 1 March 2025, open: not ended, no case.
+    put(
+        &app,
+        &key,
+        "cp-plans",
+        "K",
+        json!({"child_id": "c3", "started_on": "2025-03-01"}),
+    )
+    .await;
+    // 2024-25: I yes, J no: 1 of 2; 2025-26: H yes: 1 of 1.
+    assert_eq!(
+        by_year(&app, &key, "cp-plan-ended-2y-plus", FY).await,
+        [
+            fy("2024-25", (2, 1, json!(50.0), 0)),
+            fy("2025-26", (1, 1, json!(100.0), 0)),
+        ]
+    );
+    // As of 31 March 2025, H has not ended yet: only I and J are cases.
+    let c = cases(&app, &key, "cp-plan-ended-2y-plus", "as_of=2025-03-31").await;
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["I", "J"]);
+}
