@@ -20,6 +20,7 @@ pub use driftwatch_error as error;
 pub mod http;
 pub mod indicators;
 pub mod ingest;
+pub mod judged;
 pub mod records;
 pub mod routes;
 pub mod standards;

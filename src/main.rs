@@ -78,6 +78,11 @@ enum Command {
         #[arg(long)]
         cpu_seconds: u64,
     },
+    /// The judged-case store (issue 14).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -137,6 +142,21 @@ enum AuthoritiesCommand {
     },
     /// List the authorities with their DfE codes.
     List,
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Judge an authority's cases from scratch and compare them with the store; exits
+    /// non-zero on any difference.
+    Verify {
+        #[arg(long)]
+        la: String,
+    },
+    /// Rebuild an authority's store from scratch.
+    Rebuild {
+        #[arg(long)]
+        la: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -232,6 +252,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.statement_timeout,
             )?;
             db::verify_app_role(&pool).await?;
+            driftwatch::judged::backfill(&settings.database_url).await?;
+            driftwatch::judged::set_read(settings.read_judged_store);
             let bind = settings.bind;
             let application = Application::build(settings, pool)?;
             tracing::info!(
@@ -245,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let url = database_url()?;
             let applied = db::migrate(&url).await?;
             eprintln!("{} migration(s) applied", applied.len());
+            driftwatch::judged::backfill(&url).await?;
             if let Some(password) = std::env::var("DRIFTWATCH_APP_DB_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty())
@@ -273,6 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 periods: &periods,
                 groups: &[],
                 basis: engine::DateBasis::End,
+                store: false,
             });
             println!("{};", sql.debug_inline());
         }
@@ -328,6 +352,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             a.name.unwrap_or_default()
                         );
                     }
+                }
+            }
+        }
+        Command::Store { command } => {
+            let mut conn = db::connect(&database_url()?).await?;
+            match command {
+                StoreCommand::Verify { la } => {
+                    let diffs = db::tenant_tx(&mut conn, &la, async |conn| {
+                        driftwatch::judged::verify(conn, &la).await
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    for d in &diffs {
+                        println!(
+                            "{}: {} case row(s) missing or wrong in the store, {} extra",
+                            d.indicator_id, d.missing, d.extra
+                        );
+                    }
+                    if !diffs.is_empty() {
+                        anyhow::bail!(
+                            "{la}: the judged-case store differs in {} indicator(s)",
+                            diffs.len()
+                        );
+                    }
+                    println!("{la}: the judged-case store matches every stored indicator");
+                }
+                StoreCommand::Rebuild { la } => {
+                    db::tenant_tx(&mut conn, &la, async |conn| {
+                        driftwatch::judged::rebuild(conn, &la).await
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{la}: judged-case store rebuilt");
                 }
             }
         }

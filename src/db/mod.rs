@@ -340,7 +340,8 @@ pub async fn bump_data_version(conn: &mut Conn, la_code: &str) -> ApiResult<()> 
     .bind::<Text, _>(la_code)
     .execute(conn)
     .await?;
-    Ok(())
+    // What the write touched is known here: bring the judged-case store up to date with it.
+    crate::judged::refresh(conn, la_code).await
 }
 
 /// Create an authority if it does not exist, with its own calendar.

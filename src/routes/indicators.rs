@@ -447,6 +447,7 @@ pub async fn summary_rows(
         periods: &spec.periods,
         groups: &groups,
         basis: spec.basis,
+        store: crate::judged::reads(ind),
     });
     let rows: Vec<SummarySqlRow> = sql.query().load(conn).await?;
     let elapsed_unit = match ind.kind {
@@ -975,6 +976,7 @@ pub async fn cases(
         team,
         after,
         page: page.map(|n| n + 1),
+        store: crate::judged::reads(ind),
     };
     let sql = engine::cases_sql(&q);
     let Some(page) = page else {
