@@ -1,7 +1,7 @@
 # Build: docker build -t driftwatch .   (docker compose up does this for you)
 FROM rust:1-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock build.rs ./
+COPY Cargo.toml Cargo.lock ./
 COPY crates crates
 COPY src src
 COPY migrations migrations

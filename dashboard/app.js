@@ -176,7 +176,9 @@ async function showDetail(id) {
   const lim = ind.effective_limit;
   $("detail-limit").textContent = lim
     ? `Limit ${lim.value} ${lim.unit.replace("_", " ")} (${ind.basis}; ${ind.source})`
-    : `A proportion (${ind.source})`;
+    : ind.kind === "cohort"
+      ? `A cohort counted at each period's end (${ind.source})`
+      : `A proportion (${ind.source})`;
   const gb = $("group-by");
   gb.replaceChildren(el("option", { value: "", text: "None" }), ...ind.groups.map((g) => el("option", { value: g, text: g.replaceAll("_", " ") })));
   $("detail-title").focus?.();

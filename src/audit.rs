@@ -25,7 +25,6 @@
 //! 503 (no child data leaves unrecorded, and a write is not committed).
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -69,11 +68,7 @@ pub struct AuditCtx {
     streaming: AtomicBool,
 }
 
-pub fn child_hash(child_id: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    child_id.hash(&mut h);
-    h.finish()
-}
+pub use driftwatch_domain::child_hash;
 
 /// The request's transaction, as a handler takes it (an extractor): the audit middleware puts
 /// the request's [`AuditCtx`] in the request extensions, and this hands it to the handler.

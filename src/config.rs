@@ -65,8 +65,7 @@ pub struct Settings {
     pub import_worker: crate::ingest::worker::WorkerSettings,
 }
 
-/// The role the API connects as (created by the migrations).
-pub const APP_ROLE: &str = "driftwatch_app";
+pub use driftwatch_store::APP_ROLE;
 
 /// `url` with its user replaced by `user` (and its password by `password`, or none).
 pub fn with_user(url: &str, user: &str, password: Option<&str>) -> Option<String> {

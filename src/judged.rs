@@ -26,6 +26,12 @@ use crate::indicators::engine;
 
 static READ: AtomicBool = AtomicBool::new(false);
 
+/// Have every write maintain the store (`db::bump_data_version` calls [`refresh`]): done by
+/// every entry point of the binary (`main`) and by `Application::build`.
+pub fn install() {
+    crate::db::on_write(|conn, la| Box::pin(refresh(conn, la)));
+}
+
 /// Serve summaries and case lists from the store (process-wide; set at start-up).
 pub fn set_read(on: bool) {
     READ.store(on, Ordering::Relaxed);

@@ -233,6 +233,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    driftwatch::judged::install();
     match cli.command {
         Command::Serve => {
             let settings = Settings::from_env(&ProcessEnv)?;

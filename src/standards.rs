@@ -253,10 +253,19 @@ pub fn parse_input(ind: &Indicator, body: &Json) -> Result<StandardInput, Vec<Fi
     );
     if let Some(l) = limit {
         match (ind.kind, ind.basis, ind.limit) {
-            (IndicatorKind::Proportion, _, _) | (_, _, None) => errors.push(FieldError::pointer(
-                "/limit",
-                format!("`{}` is a proportion: it has no time limit", ind.id),
-            )),
+            (IndicatorKind::Proportion | IndicatorKind::Cohort, _, _) | (_, _, None) => errors
+                .push(FieldError::pointer(
+                    "/limit",
+                    format!(
+                        "`{}` is a {}: it has no time limit",
+                        ind.id,
+                        if ind.kind == IndicatorKind::Cohort {
+                            "cohort"
+                        } else {
+                            "proportion"
+                        }
+                    ),
+                )),
             (_, Basis::Statutory, Some(stat)) if l.unit != stat.unit => {
                 errors.push(FieldError::pointer(
                     "/limit/unit",

@@ -226,7 +226,7 @@ fn main() {
             file,
             "kind",
             &m.kind,
-            &["timeliness", "proportion", "average"],
+            &["timeliness", "proportion", "average", "cohort"],
         );
         let polarity = variant(
             file,

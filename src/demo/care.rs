@@ -33,7 +33,7 @@ record_lists! {
 enum CarePath {
     /// Home again within months.
     Short,
-    /// A series of short breaks (V3/V4: no children-in-care cases).
+    /// A series of short breaks (V3/V4: no children-in-care cases; `short-break-review`).
     ShortBreaks,
     ReturnHome,
     Sgo,
@@ -62,8 +62,8 @@ impl CareJourney<'_> {
             ("V2", 26.0),
             ("C1", 16.0),
             ("E1", 6.0),
-            ("V3", 3.0),
-            ("V4", 2.0),
+            ("V3", 6.0),
+            ("V4", 4.0),
             ("J2", 2.0),
             ("L2", 1.0),
         ]);
@@ -119,7 +119,9 @@ impl CareJourney<'_> {
                 ended = Some((d, why));
             }
             CarePath::ShortBreaks => {
-                let d = s + Duration::days(self.rng.range(2, 60));
+                // A series of short breaks agreed for months or years (its reviews are
+                // `short-break-review`'s: the first within 3 months, then every 6).
+                let d = s + Duration::days(self.rng.range(90, 720));
                 ended = Some((d, "E13"));
             }
             CarePath::LeaveAt18 => {
@@ -217,7 +219,11 @@ impl CareJourney<'_> {
             placed_for_adoption,
             foster_from,
         );
-        self.reviews(&pid, s, stop, team);
+        if path == CarePath::ShortBreaks {
+            self.short_break_reviews(&pid, s, stop, team);
+        } else {
+            self.reviews(&pid, s, stop, team);
+        }
         self.health(&pid, s, stop, team);
         if age >= 3 {
             let d = add_wd(s, self.rng.either(0.25, (11, 30), (3, 10)));
@@ -263,9 +269,15 @@ impl CareJourney<'_> {
                 starts.push(d);
             }
         }
-        let moves = *self
+        let mut moves = *self
             .rng
             .weighted(&[(0, 55.0), (1, 28.0), (2, 12.0), (3, 5.0)]);
+        // Long periods see more moves: a chance of one more for each full year (so that some
+        // children looked after for years have not been with the same carer for 2 of them:
+        // `placement-stability-long-term`).
+        for _ in 0..(stop - s).num_days() / 365 {
+            moves += usize::from(self.rng.chance(0.3));
+        }
         for _ in 0..moves {
             let span = (stop - s).num_days();
             if span > 20 {
@@ -363,6 +375,26 @@ impl CareJourney<'_> {
             self.out.reviews.push((format!("{pid}-R{n}"), r));
             let due = plus_months(held, if n == 1 { 3 } else { 6 });
             held = self.rng.around(due, 0.85, Before(0, 25), After(3, 40));
+        }
+    }
+
+    /// Reviews of a series of short breaks (regulation 48): the first within 3 months of the
+    /// first short break, then every 6 months; some late.
+    fn short_break_reviews(&mut self, pid: &str, s: NaiveDate, stop: NaiveDate, team: &str) {
+        let mut held = self
+            .rng
+            .around(plus_months(s, 3), 0.75, Before(5, 50), After(3, 40));
+        let mut n = 0;
+        while held <= stop && held <= self.end {
+            n += 1;
+            self.out.reviews.push((
+                format!("{pid}-R{n}"),
+                json!({"child_id": self.kid.id, "team": team, "cla_period_id": pid,
+                       "held_on": day(held)}),
+            ));
+            held = self
+                .rng
+                .around(plus_months(held, 6), 0.75, Before(0, 25), After(3, 40));
         }
     }
 

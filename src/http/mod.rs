@@ -5,7 +5,7 @@
 pub mod cache;
 pub mod conditional;
 pub mod format;
-pub mod json;
+pub use driftwatch_ingest::json;
 pub mod middleware;
 pub mod params;
 pub mod ratelimit;

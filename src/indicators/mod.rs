@@ -1,4 +1,4 @@
 //! The indicator catalogue and the engine that computes it.
 
 pub mod catalogue;
-pub mod engine;
+pub use driftwatch_engine::engine;

@@ -220,7 +220,8 @@ pub struct SummaryRow {
     #[schema(ignore)]
     pub groups: serde_json::Map<String, serde_json::Value>,
     /// Timeliness: cases ended in the period (met + missed). Proportion: eligible cases.
-    /// Average: cases ended in the 3 years ending at the period end.
+    /// Average: cases ended in the 3 years ending at the period end. Cohort: the cohort on the
+    /// period's last day (or `as_of`, if earlier).
     pub denominator: i64,
     /// Timeliness: cases met. Proportion: cases where the condition holds. Average: cases
     /// within the limit (the threshold).
@@ -234,7 +235,7 @@ pub struct SummaryRow {
     pub median_elapsed: Option<f64>,
     /// 90th percentile elapsed time.
     pub p90_elapsed: Option<f64>,
-    /// `hours`, `days` or `working_days`; null for proportions.
+    /// `hours`, `days` or `working_days`; null for proportions and cohorts.
     pub elapsed_unit: Option<&'static str>,
     /// Cases not ended at the period's end (or `as_of` if earlier), overdue included.
     pub open_at_period_end: Option<i64>,
@@ -452,7 +453,7 @@ pub async fn summary_rows(
     let rows: Vec<SummarySqlRow> = sql.query().load(conn).await?;
     let elapsed_unit = match ind.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => limit.map(|l| l.unit.elapsed_unit()),
-        IndicatorKind::Proportion => None,
+        IndicatorKind::Proportion | IndicatorKind::Cohort => None,
     };
     Ok(rows
         .into_iter()
@@ -761,8 +762,9 @@ pub async fn summary(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CasesParams {
-    /// `met`, `missed`, `open`, `overdue` or `not_applicable` (proportions: `met` = the
-    /// condition holds, `missed` = it does not).
+    /// `met`, `missed`, `open`, `overdue` or `not_applicable` (proportions and cohorts: `met` =
+    /// the condition holds, `missed` = it does not; a cohort's cases are its members on `to`,
+    /// else `as_of`).
     #[param(schema_with = super::doc::case_statuses)]
     status: Option<String>,
     /// With `to`: the cases a summary over `[from, to]` counts (ended in the range, or open at

@@ -12,7 +12,7 @@
 use chrono::NaiveDate;
 use driftwatch::domain::periods::Period;
 use driftwatch::indicators::catalogue::{Basis, CATALOGUE, Indicator, IndicatorKind, Unit};
-use driftwatch::indicators::engine::{CasesQuery, DateBasis, SummaryQuery, cases_sql, summary_sql};
+use driftwatch_engine::engine::{CasesQuery, DateBasis, SummaryQuery, cases_sql, summary_sql};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

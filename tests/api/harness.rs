@@ -10,7 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use driftwatch::app::Application;
 use driftwatch::auth::{self, Scope};
 use driftwatch::config::{LogFormat, Settings};
-use driftwatch::db;
+use driftwatch_store::db;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
 use tokio::sync::OnceCell;

@@ -19,20 +19,20 @@
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use driftwatch::db;
 use driftwatch::error::ApiError;
 use driftwatch::ingest::pipeline::{self, ImportReport, Mode};
 use driftwatch::ingest::{self, Format, InputFile};
+use driftwatch_store::db;
 
 use crate::harness::TestApp;
 
-fn testdata(rel: &str) -> std::path::PathBuf {
+pub(crate) fn testdata(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/testdata")
         .join(rel)
 }
 
-fn file(rel: &str) -> InputFile {
+pub(crate) fn file(rel: &str) -> InputFile {
     let path = testdata(rel);
     InputFile {
         name: path.file_name().unwrap().to_string_lossy().into_owned(),
@@ -47,7 +47,7 @@ fn year(y: u32) -> Vec<InputFile> {
         .collect()
 }
 
-fn return_2017_18() -> Vec<InputFile> {
+pub(crate) fn return_2017_18() -> Vec<InputFile> {
     [
         "header",
         "episodes",
@@ -67,7 +67,7 @@ fn return_2017_18() -> Vec<InputFile> {
     .collect()
 }
 
-async fn import(
+pub(crate) async fn import(
     conn: &mut AsyncPgConnection,
     la: &str,
     files: Vec<InputFile>,
@@ -85,7 +85,7 @@ struct N {
     n: i64,
 }
 
-async fn scalar(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+pub(crate) async fn scalar(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
     diesel::sql_query(sql)
         .get_result::<N>(conn)
         .await

@@ -1,4 +1,4 @@
-//! National-format files are read in a worker process (src/ingest/worker.rs): a worker that
+//! National-format files are read in a worker process (crates/ingest/src/worker.rs): a worker that
 //! dies, is killed, runs out of memory or out of time fails its import with the reason, writes
 //! nothing, and the server keeps answering.
 

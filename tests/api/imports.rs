@@ -2,11 +2,11 @@
 //! CSV bodies, the import history, and the guarantees: all-or-nothing by default, re-import is
 //! a no-op, nothing of a failed or cut-off import is visible, one authority only.
 
-use driftwatch::db;
 use driftwatch::error::ApiError;
 use driftwatch::ingest::pipeline::{self, Mode};
 use driftwatch::ingest::{ImportPlan, PlannedRecord, Source, Step};
 use driftwatch::records::types;
+use driftwatch_store::db;
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;

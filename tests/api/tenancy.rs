@@ -100,7 +100,7 @@ async fn a_tenant_transaction_holds_exactly_its_code() {
     let app = TestApp::spawn().await;
     let mut conn = app.conn().await;
     for code in ["LA-1_x", "x'); SELECT 1; --", "a\\'b", ""] {
-        let got = driftwatch::db::tenant_tx(&mut conn, code, async |c| {
+        let got = driftwatch_store::db::tenant_tx(&mut conn, code, async |c| {
             let s: Setting =
                 diesel::sql_query("SELECT current_setting('driftwatch.la_code') AS la")
                     .get_result(c)

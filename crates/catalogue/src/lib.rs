@@ -40,6 +40,12 @@
 //! Proportion indicators return `case_id`, `child_id`, `team`, `worker_id`, `start_on` (the day
 //! the case became eligible), `holds` (bool: the condition is met by `:'as_of'`) and `g_<group>`.
 //!
+//! Cohort indicators (placement stability) are proportions counted at a date: the source lists
+//! the cohort at the day `:'at'` (a psql variable like `:'as_of'`), one row per member, with the
+//! proportion's columns, `start_on` being `:'at'` itself. The engine evaluates it at each
+//! period's end (or `as_of`, if earlier) for a summary, and at the drill-down day (`to`, else
+//! `as_of`) for case lists. Only a cohort's source uses `:'at'`; it has no limit.
+//!
 //! Average indicators (adoption A1, A2) return the timeliness columns plus `clock_end_on`
 //! (date): the day the clock stopped when it is not the day the case ended, else NULL. The
 //! case ends (and is dated in periods) on `end_on`; its elapsed time runs to `clock_end_on`
@@ -88,6 +94,9 @@ pub enum IndicatorKind {
     /// Mean elapsed days of the cases ended in the 3 years to each period end (adoption
     /// scorecard A1, A2), against a target in days.
     Average,
+    /// Share of a cohort counted at a date (placement stability at 31 March): the source lists
+    /// the cohort at the day `:'at'`; a period's figures are the cohort at its end.
+    Cohort,
 }
 
 /// Which way is good: most indicators are better higher (more on time); some (repeat plans)
@@ -169,6 +178,9 @@ pub const STANDARD_GROUPS: &[Group] = &[
         doc: "whether the child has a disability",
     },
 ];
+
+/// The day a cohort's source lists its members at (a psql variable; the engine binds it).
+pub const COHORT_DAY: &str = ":'at'";
 
 /// Per-case limits name their unit as a literal (the case-source contract); this one needs the
 /// authority's calendar.
@@ -252,7 +264,9 @@ pub fn validate() -> Vec<String> {
             );
         }
         match (ind.kind, ind.limit) {
-            (IndicatorKind::Proportion, Some(_)) => say(id, "a proportion has no limit".into()),
+            (IndicatorKind::Proportion | IndicatorKind::Cohort, Some(_)) => {
+                say(id, "a proportion or cohort has no limit".into())
+            }
             (IndicatorKind::Timeliness | IndicatorKind::Average, None) => {
                 say(id, "a timeliness or average indicator needs a limit".into())
             }
@@ -262,6 +276,12 @@ pub fn validate() -> Vec<String> {
             say(
                 id,
                 "an average, and only an average, has a default_target".into(),
+            );
+        }
+        if (ind.kind == IndicatorKind::Cohort) != ind.sql.contains(COHORT_DAY) {
+            say(
+                id,
+                format!("a cohort, and only a cohort, lists its members at the day {COHORT_DAY}"),
             );
         }
         if ind.recurring && ind.kind != IndicatorKind::Timeliness {
@@ -326,7 +346,7 @@ mod tests {
         assert!(cla.sql.starts_with("SELECT p.id AS case_id, p.child_id, p.team, p.worker_id, NULL::timestamptz AS start_at, false AS start_has_time, p.started_on AS start_on,"));
         assert!(
             cla.sql
-                .ends_with("AND coalesce(p.legal_status, '') NOT IN ('V3', 'V4')")
+                .ends_with("AND NOT (coalesce(p.legal_status, '') IN ('V3', 'V4') AND NOT EXISTS (SELECT 1 FROM placements sb WHERE sb.la_code = p.la_code AND sb.cla_period_id = p.id AND sb.legal_status NOT IN ('V3', 'V4')))")
         );
         for ind in CATALOGUE {
             assert!(

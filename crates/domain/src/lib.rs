@@ -8,3 +8,12 @@ pub mod periods;
 pub mod records;
 pub mod signal;
 pub mod timescale;
+
+/// A child's id as the audit log counts it (distinct children of a request or an import),
+/// without keeping the id: shared by the web layer's audit and the importers.
+pub fn child_hash(child_id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    child_id.hash(&mut h);
+    h.finish()
+}

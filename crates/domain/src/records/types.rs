@@ -935,7 +935,7 @@ pub static CLA_PERIODS: RecordType = RecordType {
     path: "cla-periods",
     table: "cla_periods",
     schema: "ClaPeriod",
-    doc: "A period of care: from the day the child started to be looked after to the day they ceased (SSDA903: from an episode with RNE = S to the first episode with DEC set and REC other than X1). One child's periods must not overlap (one may end on the day the next starts). `start_known` false marks a period that began before the imported data: it gives no first-review, second-review, initial-health-assessment or PEP case, and all its review intervals count as subsequent. Periods with legal status V3/V4 (short breaks, regulation 48) give no children-in-care cases.",
+    doc: "A period of care: from the day the child started to be looked after to the day they ceased (SSDA903: from an episode with RNE = S to the first episode with DEC set and REC other than X1). One child's periods must not overlap (one may end on the day the next starts). `start_known` false marks a period that began before the imported data: it gives no first-review, second-review, initial-health-assessment or PEP case, and all its review intervals count as subsequent. A series of short breaks (legal status V3/V4 on the period and on every one of its placements: regulation 48) gives no children-in-care cases and is measured by short-break-review; a mixed period counts as care.",
     fields: &[
         CHILD,
         TEAM,

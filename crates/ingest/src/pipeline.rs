@@ -366,7 +366,7 @@ impl Importer {
         self.audit_children.extend(
             good.iter()
                 .filter_map(child_of)
-                .map(crate::audit::child_hash),
+                .map(driftwatch_domain::child_hash),
         );
     }
 
@@ -882,14 +882,14 @@ fn ndjson_row<R: BufRead>(
     if text.is_empty() {
         return Ok(Some(None));
     }
-    let value: Json = match crate::http::json::parse(text) {
+    let value: Json = match crate::json::parse(text) {
         Ok(v) => v,
-        Err(crate::http::json::JsonError::Member { pointer, message }) => {
+        Err(crate::json::JsonError::Member { pointer, message }) => {
             let mut e = here.problem(message);
             e.pointer = Some(pointer);
             return Ok(Some(Some(Err((None, vec![e])))));
         }
-        Err(crate::http::json::JsonError::Syntax(e)) => {
+        Err(crate::json::JsonError::Syntax(e)) => {
             return Ok(Some(Some(Err((
                 None,
                 vec![here.problem(format!(

@@ -50,6 +50,24 @@ pub struct Period {
     pub cut: bool,
 }
 
+/// Legal statuses of short breaks (regulation 48): V3 a series of short breaks, V4 one of them.
+pub const SHORT_BREAK_STATUSES: [&str; 2] = ["V3", "V4"];
+
+impl Period {
+    /// A series of short breaks (docs/INDICATORS.md §4): every one of its episodes has `LS` V3
+    /// or V4. A mixed period counts as care. (The catalogue says the same over the stored
+    /// records: the period's legal status, its last episode's, and its placements'.)
+    pub fn short_breaks(&self, episodes: &[Episode]) -> bool {
+        !self.episodes.is_empty()
+            && self.episodes.iter().all(|&i| {
+                episodes[i]
+                    .ls
+                    .as_deref()
+                    .is_some_and(|ls| SHORT_BREAK_STATUSES.contains(&ls))
+            })
+    }
+}
+
 /// Build a child's periods of care from its episodes, which must be sorted by `DECOM` with
 /// distinct `DECOM`s (one per episode). docs/INDICATORS.md §4:
 ///
@@ -279,6 +297,56 @@ mod tests {
             ]
         );
         assert!(ps[0].cut);
+    }
+
+    #[test]
+    fn only_a_period_of_v3_v4_episodes_is_a_series_of_short_breaks() {
+        // Three periods: V3 then V4 (every episode a short break: short breaks); C2 then V4 (a
+        // child looked after before a final short break: care, though its last episode is V4);
+        // V3 then C1 (care).
+        let mut eps = [
+            ep("01/04/2017", "S", "01/05/2017", "X1"),
+            ep("01/05/2017", "P", "10/05/2017", "E15"),
+            ep("01/06/2017", "S", "01/09/2017", "X1"),
+            ep("01/09/2017", "P", "05/09/2017", "E15"),
+            ep("01/10/2017", "S", "01/11/2017", "X1"),
+            ep("01/11/2017", "P", "", ""),
+        ];
+        for (e, ls) in eps.iter_mut().zip(["V3", "V4", "C2", "V4", "V3", "C1"]) {
+            e.ls = Some(ls.into());
+        }
+        let ps = build_periods(&eps);
+        assert_eq!(ps.len(), 3);
+        let sb: Vec<bool> = ps.iter().map(|p| p.short_breaks(&eps)).collect();
+        assert_eq!(sb, [true, false, false]);
+        assert_eq!(ps[1].legal_status.as_deref(), Some("V4"));
+    }
+
+    #[test]
+    fn only_a_starting_episode_cuts_the_previous_period() {
+        // Period 1 ends 1 Sep (E11). A P episode from 1 Jul with no period open starts period 2
+        // and cuts period 1 to 1 Jul; its X1 on 15 Jul leads to a P episode of the same walk,
+        // which cuts nothing (period 2 started already); that one ends period 2 on 1 Aug
+        // (E13). An S episode on 1 Aug (the day period 2 ends, not before it) cuts nothing.
+        let eps = [
+            ep("01/01/2017", "S", "01/09/2017", "E11"),
+            ep("01/07/2017", "P", "15/07/2017", "X1"),
+            ep("15/07/2017", "P", "01/08/2017", "E13"),
+            ep("01/08/2017", "S", "", ""),
+        ];
+        let ps = build_periods(&eps);
+        assert_eq!(
+            spans(&ps),
+            [
+                ("2017-01-01".into(), Some("2017-07-01".into()), true),
+                ("2017-07-01".into(), Some("2017-08-01".into()), false),
+                ("2017-08-01".into(), None, true),
+            ]
+        );
+        assert_eq!(
+            ps.iter().map(|p| p.cut).collect::<Vec<_>>(),
+            [true, false, false]
+        );
     }
 
     #[test]

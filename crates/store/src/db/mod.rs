@@ -15,7 +15,7 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::{ApiError, ApiResult};
+use driftwatch_error::{ApiError, ApiResult};
 
 pub mod sql;
 
@@ -25,7 +25,7 @@ pub type Pool = diesel_async::pooled_connection::deadpool::Pool<Conn>;
 pub type PooledConn = diesel_async::pooled_connection::deadpool::Object<Conn>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Session settings applied to every pooled connection.
 fn session_setup_sql(statement_timeout: Duration) -> String {
@@ -100,15 +100,10 @@ pub async fn set_app_password(database_url: &str, password: &str) -> anyhow::Res
     let literal = format!("'{}'", password.replace('\'', "''"));
     conn.batch_execute(&format!(
         "ALTER ROLE {} PASSWORD {literal}",
-        crate::config::APP_ROLE
+        crate::APP_ROLE
     ))
     .await
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "could not set the password of {}: {e}",
-            crate::config::APP_ROLE
-        )
-    })?;
+    .map_err(|e| anyhow::anyhow!("could not set the password of {}: {e}", crate::APP_ROLE))?;
     Ok(())
 }
 
@@ -148,7 +143,7 @@ pub async fn verify_app_role(pool: &Pool) -> anyhow::Result<()> {
              row-level security would not apply to it; let it connect as {} (the default: \
              DATABASE_URL with that user) or another role without those powers",
             row.name,
-            crate::config::APP_ROLE
+            crate::APP_ROLE
         );
     }
     Ok(())
@@ -216,12 +211,11 @@ pub async fn tenant_tx<T>(
 /// here (`tenant_tx`, `commit`, the audit middleware's request transaction).
 pub fn settle(e: ApiError) -> ApiError {
     match e {
-        ApiError::Overlap { table } => {
-            crate::records::types::overlap_error(&table).unwrap_or_else(|| {
+        ApiError::Overlap { table } => driftwatch_domain::records::types::overlap_error(&table)
+            .unwrap_or_else(|| {
                 tracing::error!(%table, "exclusion violation on a table with no overlap rule");
                 ApiError::Internal
-            })
-        }
+            }),
         e => e,
     }
 }
@@ -301,7 +295,7 @@ async fn begin_with(conn: &mut Conn, mode: &str, la_code: &str) -> ApiResult<()>
         if !plain {
             set_tenant(conn, la_code).await?;
         }
-        Ok::<_, crate::error::ApiError>(())
+        Ok::<_, driftwatch_error::ApiError>(())
     }
     .await;
     if let Err(e) = begun {
@@ -340,8 +334,35 @@ pub async fn bump_data_version(conn: &mut Conn, la_code: &str) -> ApiResult<()> 
     .bind::<Text, _>(la_code)
     .execute(conn)
     .await?;
-    // What the write touched is known here: bring the judged-case store up to date with it.
-    crate::judged::refresh(conn, la_code).await
+    // What the write touched is known here: bring the judged-case store up to date with it
+    // (`driftwatch::judged`, which needs the engine, installs itself with `on_write`). Without
+    // it, the authority's store is marked unbuilt, to be rebuilt whole, never left stale.
+    match AFTER_WRITE.get() {
+        Some(after) => after(conn, la_code).await,
+        None => {
+            diesel::sql_query("DELETE FROM judged_built WHERE la_code = $1")
+                .bind::<Text, _>(la_code)
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// What every write runs in its transaction after moving the data version (see [`on_write`]).
+pub type AfterWrite = for<'a> fn(
+    &'a mut Conn,
+    &'a str,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>,
+>;
+
+static AFTER_WRITE: std::sync::OnceLock<AfterWrite> = std::sync::OnceLock::new();
+
+/// Install the judged-case store's maintenance (`driftwatch::judged::install`), run by
+/// [`bump_data_version`] in every write's transaction. Once per process.
+pub fn on_write(f: AfterWrite) {
+    let _ = AFTER_WRITE.set(f);
 }
 
 /// Create an authority if it does not exist, with its own calendar.

@@ -7,11 +7,11 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel_async::RunQueryDsl;
 
-use super::types::{self, Kind, RecordType};
-use super::validate::Record;
 use crate::db::Conn;
 use crate::db::sql::{Sql, ident};
-use crate::error::{ApiResult, FieldError, Reference};
+use driftwatch_domain::records::types::{self, Kind, RecordType};
+use driftwatch_domain::records::validate::Record;
+use driftwatch_error::{ApiResult, FieldError, Reference};
 
 #[derive(QueryableByName, Debug)]
 pub struct IdBody {

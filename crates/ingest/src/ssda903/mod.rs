@@ -892,7 +892,7 @@ fn build(input: Input, stored: &Stored) -> Built {
 
     // Periods and placements of the children with episodes in this import.
     let mut child_periods: HashMap<String, ChildPeriods> = HashMap::new();
-    let (mut unknown, mut cut) = (0, 0);
+    let (mut unknown, mut cut, mut short_breaks) = (0, 0, 0);
     let mut period_records: Vec<(String, NaiveDate, PlannedRecord)> = Vec::new();
     for (child, eps) in by_child {
         let episodes: Vec<Merged> = eps.into_values().collect();
@@ -909,6 +909,7 @@ fn build(input: Input, stored: &Stored) -> Built {
         for (p, id) in periods.iter().zip(&ids) {
             unknown += u64::from(!p.start_known);
             cut += u64::from(p.cut);
+            short_breaks += u64::from(p.short_breaks(&plain));
             let old = stored_periods.get(id.as_str()).copied();
             let source = p.episodes.iter().find_map(|&i| episodes[i].source.clone());
             let in_import = source.is_some();
@@ -982,6 +983,7 @@ fn build(input: Input, stored: &Stored) -> Built {
     }
     b.note("periods_start_unknown", unknown);
     b.note("periods_cut_at_next_start", cut);
+    b.note("periods_short_breaks", short_breaks);
     b.note("periods_superseded", b.superseded.len() as u64);
     // Within a child, in start order: each write then moves a period's end no further than
     // the next period's start, so no two rows overlap at any moment of the upsert.

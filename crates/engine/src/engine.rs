@@ -19,7 +19,7 @@
 
 use chrono::NaiveDate;
 
-use super::catalogue::{Group, Indicator, IndicatorKind, Limit, STANDARD_GROUPS, Unit};
+use super::catalogue::{COHORT_DAY, Group, Indicator, IndicatorKind, Limit, STANDARD_GROUPS, Unit};
 use crate::db::sql::Sql;
 use crate::domain::calendar;
 use crate::domain::periods::Period;
@@ -43,7 +43,8 @@ fn base_params(sql: &mut Sql, la: &str, as_of: NaiveDate, limit: Option<Limit>) 
 }
 
 /// The indicator's case source with its parameters in place; a recurring indicator's series is
-/// turned into interval cases here (`intervals_sql`).
+/// turned into interval cases here (`intervals_sql`); a cohort's is listed at each day of the
+/// `cohort_days` CTE (`cohort_days_cte`), which the query puts first.
 fn source_sql(ind: &Indicator) -> String {
     let sql = ind
         .sql
@@ -51,8 +52,30 @@ fn source_sql(ind: &Indicator) -> String {
         .replace(":'as_of'", "$2::date");
     if ind.recurring {
         intervals_sql(&sql, ind.groups)
+    } else if ind.kind == IndicatorKind::Cohort {
+        let sql = sql.replace(COHORT_DAY, "cd.at");
+        format!("SELECT s.* FROM cohort_days cd CROSS JOIN LATERAL ({sql}) s")
     } else {
         sql
+    }
+}
+
+/// A cohort is counted as a proportion whose cases are the cohort's members at each day it is
+/// listed at (`source_sql`): every other kind is counted as itself.
+fn counted(ind: &Indicator) -> IndicatorKind {
+    match ind.kind {
+        IndicatorKind::Cohort => IndicatorKind::Proportion,
+        k => k,
+    }
+}
+
+/// `cohort_days` (`at`: the days a cohort is listed at), first in the query's `WITH`, for a
+/// cohort indicator; nothing for the others.
+fn cohort_days_cte(ind: &Indicator, days: &str) -> String {
+    if ind.kind == IndicatorKind::Cohort {
+        format!("cohort_days AS ({days}), ")
+    } else {
+        String::new()
     }
 }
 
@@ -154,7 +177,7 @@ fn base_ctes(
              coalesce(s.lim_n, $3::int) AS n, coalesce(s.lim_unit, $4::text) AS unit, \
              coalesce(s.clock_end_on, s.end_on) AS clock_end_on"
         }
-        IndicatorKind::Proportion => "s.holds",
+        IndicatorKind::Proportion | IndicatorKind::Cohort => "s.holds",
     };
     // The child is joined for its team (a case's team falls back to it) and characteristics;
     // a summary that groups by neither does without.
@@ -265,7 +288,7 @@ fn case_ctes(
 ) -> String {
     let Some(id) = store else {
         let mut c = base_ctes(ind, groups, extra, with_child, filter);
-        if ind.kind != IndicatorKind::Proportion {
+        if counted(ind) != IndicatorKind::Proportion {
             c += ", ";
             c += &judge_ctes(ind.kind, may_use_working_days(ind, limit));
         }
@@ -403,7 +426,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
     );
     let case_rel = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => "e",
-        IndicatorKind::Proportion => "b",
+        IndicatorKind::Proportion | IndicatorKind::Cohort => "b",
     };
     let in_range = range_filter(q, &mut sql);
     let store = q.store.then(|| sql.bind(q.indicator.id.to_string()));
@@ -440,7 +463,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         )
     };
     let (comp, snap) = match (q.indicator.kind, q.basis) {
-        (IndicatorKind::Proportion, _) => (
+        (IndicatorKind::Proportion | IndicatorKind::Cohort, _) => (
             format!(
                 "comp AS (SELECT b.ord{gl}, count(*) AS den, count(*) FILTER (WHERE b.holds) AS num, \
                    NULL::float8 AS mean, NULL::float8 AS med, NULL::float8 AS p90, 0::bigint AS na, \
@@ -554,7 +577,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                 group_join("snap", "grid", g)
             ),
         )
-    } else if q.indicator.kind == IndicatorKind::Proportion {
+    } else if counted(q.indicator) == IndicatorKind::Proportion {
         ("NULL::bigint", "NULL::bigint", String::new())
     } else {
         (
@@ -568,13 +591,21 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         .map(|x| format!(", grid.{} NULLS LAST", gcol(x)))
         .collect();
     sql.push(&format!(
-        "WITH {ctes} \
+        "WITH {cohort}{ctes} \
          SELECT grid.ord, {groups_json} AS groups, coalesce(comp.den, 0) AS den, coalesce(comp.num, 0) AS num, \
                 comp.mean, comp.med, comp.p90, {open} AS open, {overdue} AS overdue, coalesce(comp.na, 0) AS na \
          FROM grid LEFT JOIN comp ON comp.ord = grid.ord{cj}{snap_join} \
          ORDER BY grid.ord{order}",
         ctes = ctes.join(", "),
         cj = group_join("comp", "grid", g),
+        // The cohort at each period's snapshot day (its end, or `as_of` if earlier).
+        cohort = cohort_days_cte(
+            q.indicator,
+            &format!(
+                "SELECT least(d.pe, $2::date) AS at FROM unnest({pe}::date[], {ps}::date[]) AS d(pe, ps) \
+                 WHERE least(d.pe, $2::date) >= d.ps"
+            )
+        ),
     ));
     sql
 }
@@ -600,7 +631,9 @@ fn range_filter(q: &SummaryQuery, sql: &mut Sql) -> Option<String> {
         _ => format!("{}::date", sql.bind_date(first.start)),
     };
     Some(match (q.indicator.kind, q.basis) {
-        (IndicatorKind::Proportion, _) | (_, DateBasis::Start) => format!("s.start_on >= {day}"),
+        (IndicatorKind::Proportion | IndicatorKind::Cohort, _) | (_, DateBasis::Start) => {
+            format!("s.start_on >= {day}")
+        }
         (_, DateBasis::End) => not_ended_before(&day),
     })
 }
@@ -749,7 +782,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                 status = timescale::status_sql("e", &x),
             )
         }
-        IndicatorKind::Proportion => {
+        IndicatorKind::Proportion | IndicatorKind::Cohort => {
             if q.from.is_some() || q.to.is_some() {
                 let from = from_p
                     .clone()
@@ -758,7 +791,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                 filters.push(format!("r.start_on BETWEEN {from} AND {x}"));
             }
             format!(
-                "WITH {cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
+                "WITH {cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
                  SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    r.start_on::text AS start, NULL::text AS due, NULL::text AS \"end\", r.status, \
                    NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
@@ -773,6 +806,8 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     None,
                     q.limit
                 ),
+                // A cohort's cases: its members at the day statuses are judged at.
+                cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
             )
         }
     };
@@ -782,7 +817,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     if let Some(d) = q.due_before {
         let col = match q.indicator.kind {
             IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
-            IndicatorKind::Proportion => "r.start_on",
+            IndicatorKind::Proportion | IndicatorKind::Cohort => "r.start_on",
         };
         filters.push(format!("{col} < {}::date", sql.bind_date(d)));
     }
@@ -791,7 +826,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     }
     let sort = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
-        IndicatorKind::Proportion => "r.start_on",
+        IndicatorKind::Proportion | IndicatorKind::Cohort => "r.start_on",
     };
     if let Some((d, id)) = &q.after {
         let dp = sql.bind_date(*d);

@@ -1,4 +1,13 @@
-//! Imports: bulk NDJSON/CSV records and the national returns (SSDA903, CIN census, Annex A).
+//! driftwatch-ingest. Imports: bulk NDJSON/CSV records and the national returns (SSDA903, CIN
+//! census, Annex A), the limits on them and the import worker's protocol (`worker`: the server
+//! parses no national file itself; a separate process does, and hands back `Parsed`). It writes
+//! no audit row: it returns what it did, and the web layer records it.
+//!
+//! Dependencies: the parsers need no database, but `pipeline` (applying a plan in the caller's
+//! transaction) and `ssda903` (reading the authority's existing episodes) still run their
+//! statements through diesel here; moving those into `driftwatch-store` is the step left of
+//! issue 12 item 1, and `scripts/check-crate-graph` allows this crate diesel until then (never
+//! actix).
 //!
 //! Every importer ends in the same place. A national-format importer reads its files and turns
 //! them into an [`ImportPlan`]: the records to write, type by type in dependency order (children
@@ -19,6 +28,18 @@ pub mod pipeline;
 mod proptests;
 pub mod ssda903;
 pub mod worker;
+
+pub mod json;
+
+// The paths the importers have always used inside the server crate (`crate::ingest::...`,
+// `crate::db`, `crate::records::...`, `crate::error`).
+use crate as ingest;
+use driftwatch_error as error;
+use driftwatch_store::db;
+mod records {
+    pub use driftwatch_domain::records::{types, validate};
+    pub use driftwatch_store::records::store;
+}
 
 use serde_json::Value as Json;
 
@@ -160,7 +181,7 @@ impl ImportPlan {
 #[cfg(test)]
 pub(crate) fn testdata(rel: &str) -> InputFile {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata")
+        .join("../../../shared/testdata")
         .join(rel);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     InputFile {
