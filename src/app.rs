@@ -85,6 +85,7 @@ impl AppState {
         (name = "indicators", description = "The catalogue, summaries and case lists"),
         (name = "national", description = "Figures of every authority, for regional and national bodies (`read:national`)"),
         (name = "standards", description = "Your authority's own limits, targets and RAG thresholds"),
+        (name = "benchmarks", description = "The DfE's published figures: where an authority stands against England, its region and its statistical neighbours"),
         (name = "calendar", description = "Working days and your closure days"),
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Who read which child-level rows, and every write (admin)"),
@@ -133,7 +134,10 @@ pub fn openapi() -> &'static Value {
             s.extend(schemas);
         }
         routes::indicators::document_indicator_ids(&mut v);
+        crate::odata::document(&mut v);
+        crate::http::xlsx::document(&mut v);
         annotate_security(&mut v);
+        crate::odata::document_security(&mut v);
         v
     })
 }
@@ -304,6 +308,7 @@ impl Application {
                 .configure(routes::configure)
                 .map(|app| {
                     app.configure(routes::records::register)
+                        .configure(crate::odata::register)
                         .configure(routes::dashboard::register)
                         .service(
                             SwaggerUi::new("/docs/{_:.*}")
@@ -313,6 +318,7 @@ impl Application {
                         .default_service(web::to(not_found))
                         .wrap(from_fn(middleware::guard))
                         .wrap(from_fn(crate::audit::middleware))
+                        .wrap(from_fn(crate::odata::errors))
                         .wrap(TracingLogger::<middleware::RootSpan>::new())
                         .wrap(from_fn(middleware::request_id))
                 })

@@ -18,15 +18,18 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod benchmarks;
 pub mod config;
 pub use driftwatch_store::db;
 pub mod demo;
+pub mod dfe_csc;
 pub use driftwatch_domain as domain;
 pub use driftwatch_error as error;
 pub mod http;
 pub mod indicators;
 pub use driftwatch_ingest as ingest;
 pub mod judged;
+pub mod odata;
 pub mod records;
 pub mod routes;
 pub mod standards;

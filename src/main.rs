@@ -93,6 +93,12 @@ enum Command {
         #[command(subcommand)]
         command: AuthoritiesCommand,
     },
+    /// Published statistics (the DfE's figures for every authority, and the statistical
+    /// neighbour models) for `GET /v1/benchmarks`.
+    Benchmarks {
+        #[command(subcommand)]
+        command: BenchmarksCommand,
+    },
     /// Load the demo authority once and print a working demo key (kept in --key-file).
     DemoSetup {
         #[arg(long, default_value = "DEMO")]
@@ -125,6 +131,18 @@ enum Command {
         /// Authorities written in parallel, each on its own connection.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchmarksCommand {
+    /// Import the DfE's published files (tidy CSV, as on explore-education-statistics) or
+    /// statistical-neighbour models: files, or folders whose files (not hidden, in name order)
+    /// are imported, each in one transaction. The same file again changes nothing; a newer file
+    /// for the same measure and year replaces it (both said). Exits non-zero if any file fails.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
     },
 }
 
@@ -175,6 +193,11 @@ enum KeysCommand {
         /// Expiry (RFC 3339), e.g. 2027-03-31T23:59:59Z.
         #[arg(long)]
         expires: Option<chrono::DateTime<chrono::Utc>>,
+        /// An OAuth 2.0 client (RFC 6749 §4.4) instead of a key: prints `client_id` and
+        /// `client_secret`, exchanged at `POST /oauth2/token` for hour-long `write` tokens.
+        /// Revoke it with `keys revoke`; to rotate, create another client and revoke this one.
+        #[arg(long)]
+        client_credentials: bool,
     },
     /// List keys (never the keys themselves).
     List {
@@ -325,6 +348,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             print!("{}", app::openapi_pretty());
         }
+        Command::Benchmarks {
+            command: BenchmarksCommand::Import { paths },
+        } => {
+            let mut conn = db::connect(&database_url()?).await?;
+            driftwatch::benchmarks::import::run(&mut conn, &paths).await?;
+        }
         Command::Authorities { command } => {
             let mut conn = db::connect(&database_url()?).await?;
             // The problem's detail and each field's message: what the operator must fix.
@@ -397,6 +426,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     scopes,
                     name,
                     expires,
+                    client_credentials: true,
+                } => {
+                    let scopes = auth::parse_scopes(&scopes).map_err(anyhow::Error::msg)?;
+                    let (id, secret) = auth::oauth2::create_client(
+                        &mut conn,
+                        &la,
+                        &scopes,
+                        name.as_deref(),
+                        expires,
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+                    eprintln!(
+                        "created client {id} for {la}; store the secret now, it is not shown again"
+                    );
+                    println!("client_id={id}");
+                    println!("client_secret={secret}");
+                }
+                KeysCommand::Create {
+                    la,
+                    scopes,
+                    name,
+                    expires,
+                    client_credentials: false,
                 } => {
                     let scopes = auth::parse_scopes(&scopes).map_err(anyhow::Error::msg)?;
                     let (id, key) =

@@ -2,8 +2,10 @@
 //!
 //! A key is `dw_` followed by 43 random URL-safe characters (256 bits). Only its SHA-256 is
 //! stored; the key itself is shown once, by `driftwatch keys create`. A key belongs to one local
-//! authority and carries scopes; it is accepted from `Authorization: Bearer`, `X-API-Key` or the
-//! `api_key` query parameter (Power BI's Web API credential), and never logged or echoed.
+//! authority and carries scopes; it is accepted from `Authorization: Bearer`, `Authorization:
+//! Basic` with the key as the password (any user name: what the OData dialogs of Power BI and
+//! Excel send), `X-API-Key` or the `api_key` query parameter (Power BI's Web API credential),
+//! and never logged or echoed.
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use base64::Engine;
@@ -14,6 +16,8 @@ use diesel_async::RunQueryDsl;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::fmt;
+
+pub mod oauth2;
 
 use crate::db::Conn;
 use crate::error::{ApiError, ApiResult};
@@ -109,6 +113,9 @@ pub fn presented_key(req: &HttpRequest) -> Option<String> {
         if v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer ") {
             return Some(v[7..].trim().to_string());
         }
+        if v.len() > 6 && v[..6].eq_ignore_ascii_case("basic ") {
+            return basic_password(v[6..].trim());
+        }
     }
     if let Some(v) = h.get("x-api-key").and_then(|v| v.to_str().ok()) {
         return Some(v.trim().to_string());
@@ -117,6 +124,16 @@ pub fn presented_key(req: &HttpRequest) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == "api_key")
         .map(|(_, v)| v)
+}
+
+/// The password of HTTP Basic credentials (`base64(user:password)`); the user name is ignored.
+fn basic_password(credentials: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(credentials)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (_, password) = text.split_once(':')?;
+    Some(password.trim().to_string())
 }
 
 pub fn hash_key(key: &str) -> Vec<u8> {

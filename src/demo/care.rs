@@ -228,10 +228,14 @@ impl CareJourney<'_> {
         if age >= 3 {
             let d = add_wd(s, self.rng.either(0.25, (11, 30), (3, 10)));
             if d <= stop && d <= self.end {
-                self.out.peps.push((
-                    format!("{pid}-PEP"),
-                    json!({"child_id": self.kid.id, "team": team, "cla_period_id": pid, "completed_on": day(d)}),
-                ));
+                // Initiated on `d`; the plan is completed a week later when the child is still
+                // looked after by then.
+                let done = add_wd(d, 5);
+                let mut pep = json!({"child_id": self.kid.id, "team": team, "cla_period_id": pid, "initiated_on": day(d)});
+                if done <= stop && done <= self.end {
+                    pep["completed_on"] = json!(day(done));
+                }
+                self.out.peps.push((format!("{pid}-PEP"), pep));
             }
         }
         // Pathway planning for those looked after at 16 (eligible children), continuing after

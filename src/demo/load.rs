@@ -90,7 +90,8 @@ pub async fn only_empty_types(conn: &mut Conn, la: &str, batch: Batch) -> ApiRes
 }
 
 /// Standards a demo authority starts with, so RAG ratings show: (indicator, target, amber from).
-/// For `cp-plan-repeat` lower is better, so its amber threshold is above its target. The
+/// For `cp-plan-repeat` (and the other lower-is-better shares) the amber threshold is above
+/// its target. The
 /// adoption averages need none: the catalogue's thresholds are their targets.
 pub const DEMO_STANDARDS: &[(&str, f64, f64)] = &[
     ("rhi-timeliness", 80.0, 60.0),
@@ -103,7 +104,11 @@ pub const DEMO_STANDARDS: &[(&str, f64, f64)] = &[
     ("cp-visit-frequency", 90.0, 80.0),
     ("cin-review-frequency", 90.0, 75.0),
     ("plan-actions-overdue", 80.0, 60.0),
-    ("cp-plan-repeat", 20.0, 25.0),
+    // England's second-or-subsequent share is about a quarter (CIN table D3, 2025: 24.5%).
+    ("cp-plan-repeat", 23.0, 27.0),
+    ("cp-plan-repeat-2y", 20.0, 25.0),
+    // England's plans open 2 years or more at 31 March: 2.3% (CIN table D5, 2025).
+    ("cp-plan-2y-plus", 3.0, 5.0),
     ("cla-review-first", 90.0, 80.0),
     ("care-plan-updated-after-review", 85.0, 70.0),
     ("cla-visit-frequency", 90.0, 80.0),

@@ -5,8 +5,9 @@
 //! By area: `children`, `missing` (missing episodes and return interviews), `pathway`
 //! (the front door, child protection and child in need), `care` (periods of care, placements,
 //! reviews, health, PEPs, permanence), `adoption`, `leavers` (pathway plans), `duties`
-//! (private fostering, elective home education, homeless 16/17-year-olds, case audits) and
-//! `load` (writing batches, the demo standards, many authorities in parallel).
+//! (private fostering, elective home education, homeless 16/17-year-olds, case audits),
+//! `workforce` (social worker allocations, care leavers' outcomes) and `load` (writing
+//! batches, the demo standards, many authorities in parallel).
 
 /// A struct of record lists, one field per record type (`field: TYPE`, a constant of
 /// [`crate::records::types`]), and its `into_batch`, which gives them in the order declared:
@@ -35,12 +36,14 @@ mod leavers;
 mod load;
 mod missing;
 mod pathway;
+mod workforce;
 
 pub use care::care;
 pub use children::children;
 pub use load::{DEMO_STANDARDS, ensure_standards, generate_all, only_empty_types, write_batch};
 pub use missing::missing_episodes;
 pub use pathway::pathway;
+pub use workforce::workforce;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
@@ -240,5 +243,10 @@ pub fn generate_la(spec: &DemoSpec, la_index: usize) -> Batch {
     // And its own stream again for the children in care and the other duties.
     let mut crng = Rng::new(rng.next_u64() ^ 0x6361_7265_6361_7265);
     batch.extend(care(&mut crng, &kids, start, spec.end));
+    // Its own stream for the social workers and care leavers' outcomes (issue 13), from the
+    // plans, periods and pathway plans above.
+    let mut wrng = Rng::new(rng.next_u64() ^ 0x776f_726b_666f_7263);
+    let more = workforce(&mut wrng, &kids, &batch, spec.end);
+    batch.extend(more);
     batch
 }

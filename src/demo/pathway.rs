@@ -2,7 +2,7 @@
 //! assessments, strategy discussions, section 47 enquiries, conferences, child protection and
 //! child in need plans with their core groups, reviews, visits and actions.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::London;
 use serde_json::{Value, json};
 
@@ -179,10 +179,12 @@ impl Journey<'_> {
 
     /// A child protection plan from the initial conference on `start`: core groups, review
     /// conferences (the plan ends at one of them), visits and actions. Returns its end.
-    fn cp_plan(&mut self, id: String, start: NaiveDate) -> Option<NaiveDate> {
+    /// A plan from `start` lasting at least `min_days` (about 9 months on average).
+    fn cp_plan(&mut self, id: String, start: NaiveDate, min_days: f64) -> Option<NaiveDate> {
         let team = "Child Protection";
         let worker = self.worker("CP");
-        let planned_end = start + Duration::days(self.rng.lognormal(270.0, 0.5).max(60.0) as i64);
+        let planned_end =
+            start + Duration::days(self.rng.lognormal(270.0, 0.5).max(min_days) as i64);
         // Review conferences: the first about 3 months on, then about every 6 months; the plan
         // ends at the first review past its planned length.
         let mut ended = None;
@@ -257,11 +259,24 @@ impl Journey<'_> {
         } else {
             *self.rng.pick(types::ABUSE_CATEGORY)
         };
+        // The number of previous plans the census would carry: about one plan in five follows
+        // an earlier one (the national share is near a quarter, CIN table D3), from the id so
+        // the random stream of the rest of the demo is unchanged.
+        let previous_plans = match id
+            .bytes()
+            .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
+            % 20
+        {
+            0..=2 => 1,
+            3 => 2,
+            _ => 0,
+        };
         self.out.cp_plans.push((
             id,
             json!({"child_id": self.kid.id, "team": team, "worker_id": worker,
                    "started_on": start.to_string(), "ended_on": ended.map(|d| d.to_string()),
-                   "initial_category": category, "latest_category": latest}),
+                   "initial_category": category, "latest_category": latest,
+                   "previous_plans": previous_plans}),
         ));
         ended
     }
@@ -354,7 +369,7 @@ impl Journey<'_> {
             return Some(day);
         }
         k["cp_plan_id"] = json!(pid);
-        let ended = self.cp_plan(pid, day);
+        let ended = self.cp_plan(pid, day, 60.0);
         self.out.cp_conferences.push((format!("{rid}-ICPC"), k));
         // Some plans step down to child in need.
         match ended {
@@ -532,6 +547,28 @@ pub fn pathway(rng: &mut Rng, kids: &[DemoChild], start: NaiveDate, end: NaiveDa
             }
             i += 1;
         }
+    }
+    // A few plans that began 16 to 24 months before the span and last well over 2 years (the
+    // plans `cp-plan-2y-plus` counts at 31 March), with their reviews, core groups and visits;
+    // drawn from a stream of their own, so the journeys above are unchanged.
+    let mut lrng = Rng::new(0x4c4f_4e47_5f43_5050 ^ start.num_days_from_ce() as u64);
+    for kid in kids {
+        if !lrng.chance(0.04) {
+            continue;
+        }
+        let day = weekday_on_or_after(start - Duration::days(lrng.range(480, 730)));
+        let min_days = lrng.range(760, 1000) as f64;
+        if kid.birth >= day {
+            continue;
+        }
+        let mut j = Journey {
+            rng: &mut lrng,
+            kid,
+            end,
+            out: &mut out,
+            escalate: false,
+        };
+        j.cp_plan(format!("{}-CPL", kid.id), day, min_days);
     }
     out.into_batch()
 }

@@ -157,7 +157,7 @@ pub struct RouteTable {
 
 /// Whether a path is the API's (default deny applies under it).
 pub fn is_api_path(path: &str) -> bool {
-    path == "/v1" || path.starts_with("/v1/")
+    path == "/v1" || path.starts_with("/v1/") || crate::odata::is_odata_path(path)
 }
 
 impl RouteTable {
@@ -305,7 +305,7 @@ async fn check(
     }
     let key = auth::presented_key(req.request()).ok_or_else(|| {
         ApiError::Unauthorized(
-            "an API key is required: send `Authorization: Bearer <key>`, `X-API-Key: <key>` or `?api_key=<key>`".into(),
+            "an API key is required: send `Authorization: Bearer <key>`, `X-API-Key: <key>`, `?api_key=<key>` or HTTP Basic with the key as the password".into(),
         )
     })?;
     let peer = req.peer_addr().map(|a| a.ip());

@@ -10,5 +10,6 @@ pub mod middleware;
 pub mod params;
 pub mod ratelimit;
 pub mod stream;
+pub mod xlsx;
 
 pub use format::Format;

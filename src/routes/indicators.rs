@@ -20,6 +20,7 @@ use crate::http::conditional::{self, DataVersion};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
 use crate::http::stream::{self, RowWriter, Tabular};
+use crate::http::xlsx;
 use crate::indicators::catalogue::{self, Basis, Indicator, IndicatorKind, Limit, Polarity};
 use crate::indicators::engine::{self, CasesQuery, DateBasis, SummaryQuery};
 use crate::records::validate;
@@ -193,9 +194,9 @@ pub struct SummaryParams {
     to: Option<String>,
     /// `month` (default), `quarter`, `financial_year` (April-March), `year` or `all`.
     #[param(schema_with = super::doc::period_names)]
-    period: Option<String>,
+    pub(crate) period: Option<String>,
     /// Comma-separated group columns: `team`, `age_band`, `sex`, `ethnicity_group`,
-    /// `disability`, or the indicator's own (see the catalogue's `groups`).
+    /// `disability`, `uasc`, or the indicator's own (see the catalogue's `groups`).
     group_by: Option<String>,
     /// Judge as of this day (YYYY-MM-DD); default today in Europe/London.
     #[param(schema_with = super::doc::date)]
@@ -204,6 +205,14 @@ pub struct SummaryParams {
     /// each period's end; `start`: cases count in the period their clock started.
     #[param(schema_with = super::doc::date_basis_names)]
     date_basis: Option<String>,
+    /// `true`: add statistical process control (XmR) to each row of a monthly summary (only on
+    /// `/v1/indicators/{id}/summary`): `spc_mean`, the process limits and 2-sigma lines, the
+    /// rule flags, `spc_variation` and `spc_assurance` (see README, "Signal").
+    pub(crate) spc: Option<String>,
+    /// Points the SPC limits are computed from (at least 12; default 12).
+    pub(crate) spc_baseline: Option<String>,
+    /// Comma-separated periods (e.g. `2024-07`) where the SPC limits are recalculated.
+    pub(crate) spc_recalculate: Option<String>,
 }
 
 /// One indicator x period x group row. Group columns requested with `group_by` appear
@@ -702,6 +711,39 @@ pub async fn authority_rows(
     Ok(state.rows_cache.put(key, rows))
 }
 
+/// The caller's current summary rows of `inds`, in one read-only snapshot at its data
+/// version (through the rows cache), for responses not cached whole (xlsx, OData).
+pub async fn current_rows(
+    state: &AppState,
+    la: &str,
+    inds: &[&'static Indicator],
+    spec: &SummarySpec,
+    fresh: bool,
+) -> ApiResult<Vec<SummaryRow>> {
+    db::with_tenant_snapshot(&state.pool, la, async |conn| {
+        let version = conditional::data_version(conn, la).await?;
+        let mut standards = None;
+        let mut out = Vec::new();
+        for ind in inds {
+            let r = authority_rows(
+                state,
+                conn,
+                la,
+                Tenant::Set,
+                version,
+                ind,
+                spec,
+                fresh,
+                &mut standards,
+            )
+            .await?;
+            out.extend(r.iter().cloned());
+        }
+        Ok(out)
+    })
+    .await
+}
+
 /// Summary rows of one indicator by period (and groups).
 #[utoipa::path(
     tag = "indicators",
@@ -724,13 +766,25 @@ pub async fn summary(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ind = find_indicator(&id)?;
-    let format = negotiate(&req)?;
+    let xlsx = xlsx::requested(&req);
+    let format = if xlsx { Format::Json } else { negotiate(&req)? };
     let p: SummaryParams = params::parse(&req)?;
     let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
+    let spc = super::spc::SpcRequest::parse(&p, ind)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
-    let columns = summary_columns(&groups);
+    let mut columns = summary_columns(&groups);
+    super::spc::extend_columns(spc.as_ref(), &mut columns);
     let fresh = no_cache(&req);
+    if xlsx {
+        let rows = current_rows(&state, &la, &[ind], &spec, fresh).await?;
+        let sheet = xlsx::Sheet {
+            name: ind.id.into(),
+            columns,
+            rows: xlsx::summary_maps(&rows),
+        };
+        return Ok(xlsx::response(xlsx::workbook(&[sheet], false)?, ind.id));
+    }
     serve_figures(
         &req,
         &state,
@@ -752,7 +806,11 @@ pub async fn summary(
                 &mut standards,
             )
             .await?;
-            Ok(rows.as_ref().clone())
+            Ok(super::spc::apply(
+                spc.as_ref(),
+                rows.as_ref().clone(),
+                &groups,
+            ))
         },
     )
     .await
@@ -881,7 +939,7 @@ const CASE_COLUMNS: &[&str] = &[
 ];
 
 impl CaseRow {
-    fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+    pub fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut m = match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => m,
             _ => serde_json::Map::new(),
@@ -905,7 +963,7 @@ impl Tabular for CaseRow {
     }
 }
 
-fn case_columns(ind: &Indicator) -> Vec<String> {
+pub fn case_columns(ind: &Indicator) -> Vec<String> {
     CASE_COLUMNS
         .iter()
         .map(|s| s.to_string())
@@ -935,7 +993,8 @@ pub async fn cases(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ind = find_indicator(&id)?;
-    let format = negotiate(&req)?;
+    let xlsx = xlsx::requested(&req);
+    let format = if xlsx { Format::Json } else { negotiate(&req)? };
     let p: CasesParams = params::parse(&req)?;
     let mut c = Checker::default();
     let as_of = c.date("as_of", &p.as_of).unwrap_or_else(today_london);
@@ -946,42 +1005,54 @@ pub async fn cases(
     let due_before = c.date("due_before", &p.due_before);
     let team = c.code("team", &p.team);
     let limit = c.int("limit", &p.limit, 1, params::MAX_LIMIT);
-    // The position is `<sort date>|<case id>` (see `cut_page` below). The sort date is a due
-    // or start date the engine computed: a due date may fall after the supported range (a
-    // duty started late in 2040), so only a 4-digit year is required (PostgreSQL refuses
-    // chrono's years beyond, and year 0).
-    let after = c.cursor(&p.cursor, |s| {
-        let (d, id) = s.split_once('|')?;
-        let d = validate::parse_date(d).ok().filter(|d| d.year() >= 1)?;
-        Some((d, id.to_string()))
-    });
+    let after = c.cursor(&p.cursor, parse_case_position);
     c.finish()?;
     let la = caller.la_code.clone();
-    let standards = tx
-        .run(&state.pool, &la, async |conn| {
-            crate::standards::all(conn, &la).await
-        })
-        .await?;
     let page = match (format, limit) {
         (Format::Json, l) => Some(l.unwrap_or(params::DEFAULT_LIMIT)),
         (_, l) => l,
     };
-    let q = CasesQuery {
-        indicator: ind,
-        la: &la,
+    let filter = CaseFilter {
         as_of,
-        limit: crate::standards::effective_limit(ind, &standards),
         from,
         to,
         status,
         due_before,
         team,
         after,
-        page: page.map(|n| n + 1),
-        store: crate::judged::reads(ind),
     };
-    let sql = engine::cases_sql(&q);
+    if xlsx {
+        // One workbook of at most xlsx::MAX_ROWS cases (a page of `limit`, when given).
+        let size = limit.unwrap_or(xlsx::MAX_ROWS).min(xlsx::MAX_ROWS);
+        let (rows, next_cursor) = case_page(&tx, &state, &la, ind, &filter, size).await?;
+        if next_cursor.is_some() && limit.is_none() {
+            return Err(ApiError::parameter(
+                "format",
+                format!(
+                    "an xlsx workbook holds at most {} cases and this list has more: narrow it (status, team, from/to, due_before), page it with `limit`, or use format=csv, which streams every row",
+                    xlsx::MAX_ROWS
+                ),
+            ));
+        }
+        tx.note_rows(rows.iter().map(Tabular::child_id));
+        let sheet = xlsx::Sheet {
+            name: ind.id.into(),
+            columns: case_columns(ind),
+            rows: rows.iter().map(CaseRow::to_map).collect(),
+        };
+        let mut res = xlsx::response(xlsx::workbook(&[sheet], true)?, ind.id);
+        if let Some(c) = next_cursor
+            && let Ok(v) = header::HeaderValue::from_str(&format!(
+                "<{}>; rel=\"next\"",
+                params::next_url(&req, &c)
+            ))
+        {
+            res.headers_mut().insert(header::LINK, v);
+        }
+        return Ok(res);
+    }
     let Some(page) = page else {
+        let sql = case_sql(&tx, &state, &la, ind, &filter, None).await?;
         return stream::stream_rows::<CaseRow>(
             &tx,
             &state.pool,
@@ -993,12 +1064,7 @@ pub async fn cases(
         )
         .await;
     };
-    let mut rows: Vec<CaseRow> = tx
-        .run(&state.pool, &la, async |conn| {
-            Ok(sql.query().load(conn).await?)
-        })
-        .await?;
-    let next_cursor = params::cut_page(&mut rows, page, |r| format!("{}|{}", r.sort_on, r.case_id));
+    let (rows, next_cursor) = case_page(&tx, &state, &la, ind, &filter, page).await?;
     Ok(page_response(
         &req,
         &tx,
@@ -1008,6 +1074,83 @@ pub async fn cases(
         next_cursor,
         |r| serde_json::Value::Object(r.to_map()),
     ))
+}
+
+/// What a case list asks for: the `/v1` cases list and the OData case sets share it.
+pub struct CaseFilter<'a> {
+    pub as_of: NaiveDate,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub status: Option<&'a str>,
+    pub due_before: Option<NaiveDate>,
+    pub team: Option<String>,
+    /// Keyset position after which the page starts (see [`case_position`]).
+    pub after: Option<(NaiveDate, String)>,
+}
+
+/// A case's keyset position: `<sort date>|<case id>` (the order the engine returns cases in).
+pub fn case_position(r: &CaseRow) -> String {
+    format!("{}|{}", r.sort_on, r.case_id)
+}
+
+/// The inverse of [`case_position`]. The sort date is a due or start date the engine computed:
+/// a due date may fall after the supported range (a duty started late in 2040), so only a
+/// 4-digit year is required (PostgreSQL refuses chrono's years beyond, and year 0).
+pub fn parse_case_position(s: &str) -> Option<(NaiveDate, String)> {
+    let (d, id) = s.split_once('|')?;
+    let d = validate::parse_date(d).ok().filter(|d| d.year() >= 1)?;
+    Some((d, id.to_string()))
+}
+
+/// The engine's case query for `filter`, judged by the authority's effective limit, reading
+/// `page` rows (all when `None`).
+pub async fn case_sql(
+    tx: &RequestTx,
+    state: &AppState,
+    la: &str,
+    ind: &'static Indicator,
+    f: &CaseFilter<'_>,
+    page: Option<i64>,
+) -> ApiResult<crate::db::sql::Sql> {
+    let standards = tx
+        .run(&state.pool, la, async |conn| {
+            crate::standards::all(conn, la).await
+        })
+        .await?;
+    Ok(engine::cases_sql(&CasesQuery {
+        indicator: ind,
+        la,
+        as_of: f.as_of,
+        limit: crate::standards::effective_limit(ind, &standards),
+        from: f.from,
+        to: f.to,
+        status: f.status,
+        due_before: f.due_before,
+        team: f.team.clone(),
+        after: f.after.clone(),
+        page,
+        store: crate::judged::reads(ind),
+    }))
+}
+
+/// One page of at most `page` cases in the request's transaction, and the cursor of the next
+/// page when there is one.
+pub async fn case_page(
+    tx: &RequestTx,
+    state: &AppState,
+    la: &str,
+    ind: &'static Indicator,
+    f: &CaseFilter<'_>,
+    page: i64,
+) -> ApiResult<(Vec<CaseRow>, Option<String>)> {
+    let sql = case_sql(tx, state, la, ind, f, Some(page + 1)).await?;
+    let mut rows: Vec<CaseRow> = tx
+        .run(&state.pool, la, async |conn| {
+            Ok(sql.query().load(conn).await?)
+        })
+        .await?;
+    let next = params::cut_page(&mut rows, page, case_position);
+    Ok((rows, next))
 }
 
 /// Documentation shape of a page of cases.

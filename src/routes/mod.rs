@@ -3,6 +3,7 @@
 //! type by `records`.
 
 pub mod audit;
+pub mod benchmarks;
 pub mod calendar;
 pub mod dashboard;
 pub mod health;
@@ -10,8 +11,10 @@ pub mod imports;
 pub mod indicators;
 pub mod keys;
 pub mod national;
+pub mod oauth2;
 pub mod records;
 pub mod scorecard;
+pub mod spc;
 pub mod standards;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,6 +29,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(indicators::list_indicators)
         .service(indicators::summary)
         .service(indicators::cases)
+        .service(crate::dfe_csc::post_children)
+        .service(crate::dfe_csc::post_children_v1)
+        .service(crate::dfe_csc::get_receipt)
+        .service(oauth2::token)
         .service(imports::post_import)
         .service(imports::list_imports)
         .service(imports::get_import)
@@ -34,6 +41,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(keys::revoke_key)
         .service(national::national_summary)
         .service(scorecard::scorecard)
+        .service(benchmarks::list_benchmarks)
+        .service(benchmarks::get_benchmark)
         .service(standards::list_standards)
         .service(standards::get_standard)
         .service(standards::put_standard)

@@ -45,6 +45,7 @@ pub async fn national_summary(
     })?;
     let format = negotiate(&req)?;
     let p: SummaryParams = params::parse(&req)?;
+    super::spc::refuse(&p)?;
     let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);

@@ -12,14 +12,14 @@ use crate::http::format::negotiate;
 use crate::http::params;
 use crate::indicators::catalogue::CATALOGUE;
 use crate::routes::indicators::{
-    FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, no_cache,
-    serve_figures, summary_columns,
+    FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, current_rows,
+    no_cache, serve_figures, summary_columns,
 };
 
 /// Every indicator's summary rows in one table: the same rows, columns and parameters as
 /// `/v1/indicators/{id}/summary`, indicators in catalogue order, each by period. `group_by`
 /// takes only the groups every indicator has (`team`, `age_band`, `sex`, `ethnicity_group`,
-/// `disability`).
+/// `disability`, `uasc`).
 #[utoipa::path(
     tag = "indicators",
     params(SummaryParams, FormatParam),
@@ -38,14 +38,26 @@ pub async fn scorecard(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let format = negotiate(&req)?;
+    let xlsx = crate::http::xlsx::requested(&req);
+    let format = if xlsx {
+        crate::http::Format::Json
+    } else {
+        negotiate(&req)?
+    };
     let p: SummaryParams = params::parse(&req)?;
+    super::spc::refuse(&p)?;
     // No indicator: only the standard groups are accepted.
     let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);
     let fresh = no_cache(&req);
+    if xlsx {
+        let inds: Vec<_> = CATALOGUE.iter().collect();
+        let rows = current_rows(&state, &la, &inds, &spec, fresh).await?;
+        let book = crate::http::xlsx::scorecard(&rows, &columns)?;
+        return Ok(crate::http::xlsx::response(book, "scorecard"));
+    }
     serve_figures(
         &req,
         &state,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::harness::TestApp;
 
 /// The authority's audit entries, oldest first (through the API, as an admin).
-async fn entries(app: &TestApp, admin: &str) -> Vec<Value> {
+pub(crate) async fn entries(app: &TestApp, admin: &str) -> Vec<Value> {
     let mut v = app.get_json("/v1/audit?limit=1000", admin).await["data"]
         .as_array()
         .unwrap()
@@ -19,7 +19,7 @@ async fn entries(app: &TestApp, admin: &str) -> Vec<Value> {
 }
 
 /// Wait for the audit row of request `rid` (a stream writes its own when it ends).
-async fn entry_for(app: &TestApp, admin: &str, rid: &str) -> Value {
+pub(crate) async fn entry_for(app: &TestApp, admin: &str, rid: &str) -> Value {
     for _ in 0..100 {
         if let Some(e) = entries(app, admin)
             .await

@@ -783,6 +783,7 @@ async fn the_scorecard_carries_every_new_indicator() {
         "sgo-timeliness",
         "long-term-foster-match",
         "adoption-a1",
+        "adoption-a10",
         "adoption-a2",
         "pathway-plan-review",
         "private-fostering-initial-visit",
@@ -810,7 +811,7 @@ async fn the_scorecard_carries_every_new_indicator() {
         }
         assert_eq!(card["data"].as_array().unwrap(), &expected, "{extra}");
     }
-    // Spot checks on the year's rows. The adoption average: the 2022-2024 window's 271.3
+    // Spot checks on the year's rows. The adoption average (A10): the 2022-2024 window's 271.3
     // days against the 426-day threshold (see permanence.rs). The SGO: decided 1 Feb, made 1
     // Jun (121 days, within 26 weeks): 100% against the standard's 80: green. The first
     // review of P1 on the 20th working day: met.
@@ -826,7 +827,7 @@ async fn the_scorecard_carries_every_new_indicator() {
             .unwrap()
             .clone()
     };
-    let a1 = row("adoption-a1");
+    let a1 = row("adoption-a10");
     assert_eq!(
         (
             a1["value"].clone(),

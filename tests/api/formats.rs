@@ -135,7 +135,7 @@ async fn catalogue_in_csv_flattens_limits() {
     assert_eq!(rhi[col("effective_limit_value")], "72");
     assert_eq!(
         rhi[col("groups")],
-        "team,age_band,sex,ethnicity_group,disability,provider,in_care"
+        "team,age_band,sex,ethnicity_group,disability,uasc,provider,in_care,missing_from"
     );
 }
 

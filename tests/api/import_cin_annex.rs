@@ -3,7 +3,7 @@
 //! unit tests of `ingest::cin_census` and `ingest::annex_a` derive independently from the
 //! files (see the tables there).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 use crate::pathway::{cases, judged, summary};
@@ -148,6 +148,17 @@ async fn import_cin_census_2021_2024_2026_schemas_report_their_odd_dates() {
     assert_eq!(s, 201, "{v}");
     assert_eq!(counts(&v["report"]["total"]), (12, 0, 0, 1));
     assert_eq!(v["report"]["notes"]["cin_census_children_with_sex"], 2);
+    // The report lists what the census carries that is not imported (ingest::skipped).
+    let skipped = v["report"]["skipped_fields"].as_array().unwrap();
+    assert!(
+        skipped.contains(&json!("CINdetails/PrimaryNeedCode")),
+        "{skipped:?}"
+    );
+    assert!(
+        !skipped
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("NumberOfPreviousCPP"))
+    );
     // 2026 (`Sex`, pre-proceedings) describes the same children and events: all unchanged.
     let (s, v) = post_file(&app, &key, q, "cin-census/CIN_Census_2026.xml").await;
     assert_eq!(s, 201, "{v}");
@@ -308,6 +319,16 @@ async fn import_annex_a_sample_then_again_changes_nothing_and_icpc_answers() {
     assert_eq!(counts(&r["total"]), (94, 0, 0, 0));
     assert_eq!(r["notes"]["annex_a_assessments_without_referral"], 5);
     assert_eq!(r["notes"]["annex_a_list_11_rows_not_mapped"], 5);
+    let skipped = r["skipped_fields"].as_array().unwrap();
+    assert!(
+        skipped.contains(&json!("List 7: Was the Child Seen Alone?")),
+        "{skipped:?}"
+    );
+    assert!(
+        !skipped
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("Previous Child Protection"))
+    );
     // Again: all unchanged.
     let (s, v) = post_file(
         &app,

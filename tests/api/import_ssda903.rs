@@ -23,6 +23,7 @@ use driftwatch::error::ApiError;
 use driftwatch::ingest::pipeline::{self, ImportReport, Mode};
 use driftwatch::ingest::{self, Format, InputFile};
 use driftwatch_store::db;
+use serde_json::{Value, json};
 
 use crate::harness::TestApp;
 
@@ -47,6 +48,10 @@ fn year(y: u32) -> Vec<InputFile> {
         .collect()
 }
 
+/// The public fake 2017-18 return, less its sw_episodes and oc3 tables: sw_episodes' one row is
+/// unusable (CHILD10 is in no other table and SW_REASON `SWLAZY` is no DfE code) and 3 of oc3's
+/// care leavers have no 17th-21st birthday in the year, so the whole return is refused in the
+/// default all-or-nothing mode (`the_fake_returns_unusable_rows_are_named`).
 pub(crate) fn return_2017_18() -> Vec<InputFile> {
     [
         "header",
@@ -57,14 +62,60 @@ pub(crate) fn return_2017_18() -> Vec<InputFile> {
         "placed_for_adoption",
         "uasc",
         "oc2",
-        "oc3",
         "previous_permanence",
-        "sw_episodes",
         "DoLo",
     ]
     .iter()
     .map(|t| file(&format!("ssda903-2017-18/{t}.csv")))
     .collect()
+}
+
+#[tokio::test]
+async fn the_fake_returns_unusable_rows_are_named() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let mut conn = app.conn().await;
+    let mut files = return_2017_18();
+    files.push(file("ssda903-2017-18/sw_episodes.csv"));
+    files.push(file("ssda903-2017-18/oc3.csv"));
+    let es = errors_of(import(&mut conn, "LA1", files.clone()).await.unwrap_err());
+    let located: Vec<(Option<&str>, Option<u64>, Option<&str>)> = es
+        .iter()
+        .map(|e| (e.file.as_deref(), e.line, e.column.as_deref()))
+        .collect();
+    // SWLAZY; and OC3 rows born in April 2001: their 17th birthday is after the year ending
+    // 31 March 2018 (the return's latest DECOM is 31/03/2018), their 16th not a care leaver's.
+    assert_eq!(
+        located,
+        [
+            (Some("sw_episodes.csv"), Some(2), Some("SW_REASON")),
+            (Some("oc3.csv"), Some(17), Some("DOB")),
+            (Some("oc3.csv"), Some(42), Some("DOB")),
+            (Some("oc3.csv"), Some(51), Some("DOB")),
+        ]
+    );
+    assert!(es[0].message.contains("SWLAZY"), "{}", es[0].message);
+    assert_eq!(count(&mut conn, "children").await, 0, "nothing written");
+
+    // Partial: the good rows are written. oc3.csv line 2: CHILD 197474, born 30/03/2001, DIED,
+    // F1, ACCOM 01 (type not known, suitable): 17th birthday in March 2018.
+    let r = db::tenant_tx(&mut conn, "LA1", async |c| {
+        let plan = ingest::plan(c, "LA1", Format::Ssda903, &files).await?;
+        pipeline::apply_plan(c, "LA1", plan, Mode::Partial).await
+    })
+    .await
+    .unwrap();
+    assert_eq!(created(&r, "care-leaver-outcomes"), 50);
+    assert_eq!(created(&r, "worker-assignments"), 0);
+    let o = app
+        .get_json("/v1/care-leaver-outcomes/197474-17", &key)
+        .await;
+    assert_eq!(o["birthday_month"], "2018-03");
+    assert_eq!(o["age"], 17);
+    assert_eq!(o["in_touch"], "DIED");
+    assert_eq!(o["activity"], "F1");
+    assert_eq!(o["accommodation"], Value::Null);
+    assert_eq!(o["accommodation_suitable"], true);
 }
 
 pub(crate) async fn import(
@@ -385,6 +436,19 @@ async fn post_imports_format_ssda903_takes_the_tables_as_multipart_or_the_xml_as
             .unwrap()
             > 0
     );
+    // What the return carries and the import reads past (ingest::skipped).
+    let skipped = report["skipped_fields"].as_array().unwrap();
+    assert!(
+        skipped.contains(&serde_json::json!("header: UPN")),
+        "{skipped:?}"
+    );
+    assert!(skipped.contains(&serde_json::json!("oc2")), "{skipped:?}");
+    // oc3 and sw_episodes are imported (care leaver outcomes, worker assignments), not skipped.
+    assert!(!skipped.contains(&serde_json::json!("oc3")), "{skipped:?}");
+    assert!(
+        !skipped.contains(&serde_json::json!("sw_episodes")),
+        "{skipped:?}"
+    );
 
     // The same upload again: all unchanged.
     let (ct, body) = multipart(&files);
@@ -492,4 +556,105 @@ async fn a_reimport_keeps_what_the_return_does_not_carry() {
         .get_json("/v1/missing-episodes/501-2017-11-13", &key)
         .await;
     assert_eq!(ep["rhi_held_at"], "2017-11-17", "{ep}");
+}
+
+#[tokio::test]
+async fn sw_episodes_and_oc3_across_two_years_keep_a_filled_sw_dec() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let mut conn = app.conn().await;
+    let header = "CHILD,SEX,DOB,ETHNIC\n7,1,15/06/2006,WBRI\n";
+    // Year 1: the return's latest DECOM is 01/05/2023, so its year ends 31 March 2024; the
+    // child's 17th birthday (15 June 2023) is in it.
+    let r = import(
+        &mut conn,
+        "LA1",
+        vec![
+            text("header.csv", header.into()),
+            text(
+                "episodes.csv",
+                "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n7,01/05/2023,S,C2,U1,,\n".into(),
+            ),
+            text(
+                "sw_episodes.csv",
+                "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n\
+                 7,15/06/2006,SW1,01/05/2023,31/10/2023,LEFTRL\n\
+                 7,15/06/2006,SW2,01/11/2023,,\n"
+                    .into(),
+            ),
+            text(
+                "oc3.csv",
+                "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n7,15/06/2006,YES,F2,U1\n".into(),
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created(&r, "worker-assignments"), 2);
+    assert_eq!(created(&r, "care-leaver-outcomes"), 1);
+    // Year 2 (its latest DECOM 01/02/2025: the year ending 31 March 2025, the 18th birthday):
+    // SW1's row comes again without its SW_DEC (kept as stored), SW2 now ended, SW3 new.
+    let r = import(
+        &mut conn,
+        "LA1",
+        vec![
+            text("header.csv", header.into()),
+            text(
+                "episodes.csv",
+                "CHILD,DECOM,RNE,LS,PLACE,DEC,REC\n7,01/05/2023,S,C2,U1,01/02/2025,X1\n7,01/02/2025,P,C2,U4,,\n"
+                    .into(),
+            ),
+            text(
+                "sw_episodes.csv",
+                "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n\
+                 7,15/06/2006,SW1,01/05/2023,,\n\
+                 7,15/06/2006,SW2,01/11/2023,31/12/2024,MANAGE\n\
+                 7,15/06/2006,SW3,01/01/2025,,\n"
+                    .into(),
+            ),
+            text("oc3.csv", "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n7,15/06/2006,YES,G5,V2\n".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.total.rejected, 0, "{:?}", r.errors);
+    let w = |id: &str| {
+        let path = format!("/v1/worker-assignments/{id}");
+        let (app, key) = (&app, &key);
+        async move { app.get_json(&path, key).await }
+    };
+    let sw1 = w("7-2023-05-01").await;
+    assert_eq!(
+        (&sw1["ended_on"], &sw1["reason"]),
+        (&json!("2023-10-31"), &json!("LEFTRL"))
+    );
+    let sw2 = w("7-2023-11-01").await;
+    assert_eq!(
+        (&sw2["ended_on"], &sw2["reason"]),
+        (&json!("2024-12-31"), &json!("MANAGE"))
+    );
+    assert_eq!(w("7-2025-01-01").await["worker_id"], "SW3");
+    let o = |id: &str| {
+        let path = format!("/v1/care-leaver-outcomes/{id}");
+        let (app, key) = (&app, &key);
+        async move { app.get_json(&path, key).await }
+    };
+    let at17 = o("7-17").await;
+    assert_eq!(
+        (
+            &at17["birthday_month"],
+            &at17["activity"],
+            &at17["accommodation_suitable"]
+        ),
+        (&json!("2023-06"), &json!("F2"), &json!(true))
+    );
+    let at18 = o("7-18").await;
+    assert_eq!(
+        (
+            &at18["birthday_month"],
+            &at18["accommodation"],
+            &at18["accommodation_suitable"]
+        ),
+        (&json!("2024-06"), &json!("V"), &json!(false))
+    );
 }

@@ -59,6 +59,7 @@ fn plan(bad: bool) -> ImportPlan {
         ],
         problems: vec![],
         notes: vec![("episodes_deduplicated".into(), 1)],
+        skipped_fields: vec![],
     }
 }
 
@@ -225,6 +226,8 @@ async fn ndjson_imports_count_and_a_resend_changes_nothing() {
     assert_eq!(v["rows_processed"], 3);
     let r = &v["report"];
     assert_eq!(r["total"]["created"], 3);
+    // Driftwatch's own formats map every member: nothing skipped.
+    assert_eq!(r["skipped_fields"], serde_json::json!([]));
     assert_eq!(r["by_type"]["children"]["created"], 3);
     assert_eq!(r["error_count"], 0);
     // Same fields as a PUT: c2 as stored.

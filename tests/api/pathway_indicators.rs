@@ -778,7 +778,7 @@ async fn plan_action_and_repeat_plan_indicators() {
         [(json!("cin"), json!(0.0)), (json!("cp"), json!(80.0))]
     );
 
-    // cp-plan-repeat: a plan is a repeat when one of the child's earlier plans ended on or
+    // cp-plan-repeat-2y: a plan is a repeat when one of the child's earlier plans ended on or
     // before its start and no more than 2 years before it. c2's q1 ended 1 March 2022; q2 starts
     // 20 February 2024, 2 years after 20 February 2022: q1 ended within them, a repeat. c1's p6
     // (1 June 2024) follows p3, which ended 15 April 2024: a repeat. q1 itself (4 January 2021)
@@ -808,7 +808,7 @@ async fn plan_action_and_repeat_plan_indicators() {
         json!({"started_on": "2024-06-01", "initial_category": "NEG"}),
     )
     .await;
-    let c = cases(&app, &key, "cp-plan-repeat", "as_of=2024-12-31").await;
+    let c = cases(&app, &key, "cp-plan-repeat-2y", "as_of=2024-12-31").await;
     assert_eq!(c["q2"]["status"], "met");
     assert_eq!(c["p6"]["status"], "met");
     assert_eq!(c["q1"]["status"], "met");
@@ -820,7 +820,7 @@ async fn plan_action_and_repeat_plan_indicators() {
     let rows = summary(
         &app,
         &key,
-        "cp-plan-repeat",
+        "cp-plan-repeat-2y",
         "from=2024-01-01&to=2024-12-31&as_of=2024-12-31&period=year",
     )
     .await;
@@ -854,7 +854,14 @@ async fn plan_action_and_repeat_plan_indicators() {
         json!({"child_id": "c2", "started_on": "2024-03-02"}),
     )
     .await;
-    let c = cases(&app, &key, "cp-plan-repeat", "as_of=2024-12-31").await;
+    let c = cases(&app, &key, "cp-plan-repeat-2y", "as_of=2024-12-31").await;
     assert_eq!(c["m2"]["status"], "met");
     assert_eq!(c["q5"]["status"], "missed");
+    // `cp-plan-repeat` (ever, CIN table D3): q5 follows q0, q1 and q2, a repeat whatever the
+    // gap; p1 and p3 start the same day, so neither is earlier than the other; q0 is c2's first.
+    let c = cases(&app, &key, "cp-plan-repeat", "as_of=2024-12-31").await;
+    assert_eq!(c["q5"]["status"], "met");
+    assert_eq!(c["p1"]["status"], "missed");
+    assert_eq!(c["p3"]["status"], "missed");
+    assert_eq!(c["q0"]["status"], "missed");
 }

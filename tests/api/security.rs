@@ -351,7 +351,9 @@ async fn every_tenant_table_has_row_level_security() {
         // dw_authenticate: a key's hash to its authority (before the authority is known).
         // dw_data_versions: every authority's data version and change time, for national
         // figures' ETags (counters only, nothing about a child).
-        ["dw_authenticate", "dw_data_versions"],
+        // dw_issue_token: an OAuth client's id and secret hash to a new hour-long `write` key of
+        // the client's own authority (issue 21); it answers only the new key's id and authority.
+        ["dw_authenticate", "dw_data_versions", "dw_issue_token"],
         "SECURITY DEFINER functions bypass row-level security; review any new one here"
     );
 }

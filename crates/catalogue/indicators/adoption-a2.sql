@@ -1,8 +1,9 @@
 \ir _shared.psql
 SELECT a.id AS case_id, a.child_id, a.team, a.worker_id,
        :date_start a.placement_order_on AS start_on,
-       :date_end
-       CASE WHEN a.matched_on IS NOT NULL THEN greatest(a.matched_on, a.placement_order_on) END AS end_on,
+       :date_end a.adoption_order_on AS end_on,
        CASE WHEN a.decision_reversed_on IS NOT NULL THEN greatest(a.decision_reversed_on, a.placement_order_on) END AS stop_on,
-       :own_limit, NULL::date AS clock_end_on
-FROM adoptions a WHERE a.la_code = :'la' AND a.placement_order_on IS NOT NULL;
+       :own_limit,
+       CASE WHEN a.matched_on IS NOT NULL THEN greatest(a.matched_on, a.placement_order_on) END AS clock_end_on
+FROM adoptions a WHERE a.la_code = :'la' AND a.placement_order_on IS NOT NULL
+  AND (a.adoption_order_on IS NULL OR a.placed_on < a.adoption_order_on);

@@ -49,8 +49,9 @@
 //! Average indicators (adoption A1, A2) return the timeliness columns plus `clock_end_on`
 //! (date): the day the clock stopped when it is not the day the case ended, else NULL. The
 //! case ends (and is dated in periods) on `end_on`; its elapsed time runs to `clock_end_on`
-//! (A10: a foster-carer adoption ends when the child is placed for adoption, but is measured
-//! to the day the foster placement began). A stopped case (decision reversed) is always
+//! (A1: a child's case ends on its adoption order, but is measured to the day it moved in with
+//! the adoptive family; A10: for a foster-carer adoption, to the day the foster placement
+//! began). A stopped case (decision reversed) is always
 //! `not_applicable`: a mean of waits needs the end event.
 //!
 //! ### Recurring duties: the series contract
@@ -78,6 +79,8 @@
 //! The series SQL keeps only events on or after the anchor (events after `stop_on` end nothing
 //! and start nothing). A varying limit (e.g. visits every 6 weeks in a placement's first year,
 //! then 3 months) goes in `lim_n`/`lim_unit` of the row that starts the interval.
+
+pub mod benchmarks;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -176,6 +179,10 @@ pub const STANDARD_GROUPS: &[Group] = &[
     Group {
         name: "disability",
         doc: "whether the child has a disability",
+    },
+    Group {
+        name: "uasc",
+        doc: "whether the child is an unaccompanied asylum-seeking child",
     },
 ];
 

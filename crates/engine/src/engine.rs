@@ -131,6 +131,7 @@ fn group_expr(name: &str) -> String {
              ELSE 'Other' END"
             .into(),
         "disability" => "c.disability".into(),
+        "uasc" => "c.uasc".into(),
         other => format!("s.g_{other}"),
     }
 }

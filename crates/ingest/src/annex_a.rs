@@ -44,7 +44,9 @@ pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    Ok(b.finish())
+    let mut plan = b.finish();
+    plan.skipped_fields = super::skipped::list(super::skipped::ANNEX_A);
+    Ok(plan)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -636,7 +638,21 @@ fn check_archive(file: &InputFile) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Read one workbook. The xlsx reader is a third-party crate fed hostile bytes: should it panic
+/// (e.g. an arithmetic overflow on a mutated sheet part, seen under proptest), the file is refused
+/// like any unreadable workbook, with its name, instead of the panic reaching the import.
 fn read_workbook(b: &mut Builder, file: &InputFile) -> Result<(), Vec<FieldError>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook_unguarded(b, file)))
+        .unwrap_or_else(|_| {
+            Err(vec![Source::at(file.name.as_str(), 1).problem(
+                "the workbook could not be read (its parts are damaged): an Annex A must be sent as \
+                 the Excel workbook"
+                    .to_string(),
+            )])
+        })
+}
+
+fn read_workbook_unguarded(b: &mut Builder, file: &InputFile) -> Result<(), Vec<FieldError>> {
     let name = file.name.as_str();
     check_archive(file).map_err(|e| vec![e])?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(file.bytes.clone())).map_err(|e| {
@@ -973,6 +989,10 @@ const CPP_START: Col = col("Child Protection Plan Start Date", &["CP Plan Start 
 const CPP_END: Col = col("Child Protection Plan End Date", &["CP Plan End Date"]);
 const CAT_INITIAL: Col = col("Initial Category of Abuse", &[]);
 const CAT_LATEST: Col = col("Latest Category of Abuse", &[]);
+const CPP_PREVIOUS: Col = col(
+    "Number of Previous Child Protection Plans",
+    &["Number of Previous CP Plans"],
+);
 const CP_REVIEW: Col = col(
     "Date of latest review conference",
     &[
@@ -988,6 +1008,7 @@ struct List7 {
     initial: Option<usize>,
     latest: Option<usize>,
     review: Option<usize>,
+    previous: Option<usize>,
 }
 impl List7 {
     fn of(s: &Sheet) -> Result<Self, Box<FieldError>> {
@@ -998,6 +1019,7 @@ impl List7 {
             initial: s.find(&CAT_INITIAL),
             latest: s.find(&CAT_LATEST),
             review: s.find(&CP_REVIEW),
+            previous: s.find(&CPP_PREVIOUS),
         })
     }
 }
@@ -1028,6 +1050,17 @@ impl ListReader for List7 {
                         "{t:?} is not a category of abuse (neglect, physical, sexual, emotional, multiple)"
                     ))),
                 }
+            }
+        }
+        if let Some(t) = row.text(self.previous) {
+            match t.parse::<u8>() {
+                Ok(n) if n <= 99 => {
+                    p.insert("previous_plans".into(), json!(n));
+                }
+                _ => b.problem(
+                    row.src(&CPP_PREVIOUS)
+                        .problem(format!("{t:?} is not a number of previous plans (0 to 99)")),
+                ),
             }
         }
         b.add(&CP_PLANS, plan_id.clone(), p, row.src(&CPP_START));

@@ -50,7 +50,9 @@ pub fn plan(files: &[InputFile]) -> ApiResult<ImportPlan> {
     if !not_census.is_empty() {
         return Err(ApiError::validation(not_census));
     }
-    Ok(b.finish())
+    let mut plan = b.finish();
+    plan.skipped_fields = super::skipped::list(super::skipped::CIN_CENSUS);
+    Ok(plan)
 }
 
 /// The root must be a `Message` with `Children` (and, when the header names a collection,
@@ -393,6 +395,18 @@ fn read_episode(b: &mut Builder, file: &str, child_id: &str, d: &Node) {
                         ABUSE_CATEGORY.join(", ")
                     )));
                 }
+            }
+        }
+        if let Some(n) = p.child("NumberOfPreviousCPP") {
+            let text = n.text.trim();
+            match text.parse::<u8>() {
+                Ok(k) if k <= 99 => {
+                    body.insert("previous_plans".into(), json!(k));
+                }
+                _ if text.is_empty() => {}
+                _ => b.problem(src(n).column("NumberOfPreviousCPP").problem(format!(
+                    "{text:?} is not a number of previous plans (0 to 99)"
+                ))),
             }
         }
         b.add(

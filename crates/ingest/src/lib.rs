@@ -26,6 +26,7 @@ pub mod limits;
 pub mod pipeline;
 #[cfg(test)]
 mod proptests;
+pub mod skipped;
 pub mod ssda903;
 pub mod worker;
 
@@ -132,6 +133,9 @@ pub struct ImportPlan {
     /// Facts worth reporting that are not errors, e.g. `("reviews_in_no_period", 3)` or
     /// `("episodes_deduplicated", 12)`. Shown in the import report under `notes`.
     pub notes: Vec<(String, u64)>,
+    /// Fields of the format that the importer reads past ([`skipped`]), for the report.
+    #[serde(default)]
+    pub skipped_fields: Vec<String>,
 }
 
 /// A record type on the wire (between the import worker and the server): its path.

@@ -121,6 +121,10 @@ pub struct ImportReport {
     pub by_type: BTreeMap<String, ImportCounts>,
     /// Facts worth knowing that are not errors (e.g. `episodes_deduplicated`).
     pub notes: BTreeMap<String, u64>,
+    /// What the national format carries that this import read past, not mapped to any record:
+    /// `<element path>` (CIN census), `List <n>: <column>` (Annex A), `<table>: <column>` or a
+    /// whole `<table>` (SSDA903). Empty for driftwatch's own CSV, JSON and NDJSON.
+    pub skipped_fields: Vec<String>,
     /// Errors of the rejected rows (partial mode), the first 1,000.
     pub errors: Vec<FieldError>,
     /// Errors in all (a row may have several).
@@ -141,6 +145,7 @@ pub struct Importer {
     plan_rejected: u64,
     by_type: BTreeMap<&'static str, ImportCounts>,
     notes: BTreeMap<String, u64>,
+    skipped_fields: Vec<String>,
     errors: Vec<FieldError>,
     error_count: u64,
     /// Ids seen per record type, with the line they were first seen on.
@@ -166,6 +171,7 @@ impl Importer {
             plan_rejected: 0,
             by_type: BTreeMap::new(),
             notes: BTreeMap::new(),
+            skipped_fields: Vec::new(),
             errors: Vec::new(),
             error_count: 0,
             seen: HashMap::new(),
@@ -406,7 +412,9 @@ impl Importer {
             steps,
             problems,
             notes,
+            skipped_fields,
         } = plan;
+        self.skipped_fields = skipped_fields;
         for (name, n) in notes {
             self.note(&name, n);
         }
@@ -480,6 +488,7 @@ impl Importer {
                 .map(|(k, v)| (k.to_string(), *v))
                 .collect(),
             notes: self.notes.clone(),
+            skipped_fields: self.skipped_fields.clone(),
             errors: self.errors.clone(),
             error_count: self.error_count,
             duration_ms: self.started.elapsed().as_millis() as u64,

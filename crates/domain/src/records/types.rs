@@ -606,6 +606,12 @@ pub static CP_PLANS: RecordType = RecordType {
             false,
             "Latest category of abuse.",
         ),
+        f(
+            "previous_plans",
+            Kind::Int { min: 0, max: 99 },
+            false,
+            "Number of previous child protection plans the child had, at any time and in any authority (CIN census `NumberOfPreviousCPP`, Annex A List 7); null when unknown.",
+        ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
@@ -1121,16 +1127,29 @@ pub static PEPS: RecordType = RecordType {
         WORKER,
         CLA_PERIOD_REF,
         f(
+            "initiated_on",
+            Kind::Date,
+            false,
+            "Date the plan was initiated (the first PEP meeting); `pep-initial` measures to it.",
+        ),
+        f(
             "completed_on",
             Kind::Date,
-            true,
-            "Date the plan was completed.",
+            false,
+            "Date the plan was completed, if known. A PEP needs `initiated_on` or `completed_on`.",
         ),
     ],
     list_date: "completed_on",
     list_date_doc: "`from`/`to` select plans completed in the range.",
     no_overlap: None,
-    rules: &[],
+    rules: &[
+        Rule::Forbid {
+            when: &[Is::Missing("initiated_on"), Is::Missing("completed_on")],
+            at: "initiated_on",
+            message: "a PEP needs `initiated_on` or `completed_on`",
+        },
+        Rule::NotBefore("completed_on", "initiated_on"),
+    ],
 };
 
 pub static PERMANENCE_PLANS: RecordType = RecordType {
@@ -1493,6 +1512,132 @@ pub static CASE_AUDITS: RecordType = RecordType {
     ],
 };
 
+// Social workers and care leavers' outcomes (issue 13): national measures of stability and of
+// care leavers, on records the national returns (SSDA903 SWEpisodes, OC3) and the DfE's CSC
+// API (`care_worker_details`, `care_leavers`) carry.
+
+/// SSDA903 `SW_REASON`, why a social worker episode ended: MANAGE (management decision), FCONTA
+/// (family contact), LEFTRL (worker left the role), ORGRST (organisational restructure), TSPROC
+/// (transfer between teams/processes), ABSENC (worker absence), CHCHAN (child's circumstances
+/// changed), PCCHAN (placement or care plan changed), SWDIED (worker died), OTHERS.
+pub const SW_REASON: &[&str] = &[
+    "MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "SWDIED",
+    "OTHERS",
+];
+
+pub static WORKER_ASSIGNMENTS: RecordType = RecordType {
+    path: "worker-assignments",
+    table: "worker_assignments",
+    schema: "WorkerAssignment",
+    doc: "A social worker allocated to a child, from one day to another (SSDA903 SWEpisodes; the DfE CSC API's `care_worker_details`): the worker as a pseudonymous id, never a name. `social-worker-changes-3plus` counts a child's distinct workers in the year.",
+    fields: &[
+        CHILD,
+        TEAM,
+        f(
+            "worker_id",
+            Kind::Code,
+            true,
+            "Pseudonymous id of the social worker (SSDA903 `SW_ID`).",
+        ),
+        f(
+            "started_on",
+            Kind::Date,
+            true,
+            "Date the worker started working with the child (`SW_DECOM`).",
+        ),
+        f(
+            "ended_on",
+            Kind::Date,
+            false,
+            "Date the worker stopped working with the child (`SW_DEC`); null while allocated.",
+        ),
+        f(
+            "reason",
+            Kind::Enum(SW_REASON),
+            false,
+            "Why the allocation ended (SSDA903 `SW_REASON` code), with `ended_on`.",
+        ),
+    ],
+    list_date: "started_on",
+    list_date_doc: "`from`/`to` select allocations that started in the range.",
+    no_overlap: None,
+    rules: &[
+        Rule::NotBefore("ended_on", "started_on"),
+        Rule::RequiresWith("reason", "ended_on"),
+    ],
+};
+
+/// SSDA903 OC3 `IN_TOUCH`: YES (the authority is in touch), NO (not in touch), DIED, REFU (the
+/// young person refuses contact), NREQ (no longer requires services), RHOM (returned home to
+/// their parents for 6 months or more).
+pub const CARE_LEAVER_IN_TOUCH: &[&str] = &["YES", "NO", "DIED", "REFU", "NREQ", "RHOM"];
+/// SSDA903 OC3 `ACCOM`, its letter (the type of accommodation; the digit after it, suitability,
+/// is `accommodation_suitable`): B with parents or relatives, C community home, D semi-independent
+/// transitional, E supported lodgings, G gone abroad, H deported, K ordinary lodgings, R residence
+/// not known, S no fixed abode or homeless, T foyers, U independent living, V emergency
+/// accommodation, W bed and breakfast, X in custody, Y other, Z with former foster carers.
+pub const CARE_LEAVER_ACCOMMODATION: &[&str] = &[
+    "B", "C", "D", "E", "G", "H", "K", "R", "S", "T", "U", "V", "W", "X", "Y", "Z",
+];
+
+pub static CARE_LEAVER_OUTCOMES: RecordType = RecordType {
+    path: "care-leaver-outcomes",
+    table: "care_leaver_outcomes",
+    schema: "CareLeaverOutcome",
+    doc: "What the authority knew of a care leaver around their 17th to 21st birthday (SSDA903 OC3; Annex A list 9; the DfE CSC API's `care_leavers`): in touch, activity (education, employment or training) and accommodation, one record per birthday. The care leaver measures (`care-leavers-in-touch`, `care-leavers-eet`, `care-leavers-suitable-accommodation`) count them by the birthday's month. Pathway plan reviews are `care-leaver-reviews`.",
+    fields: &[
+        CHILD,
+        TEAM,
+        WORKER,
+        f(
+            "age",
+            Kind::Int { min: 17, max: 21 },
+            true,
+            "The birthday this is about: 17 to 21.",
+        ),
+        f(
+            "birthday_month",
+            Kind::Month,
+            true,
+            "`YYYY-MM`: the month of that birthday (the birth month plus `age` years); the measures date the record by it.",
+        ),
+        f(
+            "contacted_on",
+            Kind::Date,
+            false,
+            "Date of the latest contact around the birthday (Annex A `Latest Date of Contact`; the CSC API's `contact_date`).",
+        ),
+        f(
+            "in_touch",
+            Kind::Enum(CARE_LEAVER_IN_TOUCH),
+            false,
+            "SSDA903 `IN_TOUCH`: `YES`, `NO`, `DIED`, `REFU` (refuses contact), `NREQ` (no longer requires services), `RHOM` (returned home for 6 months or more); null: not recorded.",
+        ),
+        f(
+            "activity",
+            Kind::Code,
+            false,
+            "SSDA903 `ACTIV`: `F1`..`F3`/`P1`..`P3` (full-/part-time higher education, other education, training or employment; any F or P code is in education, employment or training), `G4`..`G6` (not, owing to illness or disability, other reasons, pregnancy or parenting); null or `0`: not known.",
+        ),
+        f(
+            "accommodation",
+            Kind::Enum(CARE_LEAVER_ACCOMMODATION),
+            false,
+            "Type of accommodation, the letter of SSDA903 `ACCOM` (B parents or relatives, C community home, D semi-independent, E supported lodgings, G abroad, H deported, K ordinary lodgings, R not known, S no fixed abode, T foyer, U independent living, V emergency, W bed and breakfast, X custody, Y other, Z former foster carers).",
+        ),
+        f(
+            "accommodation_suitable",
+            Kind::Bool,
+            false,
+            "Whether the accommodation is suitable (the digit of SSDA903 `ACCOM`: 1 suitable, 2 not); null: not known.",
+        ),
+    ],
+    list_date: "birthday_month",
+    list_date_doc: "`from`/`to` select records whose birthday month starts in the range.",
+    no_overlap: None,
+    rules: &[],
+};
+
 /// Every record type, in dependency order (a type only refers to types before it).
 pub static ALL: &[&RecordType] = &[
     &CHILDREN,
@@ -1521,6 +1666,8 @@ pub static ALL: &[&RecordType] = &[
     &EHE_REGISTRATIONS,
     &HOMELESS_PRESENTATIONS,
     &CASE_AUDITS,
+    &WORKER_ASSIGNMENTS,
+    &CARE_LEAVER_OUTCOMES,
 ];
 
 pub fn by_path(path: &str) -> Option<&'static RecordType> {

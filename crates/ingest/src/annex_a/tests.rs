@@ -80,6 +80,12 @@ fn the_sample_workbook_maps_lists_3_to_10() {
     let p = plan.body("cp-plans", "10721552-2020-11-23");
     assert_eq!(p["initial_category"], "PHY");
     assert_eq!(p["ended_on"], "2021-02-16");
+    // "Number of Previous Child Protection Plans": 0 for this child, 1 for 5358472.
+    assert_eq!(p["previous_plans"], 0);
+    assert_eq!(
+        plan.body("cp-plans", "5358472-2021-02-08")["previous_plans"],
+        1
+    );
     let rv = plan.body("cp-conferences", "10721552-2021-02-16");
     assert_eq!(rv["kind"], "review");
     assert_eq!(rv["cp_plan_id"], "10721552-2020-11-23");

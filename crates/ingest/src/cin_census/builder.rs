@@ -131,6 +131,7 @@ impl Builder {
             steps,
             problems: all,
             notes: self.notes.into_iter().collect(),
+            skipped_fields: Vec::new(),
         }
     }
 }

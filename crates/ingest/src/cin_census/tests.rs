@@ -183,6 +183,8 @@ fn schema_2024_and_2026_read_sex_and_map_every_block() {
         let cp = plan.body("cp-plans", "DfEX0000001-2022-02-17");
         assert_eq!(cp["initial_category"], "PHY");
         assert_eq!(cp["ended_on"], "2023-03-14");
+        // <NumberOfPreviousCPP>10</NumberOfPreviousCPP> is kept (cp-plan-repeat).
+        assert_eq!(cp["previous_plans"], 10);
     }
 }
 

@@ -11,6 +11,8 @@
 //! | cla-reviews | `<CHILD>-<REVIEW>` | reviews |
 //! | missing-episodes | `<CHILD>-<MIS_START>` | missing |
 //! | adoptions | `<CHILD>-<DATE_INT or DATE_PLACED>` | ad1, placed_for_adoption |
+//! | worker-assignments | `<CHILD>-<SW_DECOM>` | sw_episodes |
+//! | care-leaver-outcomes | `<CHILD>-<age>` (17-21) | oc3 (the XML: `IN_TOUCH` in `HEADER`) |
 //!
 //! (dates as `YYYY-MM-DD`). A period's id changes when an earlier year's import shows that its
 //! first episode was not the first: the new plan re-points the period's placements, reviews
@@ -21,7 +23,7 @@ pub mod read;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::RunQueryDsl;
@@ -84,6 +86,17 @@ fn owned_fields(rt: &RecordType) -> &'static [&'static str] {
             "reason_ended",
         ],
         "cla-reviews" => &["child_id", "cla_period_id", "held_on"],
+        // A filled SW_DEC (and its reason) is never replaced by a blank one, as for episodes.
+        "worker-assignments" => &["child_id", "worker_id", "started_on"],
+        "care-leaver-outcomes" => &[
+            "child_id",
+            "age",
+            "birthday_month",
+            "in_touch",
+            "activity",
+            "accommodation",
+            "accommodation_suitable",
+        ],
         "adoptions" => &[
             "child_id",
             "cla_period_id",
@@ -192,6 +205,27 @@ struct MissingIn {
     source: Source,
 }
 
+#[derive(Debug, Clone)]
+struct SwEpisodeIn {
+    child: String,
+    worker: String,
+    started: NaiveDate,
+    ended: Option<NaiveDate>,
+    reason: Option<&'static str>,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+struct Oc3In {
+    child: String,
+    dob: NaiveDate,
+    in_touch: Option<&'static str>,
+    activity: Option<String>,
+    accommodation: Option<String>,
+    suitable: Option<bool>,
+    source: Source,
+}
+
 #[derive(Debug, Clone, Default)]
 struct AdoptionIn {
     child: String,
@@ -209,6 +243,12 @@ struct Input {
     reviews: Vec<ReviewIn>,
     missing: Vec<MissingIn>,
     adoptions: Vec<AdoptionIn>,
+    sw_episodes: Vec<SwEpisodeIn>,
+    oc3: Vec<Oc3In>,
+    /// The latest DECOM of the import's episodes: no episode of a return starts after its
+    /// collection year (1 April to 31 March), so the year OC3's birthdays fall in ends on the
+    /// 31 March on or after it.
+    latest: Option<NaiveDate>,
     /// The children the UASC table lists, when the import has one (then every header child
     /// gets `uasc` true or false; without one, `uasc` is left as stored).
     uasc: Option<BTreeSet<String>>,
@@ -395,6 +435,82 @@ impl Input {
             };
             input.adoptions.extend(c.finish(v, problems));
         }
+        let sw_reasons: Vec<(&str, &'static str)> =
+            types::SW_REASON.iter().map(|c| (*c, *c)).collect();
+        for row in t.of(Table::SwEpisodes) {
+            let mut c = Cells::new(row);
+            let child = c.required_text("CHILD");
+            let worker = c.required_text("SW_ID");
+            let started = c.required_date("SW_DECOM").unwrap_or_default();
+            let ended = c.date("SW_DEC");
+            let reason = c.code("SW_REASON", &sw_reasons);
+            // SW_DEC before SW_DECOM, or a reason without SW_DEC: the record type's rules say so.
+            let v = SwEpisodeIn {
+                child,
+                worker,
+                started,
+                ended,
+                reason,
+                source: row.source.clone(),
+            };
+            input.sw_episodes.extend(c.finish(v, problems));
+        }
+        let in_touch: Vec<(&str, &'static str)> = types::CARE_LEAVER_IN_TOUCH
+            .iter()
+            .map(|c| (*c, *c))
+            .collect();
+        for row in t.of(Table::Oc3) {
+            let mut c = Cells::new(row);
+            let child = c.required_text("CHILD");
+            let dob = c.required_date("DOB").unwrap_or_default();
+            let in_touch = c.code("IN_TOUCH", &in_touch);
+            // ACTIV and ACCOM `0`: information not known.
+            let activity = c
+                .text("ACTIV")
+                .map(|a| a.to_ascii_uppercase())
+                .filter(|a| a != "0");
+            if let Some(a) = &activity
+                && !(a.len() == 2
+                    && a.starts_with(['F', 'P', 'G'])
+                    && a[1..].chars().all(|d| d.is_ascii_digit()))
+            {
+                c.problems.push(row.at("ACTIV").problem(format!(
+                    "{a:?} is not an ACTIV code (F or P and a digit: in education, employment or training; G and a digit: not; 0: not known)"
+                )));
+            }
+            let (mut accommodation, mut suitable) = (None, None);
+            match c.text("ACCOM").map(|a| a.to_ascii_uppercase()) {
+                None => {}
+                Some(a) if a == "0" => {}
+                Some(a) => {
+                    // The type, or 0 when it is not known (both public fake returns write
+                    // `01`/`02`), then the suitability.
+                    let (letter, digit) = a.split_at(a.len().min(1));
+                    if (letter == "0" || types::CARE_LEAVER_ACCOMMODATION.contains(&letter))
+                        && matches!(digit, "1" | "2")
+                    {
+                        accommodation = (letter != "0").then(|| letter.to_string());
+                        suitable = Some(digit == "1");
+                    } else {
+                        c.problems.push(row.at("ACCOM").problem(format!(
+                            "{a:?} is not an ACCOM code (a type of accommodation, {}, or 0 if not known, and 1 suitable or 2 not; 0 alone: not known)",
+                            types::CARE_LEAVER_ACCOMMODATION.join("")
+                        )));
+                    }
+                }
+            }
+            let v = Oc3In {
+                child,
+                dob,
+                in_touch,
+                activity,
+                accommodation,
+                suitable,
+                source: row.source.clone(),
+            };
+            input.oc3.extend(c.finish(v, problems));
+        }
+        input.latest = input.episodes.iter().map(|e| e.ep.decom).max();
         if t.rows.contains_key(&Table::Uasc) {
             let mut set = BTreeSet::new();
             for row in t.of(Table::Uasc) {
@@ -711,6 +827,7 @@ impl Built {
             steps,
             problems: self.problems,
             notes: self.notes,
+            skipped_fields: crate::skipped::list(crate::skipped::SSDA903),
         }
     }
 }
@@ -733,6 +850,67 @@ fn text_json(s: &Option<String>) -> Json {
     s.as_ref()
         .map(|s| Json::String(s.clone()))
         .unwrap_or(Json::Null)
+}
+
+/// The 17th to 21st birthday of a child born on `dob` in the collection year ending on
+/// `year_end` (31 March): its age and month (29 February counts in February).
+fn birthday_in_year(dob: NaiveDate, year_end: NaiveDate) -> Option<(i32, NaiveDate)> {
+    let start = year_end - chrono::Months::new(12);
+    (17..=21).find_map(|age| {
+        let y = dob.year() + age;
+        let birthday = NaiveDate::from_ymd_opt(y, dob.month(), dob.day())
+            .or_else(|| NaiveDate::from_ymd_opt(y, 2, 28))?;
+        (birthday > start && birthday <= year_end)
+            .then(|| (age, birthday.with_day(1).expect("the 1st exists")))
+    })
+}
+
+/// OC3 rows become care leaver outcomes. The return does not say its year: it is the year
+/// ending on the 31 March on or after the import's latest episode start (`Input::latest`);
+/// without episodes each row is a problem.
+fn build_oc3(b: &mut Built, rows: Vec<Oc3In>, latest: Option<NaiveDate>) {
+    let year_end = latest.and_then(|d| {
+        let y = if d.month() > 3 {
+            d.year() + 1
+        } else {
+            d.year()
+        };
+        NaiveDate::from_ymd_opt(y, 3, 31)
+    });
+    let mut kept = Vec::new();
+    for r in rows {
+        let Some(end) = year_end else {
+            b.problems.push(r.source.clone().column("CHILD").problem(
+                "the collection year of OC3 is not known: import it with the return's episodes",
+            ));
+            continue;
+        };
+        match birthday_in_year(r.dob, end) {
+            Some(found) => kept.push((found, r)),
+            None => b.problems.push(r.source.clone().column("DOB").problem(format!(
+                "no 17th to 21st birthday in the collection year ending {end} (OC3 is about care leavers with one) (CHILD {})",
+                r.child
+            ))),
+        }
+    }
+    let by_key = b.last_per_key("oc3_repeated_in_files", kept, |((age, _), r)| {
+        format!("{}-{age}", r.child)
+    });
+    for (id, ((age, month), r)) in by_key {
+        let body = obj(vec![
+            ("child_id", json!(r.child)),
+            ("age", json!(age)),
+            ("birthday_month", json!(month.format("%Y-%m").to_string())),
+            ("in_touch", text_json(&r.in_touch.map(String::from))),
+            ("activity", text_json(&r.activity)),
+            ("accommodation", text_json(&r.accommodation)),
+            (
+                "accommodation_suitable",
+                r.suitable.map(Json::Bool).unwrap_or(Json::Null),
+            ),
+        ]);
+        b.push(&types::CARE_LEAVER_OUTCOMES, id, body, r.source);
+    }
 }
 
 /// One episode of a child after merging the import with what is stored.
@@ -838,6 +1016,26 @@ fn build(input: Input, stored: &Stored) -> Built {
             ("returned_at", date_json(m.returned)),
         ]);
         b.push(&types::MISSING_EPISODES, id, body, m.source);
+    }
+
+    // Social worker episodes: one per child + SW_DECOM.
+    let sw = b.last_per_key("sw_episodes_repeated_in_files", input.sw_episodes, |w| {
+        format!("{}-{}", w.child, w.started)
+    });
+    for (id, w) in sw {
+        let body = obj(vec![
+            ("child_id", json!(w.child)),
+            ("worker_id", json!(w.worker)),
+            ("started_on", date_json(Some(w.started))),
+            ("ended_on", date_json(w.ended)),
+            ("reason", text_json(&w.reason.map(String::from))),
+        ]);
+        b.push(&types::WORKER_ASSIGNMENTS, id, body, w.source);
+    }
+
+    // Care leavers (OC3): one per child and birthday (17 to 21) in the collection year.
+    if !input.oc3.is_empty() {
+        build_oc3(&mut b, input.oc3, input.latest);
     }
 
     // Episodes: merge the import's copies and the stored ones per child and DECOM.

@@ -22,10 +22,14 @@ pub enum Table {
     PlacedForAdoption,
     /// Unaccompanied asylum-seeking children: who is one.
     Uasc,
+    /// Social worker episodes (SWEpisodes, since 2023-24): worker assignments.
+    SwEpisodes,
+    /// Care leavers around their 17th-21st birthday: care leaver outcomes.
+    Oc3,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 9] = [
         Table::Header,
         Table::Episodes,
         Table::Reviews,
@@ -33,6 +37,8 @@ impl Table {
         Table::Ad1,
         Table::PlacedForAdoption,
         Table::Uasc,
+        Table::SwEpisodes,
+        Table::Oc3,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +50,8 @@ impl Table {
             Table::Ad1 => "ad1",
             Table::PlacedForAdoption => "placed_for_adoption",
             Table::Uasc => "uasc",
+            Table::SwEpisodes => "sw_episodes",
+            Table::Oc3 => "oc3",
         }
     }
 
@@ -59,6 +67,8 @@ impl Table {
             // DUC is not read, but a UASC table always has it (and CHILD alone would match
             // every table when recognising a file by its header row).
             Table::Uasc => &["CHILD", "DUC"],
+            Table::SwEpisodes => &["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+            Table::Oc3 => &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
         }
     }
 
@@ -101,6 +111,8 @@ impl Table {
                 "REASON_PLACED_CEASED",
             ],
             Table::Uasc => &["CHILD", "SEX", "DOB", "DUC"],
+            Table::SwEpisodes => &["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+            Table::Oc3 => &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"],
         }
     }
 }
@@ -111,14 +123,9 @@ const IGNORED: &[(&[&str], &[&str])] = &[
         &["oc2"],
         &["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED"],
     ),
-    (&["oc3"], &["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
     (
         &["previous_permanence", "prevperm", "prev_perm"],
         &["CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"],
-    ),
-    (
-        &["sw_episodes", "swepisodes"],
-        &["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
     ),
     (&["dolo"], &["CHILD", "DOB", "DOLO_START", "DOLO_END"]),
 ];
@@ -182,6 +189,9 @@ fn kind_by_name(name: &str) -> Option<Kind> {
     }
     if matches!(s.as_str(), "placedadoption" | "placed_adoption") {
         return Some(Kind::Table(Table::PlacedForAdoption));
+    }
+    if s == "swepisodes" {
+        return Some(Kind::Table(Table::SwEpisodes));
     }
     if IGNORED.iter().any(|(names, _)| names.contains(&s.as_str())) {
         return Some(Kind::Ignored);
@@ -455,6 +465,12 @@ fn read_xml(file: &InputFile, tables: &mut Tables) -> Result<(), FieldError> {
                                 cells: cells.clone(),
                             });
                         }
+                        if t == Table::Header && cells.contains_key("IN_TOUCH") {
+                            tables.rows.entry(Table::Oc3).or_default().push(Row {
+                                source: source.clone(),
+                                cells: cells.clone(),
+                            });
+                        }
                         if t == Table::Header && cells.contains_key("DATE_INT") {
                             tables.rows.entry(Table::Ad1).or_default().push(Row {
                                 source: source.clone(),
@@ -511,13 +527,18 @@ mod tests {
                 "2019_oc3.csv",
                 "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n1,01/01/2010,YES,F1,K1\n",
             ),
+            file(
+                "2019_oc2.csv",
+                "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED\n1,01/01/2010,,,0\n",
+            ),
         ])
         .unwrap();
         assert_eq!(t.of(Table::Uasc).len(), 1);
         assert_eq!(t.of(Table::Episodes).len(), 1);
         assert_eq!(t.of(Table::Episodes)[0].source.line, Some(2));
         assert_eq!(t.of(Table::Reviews)[0].get("REVIEW"), "01/05/2017");
-        assert_eq!(t.notes, [("rows_ignored:2019_oc3.csv".to_string(), 1)]);
+        assert_eq!(t.of(Table::Oc3)[0].get("ACCOM"), "K1");
+        assert_eq!(t.notes, [("rows_ignored:2019_oc2.csv".to_string(), 1)]);
     }
 
     #[test]

@@ -173,8 +173,32 @@ fn the_2017_18_return_plans_one_record_per_distinct_source_key() {
         .map(|t| file(&format!("ssda903-2017-18/{t}.csv")))
         .collect();
     let plan = plan_of(&files);
-    assert!(plan.problems.is_empty(), "{:?}", &plan.problems[..3]);
+    // sw_episodes.csv's one row (CHILD10, not in the header) ends for a reason that is not an
+    // SW_REASON code (SWLAZY). oc3.csv: the return's year ends 2018-03-31 (its latest DECOM is
+    // 31/03/2018); 50 of its 53 care leavers have their 17th birthday in it (born January to
+    // March 2001), 3 born in April 2001 have none (lines 17, 42, 51).
+    let located: Vec<(&str, u64, &str)> = plan
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.file.as_deref().unwrap(),
+                p.line.unwrap(),
+                p.column.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("sw_episodes.csv", 2, "SW_REASON"),
+            ("oc3.csv", 17, "DOB"),
+            ("oc3.csv", 42, "DOB"),
+            ("oc3.csv", 51, "DOB"),
+        ]
+    );
     let c = plan.counts();
+    assert_eq!(c["care-leaver-outcomes"], 50);
     assert_eq!(c["children"], 2675);
     assert_eq!(c["placements"], 5050);
     assert_eq!(c["cla-periods"], 2242);
@@ -234,6 +258,9 @@ fn the_xml_return_plans_the_same_way() {
     // with Python's ElementTree: 1,206 and 3 (each AD_PLACED repeats its child's DATE_INT).
     assert_eq!(c["cla-reviews"], 1206);
     assert_eq!(c["adoptions"], 3);
+    // 6 HEADERs carry IN_TOUCH/ACTIV/ACCOM (OC3), all born in 2001 with a 17th birthday in the
+    // year ending 31 March 2018 (the latest DECOM is 30/03/2018).
+    assert_eq!(c["care-leaver-outcomes"], 6);
 }
 
 #[test]
@@ -249,6 +276,55 @@ fn an_impossible_date_rejects_its_row_with_file_line_and_column() {
     assert_eq!(p.column.as_deref(), Some("DECOM"));
     assert!(p.message.contains("31/02/2018"), "{}", p.message);
     assert_eq!(plan.counts()["placements"], 1);
+}
+
+#[test]
+fn sw_episodes_become_worker_assignments_one_per_child_and_start() {
+    // A hand-made SWEpisodes table (the public fake return has one unusable row): two workers,
+    // the first ended for a DfE reason, the second still allocated; a third row repeats the
+    // second (a later row of the same CHILD + SW_DECOM wins, and is noted); a fourth ends
+    // before it starts (kept by the plan: the record type's rule rejects it when written).
+    let plan = plan_of(&[text(
+        "2024_sw_episodes.csv",
+        "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n\
+         7,01/05/2010,SW1,01/04/2023,30/09/2023,LEFTRL\n\
+         7,01/05/2010,SW2,01/10/2023,,\n\
+         7,01/05/2010,SW3,01/10/2023,,\n\
+         8,01/05/2010,SW1,01/10/2023,01/09/2023,MANAGE\n\
+         9,01/05/2010,SW1,01/10/2023,,NOTACODE\n",
+    )]);
+    assert_eq!(plan.problems.len(), 1, "{:?}", plan.problems);
+    assert_eq!(plan.problems[0].line, Some(6));
+    assert_eq!(note(&plan, "sw_episodes_repeated_in_files"), 1);
+    let step = plan
+        .steps
+        .iter()
+        .find(|s| s.rt.path == "worker-assignments")
+        .unwrap();
+    let by_id: BTreeMap<&str, &Json> = step
+        .records
+        .iter()
+        .map(|r| (r.id.as_str(), &r.body))
+        .collect();
+    assert_eq!(
+        by_id.keys().copied().collect::<Vec<_>>(),
+        ["7-2023-04-01", "7-2023-10-01", "8-2023-10-01"]
+    );
+    assert_eq!(
+        by_id["7-2023-04-01"],
+        &json!({"child_id": "7", "worker_id": "SW1", "started_on": "2023-04-01",
+                "ended_on": "2023-09-30", "reason": "LEFTRL"})
+    );
+    assert_eq!(
+        by_id["7-2023-10-01"],
+        &json!({"child_id": "7", "worker_id": "SW3", "started_on": "2023-10-01"})
+    );
+    let bad = crate::records::validate::parse_record(
+        &crate::records::types::WORKER_ASSIGNMENTS,
+        "8-2023-10-01",
+        by_id["8-2023-10-01"],
+    );
+    assert!(bad.is_err(), "ended before it started must be refused");
 }
 
 fn year_files(year: u32) -> Vec<InputFile> {

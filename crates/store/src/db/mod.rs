@@ -17,6 +17,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use driftwatch_error::{ApiError, ApiResult};
 
+pub mod benchmarks;
+pub mod dfe_csc;
 pub mod sql;
 
 pub type Conn = AsyncPgConnection;

@@ -389,6 +389,53 @@ pub async fn get(
     Ok(rows.pop())
 }
 
+/// Records of `rt` whose id starts with one of `prefixes` (the DfE feed's namespaced ids of the
+/// children of one request), as the API shows them.
+pub async fn by_id_prefix(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    prefixes: &[String],
+) -> ApiResult<Vec<IdBody>> {
+    if prefixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let p_p = sql.bind(serde_json::to_string(prefixes).expect("prefixes serialise"));
+    sql.push(&format!(
+        "SELECT t.id, {json}::text AS body, {child} AS child FROM {table} t \
+         WHERE t.la_code = {la_p} AND EXISTS (SELECT 1 FROM json_array_elements_text({p_p}::json) p \
+         WHERE starts_with(t.id, p))",
+        json = json_expr(rt),
+        child = child_expr(rt),
+        table = ident(rt.table),
+    ));
+    Ok(sql.query().load(conn).await?)
+}
+
+/// Ids of the records of `rt` about the children `child_ids` (`rt` must have `child_id`).
+pub async fn ids_of_children(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    child_ids: &[String],
+) -> ApiResult<Vec<String>> {
+    if child_ids.is_empty() || !rt.has_field("child_id") {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let ids_p = sql.bind(serde_json::to_string(child_ids).expect("ids serialise"));
+    sql.push(&format!(
+        "SELECT t.id FROM {table} t WHERE t.la_code = {la_p} \
+         AND t.child_id IN (SELECT json_array_elements_text({ids_p}::json)) ORDER BY t.id",
+        table = ident(rt.table),
+    ));
+    let rows: Vec<IdRow> = sql.query().load(conn).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// Records of other types that refer to `rt`/`id`.
 pub async fn referrers(
     conn: &mut Conn,

@@ -1,0 +1,1 @@
+DROP TABLE care_leaver_outcomes;

@@ -1,0 +1,3 @@
+DROP TABLE statistical_neighbours;
+DROP TABLE benchmark_values;
+DROP TABLE benchmark_sources;

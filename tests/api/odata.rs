@@ -1,0 +1,534 @@
+//! The OData v4 feed (`/odata/v4`): the same rows as `/v1`, server-driven paging, `$filter`,
+//! `$select`, `$top`, `$orderby`, `$count`, OData errors, the credentials Power BI's and
+//! Excel's dialogs send (HTTP Basic with the key as the password, `?api_key=`), tenancy and
+//! the audit of case reads.
+
+use base64::Engine;
+use reqwest::header::WWW_AUTHENTICATE;
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+
+/// RHI timeliness: the interview is due 72 hours after the child returns. Four episodes, all
+/// returned Friday 2024-03-08 18:00 UTC (due Monday 2024-03-11 18:00):
+/// - e1 (c1, North): interview at 71 h: met.
+/// - e2 (c1, North): at 72.5 h: missed.
+/// - e3 (c1, North): no interview: overdue as of 2024-04-30.
+/// - e4 (c2, South): at 24 h: met.
+pub(crate) async fn seed(app: &TestApp, key: &str) {
+    app.put_ok("/v1/children/c1", key, json!({"team": "North"}))
+        .await;
+    app.put_ok("/v1/children/c2", key, json!({"team": "South"}))
+        .await;
+    let ret = "2024-03-08T18:00:00Z";
+    for (id, child, held) in [
+        ("e1", "c1", Some("2024-03-11T17:00:00Z")),
+        ("e2", "c1", Some("2024-03-11T18:30:00Z")),
+        ("e3", "c1", None),
+        ("e4", "c2", Some("2024-03-09T18:00:00Z")),
+    ] {
+        let mut b = json!({"child_id": child, "kind": "missing", "started_at": "2024-03-08T10:00:00Z", "returned_at": ret});
+        if let Some(h) = held {
+            b["rhi_held_at"] = json!(h);
+        }
+        app.put_ok(&format!("/v1/missing-episodes/{id}"), key, b)
+            .await;
+    }
+}
+
+fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// GET with HTTP Basic (the key as the password), optionally `Prefer: odata.maxpagesize`.
+async fn odata(app: &TestApp, url: &str, key: &str, page: Option<u32>) -> reqwest::Response {
+    let url = if url.starts_with("http") {
+        url.to_string()
+    } else {
+        app.url(url)
+    };
+    let mut r = app
+        .client
+        .get(url)
+        .header("authorization", basic("powerbi", key));
+    if let Some(n) = page {
+        r = r.header("prefer", format!("odata.maxpagesize={n}"));
+    }
+    r.send().await.unwrap()
+}
+
+async fn odata_json(app: &TestApp, url: &str, key: &str, page: Option<u32>) -> Value {
+    let res = odata(app, url, key, page).await;
+    assert_eq!(res.status(), 200, "{url}");
+    assert_eq!(res.headers()["odata-version"], "4.0");
+    res.json().await.unwrap()
+}
+
+/// Every entity of a set, following `@odata.nextLink`; also the page sizes.
+async fn all_pages(app: &TestApp, url: &str, key: &str, page: u32) -> (Vec<Value>, Vec<usize>) {
+    let mut rows = Vec::new();
+    let mut sizes = Vec::new();
+    let mut next = Some(url.to_string());
+    while let Some(u) = next {
+        let v = odata_json(app, &u, key, Some(page)).await;
+        let value = v["value"].as_array().unwrap();
+        sizes.push(value.len());
+        rows.extend(value.iter().cloned());
+        next = v["@odata.nextLink"].as_str().map(str::to_string);
+        if let Some(n) = &next {
+            assert!(
+                !n.contains(key),
+                "a next link never carries a header credential"
+            );
+            assert!(n.contains("$skiptoken="));
+        }
+    }
+    (rows, sizes)
+}
+
+fn ids(rows: &[Value], key: &str) -> Vec<String> {
+    rows.iter()
+        .map(|r| r[key].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn case_sets_page_to_the_end_with_the_v1_rows_and_filter() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    seed(&app, &key).await;
+    let v1 = app
+        .get_json(
+            "/v1/indicators/rhi-timeliness/cases?as_of=2024-04-30&limit=1000",
+            &key,
+        )
+        .await["data"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(v1.len(), 4);
+
+    // Pages of 2 by the same keyset: 2 + 2, the /v1 order.
+    let (rows, sizes) = all_pages(
+        &app,
+        "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30",
+        &key,
+        2,
+    )
+    .await;
+    assert_eq!(sizes, vec![2, 2]);
+    assert_eq!(ids(&rows, "case_id"), ids(&v1, "case_id"));
+    for (o, v) in rows.iter().zip(&v1) {
+        for col in [
+            "indicator_id",
+            "child_id",
+            "team",
+            "status",
+            "elapsed",
+            "days_overdue",
+        ] {
+            assert_eq!(o[col], v[col], "{col} of {}", v["case_id"]);
+        }
+        // Timed records: the day as Edm.Date, the instant as Edm.DateTimeOffset.
+        let start = v["start"].as_str().unwrap();
+        assert_eq!(o["start"], json!(&start[..10]));
+        assert_eq!(o["start_at"], json!(start));
+    }
+    let status = |id: &str| {
+        rows.iter().find(|r| r["case_id"] == id).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        [status("e1"), status("e2"), status("e3"), status("e4")],
+        ["met", "missed", "overdue", "met"]
+    );
+
+    // $filter and $count: met = e1, e4; met in South = e4; missed or overdue = e2, e3.
+    let q = |f: &str| {
+        format!(
+            "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&$count=true&$filter={}",
+            urlencode(f)
+        )
+    };
+    let v = odata_json(&app, &q("status eq 'met'"), &key, None).await;
+    assert_eq!(v["@odata.count"], 2);
+    assert_eq!(ids(v["value"].as_array().unwrap(), "case_id"), ["e1", "e4"]);
+    let v = odata_json(&app, &q("status eq 'met' and team eq 'South'"), &key, None).await;
+    assert_eq!(v["@odata.count"], 1);
+    assert_eq!(ids(v["value"].as_array().unwrap(), "case_id"), ["e4"]);
+    let v = odata_json(
+        &app,
+        &q("(status eq 'missed' or status eq 'overdue') and team ne 'South'"),
+        &key,
+        None,
+    )
+    .await;
+    let mut got = ids(v["value"].as_array().unwrap(), "case_id");
+    got.sort();
+    assert_eq!(got, ["e2", "e3"]);
+
+    // $top across pages: 3 of 4 in pages of 2 (the second page asks for the 1 left).
+    let (rows, sizes) = all_pages(
+        &app,
+        "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&$top=3",
+        &key,
+        2,
+    )
+    .await;
+    assert_eq!(sizes, vec![2, 1]);
+    assert_eq!(ids(&rows, "case_id"), ids(&v1[..3], "case_id"));
+
+    // $select: only those properties.
+    let v = odata_json(
+        &app,
+        "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&$select=case_id,status",
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(v["value"][0].as_object().unwrap().len(), 2);
+    assert!(
+        v["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/odata/v4/$metadata#rhi_timeliness_cases(case_id,status)")
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
+}
+
+#[tokio::test]
+async fn summary_sets_and_the_scorecard_carry_the_v1_rows() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    seed(&app, &key).await;
+    let q = "from=2024-01-01&to=2024-03-31&as_of=2024-04-30";
+    let v1 = app
+        .get_json(&format!("/v1/indicators/rhi-timeliness/summary?{q}"), &key)
+        .await["data"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let v = odata_json(
+        &app,
+        &format!("/odata/v4/rhi_timeliness_summary?{q}&$count=true"),
+        &key,
+        None,
+    )
+    .await;
+    let rows = v["value"].as_array().unwrap();
+    assert_eq!(v["@odata.count"], 3);
+    assert_eq!(rows.len(), v1.len());
+    for (o, r) in rows.iter().zip(&v1) {
+        for (k, val) in r.as_object().unwrap() {
+            assert_eq!(&o[k], val, "{k}");
+        }
+        assert_eq!(
+            o["id"],
+            json!(format!("rhi-timeliness|{}", r["period"].as_str().unwrap()))
+        );
+    }
+    // March: ended e1 (met), e2 (missed), e4 (met): 2 of 3 = 66.7%; e3 open and overdue.
+    let march = &rows[2];
+    assert_eq!(march["period"], "2024-03");
+    assert_eq!(
+        (march["denominator"].clone(), march["numerator"].clone()),
+        (json!(3), json!(2))
+    );
+    assert_eq!(march["value"], 66.7);
+    assert_eq!(march["overdue_at_period_end"], 1);
+
+    // Grouped by team and filtered: North in March = e1 met, e2 missed: 1 of 2.
+    let v = odata_json(
+        &app,
+        &format!(
+            "/odata/v4/rhi_timeliness_summary?{q}&group_by=team&$filter={}",
+            urlencode("team eq 'North' and period_start ge 2024-03-01")
+        ),
+        &key,
+        None,
+    )
+    .await;
+    let rows = v["value"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], "rhi-timeliness|2024-03|North");
+    assert_eq!(
+        (rows[0]["denominator"].clone(), rows[0]["numerator"].clone()),
+        (json!(2), json!(1))
+    );
+
+    // $orderby on a key column, descending.
+    let v = odata_json(
+        &app,
+        &format!("/odata/v4/rhi_timeliness_summary?{q}&$orderby=period_start%20desc&$skip=1"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        ids(v["value"].as_array().unwrap(), "period"),
+        ["2024-02", "2024-01"]
+    );
+
+    // The scorecard: every /v1 scorecard row, in pages; ids unique.
+    let sc = app.get_json(&format!("/v1/scorecard?{q}"), &key).await["data"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let (rows, sizes) = all_pages(&app, &format!("/odata/v4/scorecard?{q}"), &key, 50).await;
+    assert_eq!(rows.len(), sc.len());
+    assert!(sizes.len() > 1 && sizes[..sizes.len() - 1].iter().all(|s| *s == 50));
+    for (o, r) in rows.iter().zip(&sc) {
+        assert_eq!(o["indicator_id"], r["indicator_id"]);
+        assert_eq!(o["period"], r["period"]);
+        assert_eq!(o["value"], r["value"]);
+    }
+    let mut all_ids = ids(&rows, "id");
+    all_ids.sort();
+    all_ids.dedup();
+    assert_eq!(all_ids.len(), sc.len());
+}
+
+#[tokio::test]
+async fn errors_are_odata_error_documents() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read").await;
+    for (path, target) in [
+        ("/odata/v4/rhi_timeliness_cases?$expand=x", "$expand"),
+        ("/odata/v4/rhi_timeliness_cases?$skip=2", "$skip"),
+        (
+            "/odata/v4/rhi_timeliness_cases?$orderby=case_id",
+            "$orderby",
+        ),
+        (
+            "/odata/v4/rhi_timeliness_summary?$filter=value%20gt%203",
+            "$filter",
+        ),
+        (
+            "/odata/v4/rhi_timeliness_summary?$filter=contains(team,'N')",
+            "$filter",
+        ),
+        ("/odata/v4/rhi_timeliness_summary?$select=nope", "$select"),
+        ("/odata/v4/rhi_timeliness_summary?$top=-1", "$top"),
+        ("/odata/v4/rhi_timeliness_summary?colour=red", "colour"),
+        (
+            "/odata/v4/rhi_timeliness_summary?period=fortnight",
+            "period",
+        ),
+        (
+            "/odata/v4/rhi_timeliness_cases?$skiptoken=bm9wZQ",
+            "$skiptoken",
+        ),
+    ] {
+        let res = odata(&app, path, &key, None).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.headers()["odata-version"], "4.0");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"]["target"], target, "{path}: {v}");
+        assert!(v["error"]["message"].as_str().unwrap().len() > 5);
+        assert!(v["error"]["code"].is_string());
+    }
+    let res = odata(&app, "/odata/v4/nothing_here", &key, None).await;
+    assert_eq!(res.status(), 404);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "not-found");
+    let res = app
+        .client
+        .post(app.url("/odata/v4/scorecard"))
+        .header("authorization", basic("u", &key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    let v: Value = res.json().await.unwrap();
+    assert!(v["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn credentials_scopes_tenancy_and_audit_as_v1() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    let admin = app.key("LA1", "admin").await;
+    let figures_only = app.key("LA1", "read:indicators").await;
+    let other = app.key("LA2", "read").await;
+    seed(&app, &key).await;
+
+    // No credential, or a wrong Basic password: 401 asking for Basic, as an OData error.
+    for auth in [None, Some(basic("me", "dw_wrong")), Some(basic("me", ""))] {
+        let mut r = app.client.get(app.url("/odata/v4"));
+        if let Some(a) = &auth {
+            r = r.header("authorization", a);
+        }
+        let res = r.send().await.unwrap();
+        assert_eq!(res.status(), 401, "{auth:?}");
+        assert_eq!(
+            res.headers()[WWW_AUTHENTICATE],
+            "Basic realm=\"driftwatch\""
+        );
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "unauthorized");
+    }
+    // Basic with any user name, Bearer, and ?api_key= all work.
+    let doc = odata_json(&app, "/odata/v4", &key, None).await;
+    let names = ids(doc["value"].as_array().unwrap(), "name");
+    assert!(names.contains(&"scorecard".to_string()));
+    assert!(names.contains(&"rhi_timeliness_cases".to_string()));
+    let res = app.get("/odata/v4/$metadata", &key).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Version=\"4.0\""));
+    // ?api_key= stays in the next link (the client chose to put it in the URL) ...
+    let res = app
+        .client
+        .get(app.url(&format!(
+            "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&api_key={key}"
+        )))
+        .header("prefer", "odata.maxpagesize=3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["preference-applied"], "odata.maxpagesize=3");
+    let v: Value = res.json().await.unwrap();
+    let next = v["@odata.nextLink"].as_str().unwrap();
+    assert!(next.contains(&format!("api_key={key}")));
+    let res = app.client.get(next).send().await.unwrap();
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 1);
+
+    // Scopes: figures without read:cases, but not the cases.
+    let v = odata_json(
+        &app,
+        "/odata/v4/scorecard?as_of=2024-04-30",
+        &figures_only,
+        None,
+    )
+    .await;
+    assert!(!v["value"].as_array().unwrap().is_empty());
+    let res = odata(&app, "/odata/v4/rhi_timeliness_cases", &figures_only, None).await;
+    assert_eq!(res.status(), 403);
+    // Tenancy: another authority's key sees none of these cases.
+    let v = odata_json(
+        &app,
+        "/odata/v4/rhi_timeliness_cases?as_of=2024-04-30",
+        &other,
+        None,
+    )
+    .await;
+    assert_eq!(v["value"], json!([]));
+
+    // Audit: a case page is recorded with its rows and children (e1-e3 are c1's: 3 rows, 1
+    // child); the key is not.
+    let res = app
+        .client
+        .get(app.url("/odata/v4/rhi_timeliness_cases?as_of=2024-04-30&$filter=team%20eq%20'North'"))
+        .header("authorization", basic("excel", &key))
+        .header("x-request-id", "odata-read")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let e = crate::audit::entry_for(&app, &admin, "odata-read").await;
+    assert_eq!(e["route"], "/odata/v4/rhi_timeliness_cases");
+    assert_eq!(
+        (e["rows"].as_i64(), e["children"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert!(!e.to_string().contains(&key));
+    // Summaries are not child-level: not audited.
+    let before = crate::audit::entries(&app, &admin).await.len();
+    odata_json(&app, "/odata/v4/rhi_timeliness_summary", &key, None).await;
+    assert_eq!(crate::audit::entries(&app, &admin).await.len(), before);
+}
+
+#[tokio::test]
+async fn metadata_is_csdl_4_with_keys_and_edm_types() {
+    use quick_xml::events::Event;
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read").await;
+    let res = odata(&app, "/odata/v4/$metadata", &key, None).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml")
+    );
+    let xml = res.text().await.unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let edm = [
+        "Edm.String",
+        "Edm.Date",
+        "Edm.DateTimeOffset",
+        "Edm.Decimal",
+        "Edm.Int64",
+    ];
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| a.value.to_string())
+    };
+    let (mut version, mut types, mut sets) = (None, 0, 0);
+    // Per entity type: its key refs and its non-nullable properties.
+    let mut keys: Vec<String> = Vec::new();
+    let mut props: Vec<(String, bool)> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let name = e.local_name().as_ref().to_string();
+                match name.as_str() {
+                    "Edmx" => version = attr(&e, "Version"),
+                    "EntityType" => {
+                        types += 1;
+                        assert!(ident(&attr(&e, "Name").unwrap()));
+                        keys.clear();
+                        props.clear();
+                    }
+                    "PropertyRef" => keys.push(attr(&e, "Name").unwrap()),
+                    "Property" => {
+                        let n = attr(&e, "Name").unwrap();
+                        assert!(ident(&n), "{n}");
+                        let t = attr(&e, "Type").unwrap();
+                        assert!(edm.contains(&t.as_str()), "{n}: {t}");
+                        props.push((n, attr(&e, "Nullable").as_deref() == Some("true")));
+                    }
+                    "EntitySet" => {
+                        sets += 1;
+                        assert!(ident(&attr(&e, "Name").unwrap()));
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "EntityType" => {
+                assert!(!keys.is_empty(), "an entity type without a key");
+                for k in &keys {
+                    assert!(
+                        props.iter().any(|(n, nullable)| n == k && !nullable),
+                        "key {k} is a non-nullable property"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(version.as_deref(), Some("4.0"));
+    // The shared summary type + one case type per indicator; scorecard + 2 sets per indicator.
+    let n = driftwatch::indicators::catalogue::CATALOGUE.len();
+    assert_eq!((types, sets), (1 + n, 1 + 2 * n));
+}
