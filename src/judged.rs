@@ -10,8 +10,13 @@
 //! Stored: timeliness, average and proportion indicators whose case source does not depend on
 //! the as-of day (two proportions, `rhi-offered` and `homeless-1617-s20-advised`, ask "by the
 //! as-of day" in the source, and any other kind, e.g. cohorts): the rest stay computed from
-//! scratch. Reading the store is behind a switch (`DRIFTWATCH_READ_JUDGED_STORE`, see
-//! [`set_read`]); the store is maintained either way.
+//! scratch.
+//!
+//! The store is opt-in, one switch (`DRIFTWATCH_JUDGED_STORE=1`, `Settings::judged_store`):
+//! with it on, `serve` installs the write-tracking triggers and backfills ([`start`]),
+//! [`install`]s the write hook and reads from the store ([`set_read`]). With it off (the
+//! default) there are no triggers and no hook: a write only marks its authority unbuilt
+//! (`db::bump_data_version`, one indexed DELETE on `judged_built`), and reads are computed.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,9 +32,41 @@ use crate::indicators::engine;
 static READ: AtomicBool = AtomicBool::new(false);
 
 /// Have every write maintain the store (`db::bump_data_version` calls [`refresh`]): done by
-/// every entry point of the binary (`main`) and by `Application::build`.
+/// `Application::build` when `Settings::judged_store` is on. Process-wide; a database whose
+/// writes are not tracked (no `judged_tracking` row, see [`start`]) is only marked unbuilt.
 pub fn install() {
     crate::db::on_write(|conn, la| Box::pin(refresh(conn, la)));
+}
+
+/// At `serve` start-up, as the owner (`database_url`): with the store `on`, install the
+/// write-tracking triggers (`dw_track_writes()`, which also covers record tables added by
+/// later migrations) and build every unbuilt authority ([`backfill`]); with it off, remove
+/// any triggers a run with it on left (`dw_untrack_writes()`, which marks every authority
+/// unbuilt), so no write pays for them.
+pub async fn start(database_url: &str, on: bool) -> anyhow::Result<()> {
+    let mut conn = crate::db::connect(database_url).await?;
+    if on {
+        diesel::sql_query("SELECT dw_track_writes()")
+            .execute(&mut conn)
+            .await?;
+        drop(conn);
+        backfill(database_url).await
+    } else {
+        if tracking(&mut conn).await? {
+            diesel::sql_query("SELECT dw_untrack_writes()")
+                .execute(&mut conn)
+                .await?;
+            eprintln!("judged-case store: off, write tracking removed");
+        }
+        Ok(())
+    }
+}
+
+async fn tracking(conn: &mut Conn) -> ApiResult<bool> {
+    let c: Count = diesel::sql_query("SELECT count(*) AS n FROM judged_tracking")
+        .get_result(conn)
+        .await?;
+    Ok(c.n > 0)
 }
 
 /// Serve summaries and case lists from the store (process-wide; set at start-up).
@@ -71,6 +108,10 @@ struct Count {
 /// Bring the store of `la` up to date with what this transaction's writes touched (the
 /// caller's transaction, tenant `la`). An authority not built yet is built whole.
 pub async fn refresh(conn: &mut Conn, la: &str) -> ApiResult<()> {
+    if !tracking(conn).await? {
+        // This database's writes are not tracked (the store is off for it): unbuilt.
+        return crate::db::mark_unbuilt(conn, la).await;
+    }
     let touched: Vec<Touched> = diesel::sql_query(
         "DELETE FROM judged_touched WHERE la_code = $1 RETURNING child_id, indicator_id",
     )

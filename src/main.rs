@@ -256,7 +256,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    driftwatch::judged::install();
+    // The CLI's writes (demo, imports) keep the judged-case store exact when the database's
+    // writes are tracked (a server started with DRIFTWATCH_JUDGED_STORE=1), and only mark the
+    // authority unbuilt otherwise; `serve` installs the hook only with the switch on.
+    if !matches!(cli.command, Command::Serve) {
+        driftwatch::judged::install();
+    }
     match cli.command {
         Command::Serve => {
             let settings = Settings::from_env(&ProcessEnv)?;
@@ -276,8 +281,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.statement_timeout,
             )?;
             db::verify_app_role(&pool).await?;
-            driftwatch::judged::backfill(&settings.database_url).await?;
-            driftwatch::judged::set_read(settings.read_judged_store);
+            driftwatch::judged::start(&settings.database_url, settings.judged_store).await?;
+            driftwatch::judged::set_read(settings.judged_store);
             let bind = settings.bind;
             let application = Application::build(settings, pool)?;
             tracing::info!(
@@ -291,7 +296,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let url = database_url()?;
             let applied = db::migrate(&url).await?;
             eprintln!("{} migration(s) applied", applied.len());
-            driftwatch::judged::backfill(&url).await?;
             if let Some(password) = std::env::var("DRIFTWATCH_APP_DB_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty())

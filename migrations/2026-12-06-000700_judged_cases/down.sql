@@ -11,7 +11,9 @@ BEGIN
     END LOOP;
 END
 $$;
+DROP FUNCTION dw_untrack_writes();
 DROP FUNCTION dw_track_writes();
+DROP TABLE judged_tracking;
 DROP FUNCTION dw_touch_closures();
 DROP FUNCTION dw_touch_standards();
 DROP FUNCTION dw_touch_children();

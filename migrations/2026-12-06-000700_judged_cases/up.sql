@@ -111,7 +111,8 @@ $fn$;
 
 -- dw_track_writes(): the three statement triggers (insert, update, delete) on every table that
 -- feeds cases and has none yet: tables with `la_code` and `child_id` (the record tables),
--- `children`, `standards`, `la_closures`. A migration adding a record table calls it again.
+-- `children`, `standards`, `la_closures`. Called by `driftwatch serve` with the store on (below), so
+-- record tables added by later migrations are covered at the next start.
 CREATE FUNCTION dw_track_writes() RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
     t record;
@@ -138,8 +139,37 @@ BEGIN
         EXECUTE format('CREATE TRIGGER dw_judged_del AFTER DELETE ON public.%I REFERENCING OLD TABLE AS old_rows '
                        'FOR EACH STATEMENT EXECUTE FUNCTION %I()', t.relname, f);
     END LOOP;
+    INSERT INTO judged_tracking DEFAULT VALUES ON CONFLICT DO NOTHING;
 END
 $fn$;
 
-SELECT dw_track_writes();
+-- The store is opt-in (`DRIFTWATCH_JUDGED_STORE=1`): the write-tracking triggers are installed
+-- by `driftwatch serve` with the switch on (`dw_track_writes()`, which also covers record tables
+-- added by later migrations) and removed with it off (`dw_untrack_writes()`), so by default no
+-- write pays for them. This one-row table says the triggers are on; the write hook reads it.
+CREATE TABLE judged_tracking (
+    one      boolean PRIMARY KEY DEFAULT true CHECK (one),
+    on_since timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION dw_untrack_writes() RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT DISTINCT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+             WHERE g.tgname IN ('dw_judged_ins', 'dw_judged_upd', 'dw_judged_del')
+    LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS dw_judged_ins ON public.%I', t.relname);
+        EXECUTE format('DROP TRIGGER IF EXISTS dw_judged_upd ON public.%I', t.relname);
+        EXECUTE format('DROP TRIGGER IF EXISTS dw_judged_del ON public.%I', t.relname);
+    END LOOP;
+    DELETE FROM judged_tracking;
+    -- Untracked writes may follow: every authority is rebuilt whole when the store is next on.
+    DELETE FROM judged_built;
+    DELETE FROM judged_touched;
+END
+$fn$;
+REVOKE EXECUTE ON FUNCTION dw_track_writes() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION dw_untrack_writes() FROM PUBLIC;
+
 SELECT dw_apply_rls();

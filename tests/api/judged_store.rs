@@ -6,6 +6,7 @@
 //! without and with groups) and case list (all cases, each status's worklist) read from the
 //! store equals the one computed from the case source. No expected value is written here: the
 //! from-scratch engine, itself held to the hand-worked cases of the other tests, is the oracle.
+//! The store is opt-in (`DRIFTWATCH_JUDGED_STORE`): off, no write is tracked (second test).
 
 use chrono::{Days, NaiveDate};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -176,7 +177,10 @@ fn drop_a_date(v: &mut Value, rng: &mut Rng) {
 
 #[tokio::test]
 async fn the_store_equals_the_engine_over_the_demo_and_after_random_writes() {
-    let app = TestApp::spawn().await;
+    // The store is opt-in: this server has it on, and its database's writes tracked (what
+    // `driftwatch serve` does with DRIFTWATCH_JUDGED_STORE=1).
+    let app = TestApp::spawn_with(|s| s.judged_store = true).await;
+    driftwatch::judged::start(&app.db_url, true).await.unwrap();
     let end = day(2025, 6, 30);
     let spec = DemoSpec {
         la_codes: vec![LA.into()],
@@ -220,10 +224,9 @@ async fn the_store_equals_the_engine_over_the_demo_and_after_random_writes() {
                 .map(move |(id, b)| (rt.path, id.clone(), b.clone()))
         })
         .collect();
-    let stored_ids: Vec<&str> = CATALOGUE
+    let stored_inds: Vec<&'static driftwatch::indicators::catalogue::Indicator> = CATALOGUE
         .iter()
         .filter(|i| driftwatch::judged::stored(i) && i.limit.is_some())
-        .map(|i| i.id)
         .collect();
     let mut applied = [0usize; 6];
     for step in 0..30 {
@@ -279,8 +282,15 @@ async fn the_store_equals_the_engine_over_the_demo_and_after_random_writes() {
             }
             // A local standard: another limit for one indicator, or its removal.
             3 => {
-                let ind = *rng.pick(&stored_ids);
-                let unit = *rng.pick(&["calendar_days", "working_days", "weeks"]);
+                let picked = *rng.pick(&stored_inds);
+                let ind = picked.id;
+                // A statutory limit may only be tightened, in its own unit; a local one is free.
+                let (unit, most) = match (picked.basis, picked.limit) {
+                    (driftwatch::indicators::catalogue::Basis::Statutory, Some(l)) => {
+                        (l.unit.as_str(), l.value.clamp(1, 20) as i64)
+                    }
+                    _ => (*rng.pick(&["calendar_days", "working_days", "weeks"]), 20),
+                };
                 if rng.chance(0.3) {
                     app.client
                         .delete(app.url(&format!("/v1/standards/{ind}")))
@@ -291,7 +301,7 @@ async fn the_store_equals_the_engine_over_the_demo_and_after_random_writes() {
                         .status()
                         .is_success()
                 } else {
-                    let body = json!({"limit": {"value": rng.range(1, 20), "unit": unit}});
+                    let body = json!({"limit": {"value": rng.range(1, most), "unit": unit}});
                     app.put(&format!("/v1/standards/{ind}"), &key, body)
                         .await
                         .status()
@@ -363,4 +373,71 @@ async fn the_store_equals_the_engine_over_the_demo_and_after_random_writes() {
         "after the writes, earlier as-of",
     )
     .await;
+}
+
+/// One number from `sql` (a `count(*)` or similar, as `out`).
+async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    let o: Out = diesel::sql_query(format!("SELECT ({sql})::text AS out"))
+        .get_result(conn)
+        .await
+        .unwrap();
+    o.out.parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_store_is_off_by_default_and_its_switch_installs_and_removes_write_tracking() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn().await;
+    let triggers = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'dw\\_judged\\_%'";
+    // Migrated, the store is off: no write-tracking trigger on any table.
+    assert_eq!(count(&mut conn, triggers).await, 0);
+    let spec = DemoSpec {
+        la_codes: vec![LA.into()],
+        children_per_la: 10,
+        years: 1,
+        seed: 7,
+        end: day(2025, 6, 30),
+        missing_scale: 1.0,
+    };
+    driftwatch::demo::write_batch(&mut conn, LA, &generate_la(&spec, 0))
+        .await
+        .unwrap();
+    // Writes with the store off note nothing and judge nothing.
+    for t in [
+        "judged_touched",
+        "judged_cases",
+        "judged_built",
+        "judged_tracking",
+    ] {
+        assert_eq!(
+            count(&mut conn, &format!("SELECT count(*) FROM {t}")).await,
+            0,
+            "{t} after writes with the store off"
+        );
+    }
+    // Switched on (as `serve` starts with DRIFTWATCH_JUDGED_STORE=1): three triggers on every
+    // table feeding cases, among them the record tables of later migrations than the store's
+    // own, and the authority backfilled.
+    driftwatch::judged::start(&app.db_url, true).await.unwrap();
+    let tracked = "SELECT count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid \
+                   WHERE g.tgname LIKE 'dw\\_judged\\_%' AND c.relname IN \
+                   ('children', 'standards', 'la_closures', 'worker_assignments', 'care_leaver_outcomes')";
+    assert_eq!(count(&mut conn, tracked).await, 15);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) FROM judged_built").await,
+        1
+    );
+    assert!(count(&mut conn, "SELECT count(*) FROM judged_cases").await > 0);
+    // Switched off again: the triggers go and the authority is unbuilt (rebuilt whole when
+    // the store is next on, since untracked writes may follow).
+    driftwatch::judged::start(&app.db_url, false).await.unwrap();
+    assert_eq!(count(&mut conn, triggers).await, 0);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) FROM judged_built").await,
+        0
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) FROM judged_tracking").await,
+        0
+    );
 }

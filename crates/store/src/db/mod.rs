@@ -337,18 +337,23 @@ pub async fn bump_data_version(conn: &mut Conn, la_code: &str) -> ApiResult<()> 
     .execute(conn)
     .await?;
     // What the write touched is known here: bring the judged-case store up to date with it
-    // (`driftwatch::judged`, which needs the engine, installs itself with `on_write`). Without
-    // it, the authority's store is marked unbuilt, to be rebuilt whole, never left stale.
+    // (`driftwatch::judged`, which needs the engine, installs itself with `on_write` when
+    // DRIFTWATCH_JUDGED_STORE is on). Without it, the authority's store is marked unbuilt, to
+    // be rebuilt whole, never left stale.
     match AFTER_WRITE.get() {
         Some(after) => after(conn, la_code).await,
-        None => {
-            diesel::sql_query("DELETE FROM judged_built WHERE la_code = $1")
-                .bind::<Text, _>(la_code)
-                .execute(conn)
-                .await?;
-            Ok(())
-        }
+        None => mark_unbuilt(conn, la_code).await,
     }
+}
+
+/// Mark `la_code`'s judged-case store unbuilt (to be rebuilt whole when the store is on): what
+/// a write costs the store when it is off, one indexed DELETE on a small table.
+pub async fn mark_unbuilt(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
+    diesel::sql_query("DELETE FROM judged_built WHERE la_code = $1")
+        .bind::<Text, _>(la_code)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// What every write runs in its transaction after moving the data version (see [`on_write`]).
