@@ -295,6 +295,9 @@ pub struct Application {
 impl Application {
     /// Bind to `settings.bind` (port 0 picks a free port, as the tests do).
     pub fn build(settings: Settings, pool: Pool) -> anyhow::Result<Self> {
+        if settings.judged_store {
+            crate::judged::install();
+        }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;

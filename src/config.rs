@@ -50,6 +50,10 @@ pub struct Settings {
     /// Requests a key may make at once after being idle (`DRIFTWATCH_RATE_LIMIT_BURST`,
     /// default 100).
     pub rate_limit_burst: u32,
+    /// The judged-case store (`DRIFTWATCH_JUDGED_STORE`, 1 or 0, default 0): maintained by
+    /// every write, backfilled at `serve` start and read by summaries and case lists. Off,
+    /// nothing of it runs and figures are computed from the case sources.
+    pub judged_store: bool,
     /// Failed keys one client address may present within the window before its keys are
     /// refused with 429 until the window ends (`DRIFTWATCH_AUTH_FAILURE_LIMIT`, default 20;
     /// 0 turns the limit off).
@@ -232,6 +236,7 @@ impl Settings {
             1_000_000,
             &mut errors,
         );
+        let judged_store = parse_num(env, "DRIFTWATCH_JUDGED_STORE", 0u8, 0, 1, &mut errors) == 1;
         let rate_limit_burst = parse_num(
             env,
             "DRIFTWATCH_RATE_LIMIT_BURST",
@@ -340,6 +345,7 @@ impl Settings {
             workers,
             rate_limit_per_minute,
             rate_limit_burst,
+            judged_store,
             auth_failure_limit,
             auth_failure_window: Duration::from_secs(auth_failure_window_secs),
             cache_bytes: cache_mb << 20,

@@ -28,6 +28,7 @@ pub use driftwatch_error as error;
 pub mod http;
 pub mod indicators;
 pub use driftwatch_ingest as ingest;
+pub mod judged;
 pub mod odata;
 pub mod records;
 pub mod routes;

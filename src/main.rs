@@ -78,6 +78,11 @@ enum Command {
         #[arg(long)]
         cpu_seconds: u64,
     },
+    /// The judged-case store (issue 14).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -155,6 +160,21 @@ enum AuthoritiesCommand {
     },
     /// List the authorities with their DfE codes.
     List,
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Judge an authority's cases from scratch and compare them with the store; exits
+    /// non-zero on any difference.
+    Verify {
+        #[arg(long)]
+        la: String,
+    },
+    /// Rebuild an authority's store from scratch.
+    Rebuild {
+        #[arg(long)]
+        la: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +256,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The CLI's writes (demo, imports) keep the judged-case store exact when the database's
+    // writes are tracked (a server started with DRIFTWATCH_JUDGED_STORE=1), and only mark the
+    // authority unbuilt otherwise; `serve` installs the hook only with the switch on.
+    if !matches!(cli.command, Command::Serve) {
+        driftwatch::judged::install();
+    }
     match cli.command {
         Command::Serve => {
             let settings = Settings::from_env(&ProcessEnv)?;
@@ -255,6 +281,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.statement_timeout,
             )?;
             db::verify_app_role(&pool).await?;
+            driftwatch::judged::start(&settings.database_url, settings.judged_store).await?;
+            driftwatch::judged::set_read(settings.judged_store);
             let bind = settings.bind;
             let application = Application::build(settings, pool)?;
             tracing::info!(
@@ -296,6 +324,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 periods: &periods,
                 groups: &[],
                 basis: engine::DateBasis::End,
+                store: false,
             });
             println!("{};", sql.debug_inline());
         }
@@ -357,6 +386,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             a.name.unwrap_or_default()
                         );
                     }
+                }
+            }
+        }
+        Command::Store { command } => {
+            let mut conn = db::connect(&database_url()?).await?;
+            match command {
+                StoreCommand::Verify { la } => {
+                    let diffs = db::tenant_tx(&mut conn, &la, async |conn| {
+                        driftwatch::judged::verify(conn, &la).await
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    for d in &diffs {
+                        println!(
+                            "{}: {} case row(s) missing or wrong in the store, {} extra",
+                            d.indicator_id, d.missing, d.extra
+                        );
+                    }
+                    if !diffs.is_empty() {
+                        anyhow::bail!(
+                            "{la}: the judged-case store differs in {} indicator(s)",
+                            diffs.len()
+                        );
+                    }
+                    println!("{la}: the judged-case store matches every stored indicator");
+                }
+                StoreCommand::Rebuild { la } => {
+                    db::tenant_tx(&mut conn, &la, async |conn| {
+                        driftwatch::judged::rebuild(conn, &la).await
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{la}: judged-case store rebuilt");
                 }
             }
         }

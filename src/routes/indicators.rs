@@ -457,6 +457,7 @@ pub async fn summary_rows(
         periods: &spec.periods,
         groups: &groups,
         basis: spec.basis,
+        store: crate::judged::reads(ind),
     });
     let rows: Vec<SummarySqlRow> = sql.query().load(conn).await?;
     let elapsed_unit = match ind.kind {
@@ -1128,6 +1129,7 @@ pub async fn case_sql(
         team: f.team.clone(),
         after: f.after.clone(),
         page,
+        store: crate::judged::reads(ind),
     }))
 }
 

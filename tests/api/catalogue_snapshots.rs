@@ -59,6 +59,7 @@ fn statements(ind: &Indicator) -> String {
                 periods: &periods,
                 groups: g,
                 basis,
+                store: false,
             };
             out += &format!(
                 "-- summary, by month, date_basis={basis:?}, groups {g:?}\n{};\n\n",
@@ -78,6 +79,7 @@ fn statements(ind: &Indicator) -> String {
         team: None,
         after: None,
         page: None,
+        store: false,
     };
     out += &format!("-- cases\n{};\n\n", cases_sql(&plain).debug_inline());
     let worklist = CasesQuery {

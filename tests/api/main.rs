@@ -22,6 +22,7 @@ mod import_cin_annex;
 mod import_ssda903;
 mod import_worker;
 mod imports;
+mod judged_store;
 mod matrix;
 mod national;
 mod national_definitions;

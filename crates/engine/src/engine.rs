@@ -260,6 +260,113 @@ pub fn judge_ctes(kind: IndicatorKind, working_days: bool) -> String {
     )
 }
 
+/// The judged-case store's columns (migration `judged_cases`), in table order after the key.
+pub const STORE_COLUMNS: &str = "case_id, child_id, team, worker_id, start_on, start_at, start_has_time, \
+    end_at, end_has_time, end_on, stop_on, n, unit, clock_end_on, holds, start_seq, due_at, due_on, how, \
+    out_on, meas_on, outcome, measured_in, elapsed_unit, elapsed, groups";
+
+/// Every group an indicator offers: the standard ones and its own.
+fn all_groups(ind: &Indicator) -> Vec<&'static str> {
+    STANDARD_GROUPS
+        .iter()
+        .chain(ind.groups)
+        .map(|g| g.name)
+        .collect()
+}
+
+/// The cases an indicator's summary or case list reads: `b` (and `e` for timeliness and
+/// averages), from its case source judged now, or with `store` (the indicator's bound id) from
+/// the judged-case store, which holds the same rows (`store_fill_sql`).
+#[allow(clippy::too_many_arguments)]
+fn case_ctes(
+    ind: &Indicator,
+    store: Option<&str>,
+    groups: &[&str],
+    extra: &[&str],
+    with_child: bool,
+    filter: Option<&str>,
+    limit: Option<Limit>,
+) -> String {
+    let Some(id) = store else {
+        let mut c = base_ctes(ind, groups, extra, with_child, filter);
+        if counted(ind) != IndicatorKind::Proportion {
+            c += ", ";
+            c += &judge_ctes(ind.kind, may_use_working_days(ind, limit));
+        }
+        return c;
+    };
+    let mut cols = String::new();
+    for g in groups.iter().chain(extra) {
+        let alias = gcol(g);
+        if !cols.contains(&format!(" AS {alias},")) {
+            cols += &format!(" nullif(s.groups -> '{g}', 'null'::jsonb) AS {alias},");
+        }
+    }
+    let mut c = format!(
+        "b AS (SELECT{cols} s.* FROM judged_cases s \
+               WHERE s.la_code = $1 AND s.indicator_id = {id} AND s.start_on <= $2::date{filter})",
+        filter = filter.map(|f| format!(" AND {f}")).unwrap_or_default(),
+    );
+    if ind.kind != IndicatorKind::Proportion {
+        c += ", e AS (SELECT * FROM b)";
+    }
+    c
+}
+
+/// The statement that (re)fills the judged-case store with an indicator's cases for authority
+/// `la` at its effective `limit`: all of them, or those of `children` (a JSON array of child
+/// ids). The engine's own case source and judging, every group kept, no as-of (statuses are
+/// judged at read time from the stored dates). `select_only` gives the rows without inserting
+/// them (`driftwatch store verify`).
+pub fn store_fill_sql(
+    ind: &Indicator,
+    la: &str,
+    limit: Option<Limit>,
+    children: Option<&str>,
+    select_only: bool,
+) -> Sql {
+    let mut sql = Sql::default();
+    base_params(&mut sql, la, NaiveDate::MAX, limit);
+    let id = sql.bind(ind.id.to_string());
+    let filter = children.map(|c| {
+        format!(
+            "s.child_id IN (SELECT jsonb_array_elements_text({}::jsonb))",
+            sql.bind(c.to_string())
+        )
+    });
+    let groups = all_groups(ind);
+    let ctes = case_ctes(ind, None, &[], &groups, true, filter.as_deref(), limit);
+    let judged = if ind.kind == IndicatorKind::Proportion {
+        "NULL::timestamptz, NULL::boolean, NULL::timestamptz, NULL::boolean, NULL::date, NULL::date, \
+         NULL::int, NULL::text, NULL::date, r.holds, NULL::int, NULL::timestamptz, NULL::date, NULL::text, \
+         NULL::date, NULL::date, NULL::text, NULL::text, NULL::text, NULL::float8"
+    } else {
+        "r.start_at, r.start_has_time, r.end_at, r.end_has_time, r.end_on, r.stop_on, r.n, r.unit, \
+         r.clock_end_on, NULL::boolean, r.start_seq, r.due_at, r.due_on, r.how, r.out_on, r.meas_on, \
+         r.outcome, r.measured_in, r.elapsed_unit, r.elapsed"
+    };
+    let gj = groups
+        .iter()
+        .map(|g| format!("'{g}', r.{}", gcol(g)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rel = if ind.kind == IndicatorKind::Proportion {
+        "b"
+    } else {
+        "e"
+    };
+    let insert = if select_only {
+        String::new()
+    } else {
+        format!("INSERT INTO judged_cases (la_code, indicator_id, {STORE_COLUMNS}) ")
+    };
+    sql.push(&format!(
+        "WITH {ctes} {insert}SELECT $1::text, {id}::text, r.case_id, r.child_id, r.team, r.worker_id, r.start_on, \
+           {judged}, jsonb_build_object({gj}) FROM {rel} r"
+    ));
+    sql
+}
+
 /// Whether any case of `ind` can be judged in working days: the authority's limit is in working
 /// days, or the catalogue says its own limits can be (`uses_working_days`, which the
 /// catalogue's `validate` holds to its limit and source).
@@ -290,6 +397,8 @@ pub struct SummaryQuery<'a> {
     pub periods: &'a [Period],
     pub groups: &'a [&'a str],
     pub basis: DateBasis,
+    /// Read the judged-case store (`crate::judged::reads`) instead of judging the case source.
+    pub store: bool,
 }
 
 /// The first day of the 3-year window of an average indicator that ends on the day `pe`.
@@ -321,19 +430,16 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         IndicatorKind::Proportion | IndicatorKind::Cohort => "b",
     };
     let in_range = range_filter(q, &mut sql);
-    let mut ctes = vec![base_ctes(
+    let store = q.store.then(|| sql.bind(q.indicator.id.to_string()));
+    let mut ctes = vec![case_ctes(
         q.indicator,
+        store.as_deref(),
         g,
         &[],
         !g.is_empty() && g.iter().any(|x| is_standard(x)),
         in_range.as_deref(),
+        q.limit,
     )];
-    if counted(q.indicator) != IndicatorKind::Proportion {
-        ctes.push(judge_ctes(
-            q.indicator.kind,
-            may_use_working_days(q.indicator, q.limit),
-        ));
-    }
     // The days a period counts: itself, or for an average the 3 years ending at its end.
     let first_day = match q.indicator.kind {
         IndicatorKind::Average => window_start("p.pe"),
@@ -600,6 +706,8 @@ pub struct CasesQuery<'a> {
     /// Keyset position: (sort date, case id) of the last row of the previous page.
     pub after: Option<(NaiveDate, String)>,
     pub page: Option<i64>,
+    /// Read the judged-case store (`crate::judged::reads`) instead of judging the case source.
+    pub store: bool,
 }
 
 /// Case rows, ordered by due date (timeliness) or eligibility date (proportion), then case id.
@@ -607,6 +715,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     let mut sql = Sql::default();
     base_params(&mut sql, q.la, q.as_of, q.limit);
     let ind_p = sql.bind(q.indicator.id.to_string());
+    let store = q.store.then(|| ind_p.clone());
     // Statuses are judged as of `to` when given (a drill-down from a period), else `as_of`.
     let x = match q.to {
         Some(to) => format!("least({}::date, $2::date)", sql.bind_date(to)),
@@ -649,7 +758,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                 ));
             }
             format!(
-                "WITH {base}, {judge}, \
+                "WITH {cases}, \
                  r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x}) \
                  SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
@@ -662,8 +771,15 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
                    r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                base = base_ctes(q.indicator, &[], &extra, true, not_ended.as_deref()),
-                judge = judge_ctes(q.indicator.kind, may_use_working_days(q.indicator, q.limit)),
+                cases = case_ctes(
+                    q.indicator,
+                    store.as_deref(),
+                    &[],
+                    &extra,
+                    true,
+                    not_ended.as_deref(),
+                    q.limit
+                ),
                 status = timescale::status_sql("e", &x),
             )
         }
@@ -676,13 +792,21 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                 filters.push(format!("r.start_on BETWEEN {from} AND {x}"));
             }
             format!(
-                "WITH {cohort}{base}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
+                "WITH {cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
                  SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    r.start_on::text AS start, NULL::text AS due, NULL::text AS \"end\", r.status, \
                    NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
                    NULL::text AS measured_in, r.start_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                base = base_ctes(q.indicator, &[], &extra, true, None),
+                cases = case_ctes(
+                    q.indicator,
+                    store.as_deref(),
+                    &[],
+                    &extra,
+                    true,
+                    None,
+                    q.limit
+                ),
                 // A cohort's cases: its members at the day statuses are judged at.
                 cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
             )

@@ -336,7 +336,40 @@ pub async fn bump_data_version(conn: &mut Conn, la_code: &str) -> ApiResult<()> 
     .bind::<Text, _>(la_code)
     .execute(conn)
     .await?;
+    // What the write touched is known here: bring the judged-case store up to date with it
+    // (`driftwatch::judged`, which needs the engine, installs itself with `on_write` when
+    // DRIFTWATCH_JUDGED_STORE is on). Without it, the authority's store is marked unbuilt, to
+    // be rebuilt whole, never left stale.
+    match AFTER_WRITE.get() {
+        Some(after) => after(conn, la_code).await,
+        None => mark_unbuilt(conn, la_code).await,
+    }
+}
+
+/// Mark `la_code`'s judged-case store unbuilt (to be rebuilt whole when the store is on): what
+/// a write costs the store when it is off, one indexed DELETE on a small table.
+pub async fn mark_unbuilt(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
+    diesel::sql_query("DELETE FROM judged_built WHERE la_code = $1")
+        .bind::<Text, _>(la_code)
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// What every write runs in its transaction after moving the data version (see [`on_write`]).
+pub type AfterWrite = for<'a> fn(
+    &'a mut Conn,
+    &'a str,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>,
+>;
+
+static AFTER_WRITE: std::sync::OnceLock<AfterWrite> = std::sync::OnceLock::new();
+
+/// Install the judged-case store's maintenance (`driftwatch::judged::install`), run by
+/// [`bump_data_version`] in every write's transaction. Once per process.
+pub fn on_write(f: AfterWrite) {
+    let _ = AFTER_WRITE.set(f);
 }
 
 /// Create an authority if it does not exist, with its own calendar.

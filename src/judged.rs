@@ -1,0 +1,288 @@
+//! The judged-case store (issue 14): each stored indicator's cases, judged by the engine's own
+//! case source and judging SQL (`engine::store_fill_sql`), kept exact in the transaction of
+//! every write. Statement triggers on the record tables, `children`, `standards` and
+//! `la_closures` note what a write touched (`judged_touched`: children, or a whole authority
+//! for one indicator or all); `db::bump_data_version`, which every write calls in its
+//! transaction, calls [`refresh`], which recomputes exactly that. Statuses and elapsed times
+//! as of any day are a function of the stored dates (`timescale::status_sql`), so nothing
+//! goes stale and no nightly job runs.
+//!
+//! Stored: timeliness, average and proportion indicators whose case source does not depend on
+//! the as-of day (two proportions, `rhi-offered` and `homeless-1617-s20-advised`, ask "by the
+//! as-of day" in the source, and any other kind, e.g. cohorts): the rest stay computed from
+//! scratch.
+//!
+//! The store is opt-in, one switch (`DRIFTWATCH_JUDGED_STORE=1`, `Settings::judged_store`):
+//! with it on, `serve` installs the write-tracking triggers and backfills ([`start`]),
+//! [`install`]s the write hook and reads from the store ([`set_read`]). With it off (the
+//! default) there are no triggers and no hook: a write only marks its authority unbuilt
+//! (`db::bump_data_version`, one indexed DELETE on `judged_built`), and reads are computed.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel_async::RunQueryDsl;
+
+use crate::db::Conn;
+use crate::error::ApiResult;
+use crate::indicators::catalogue::{self, Indicator, IndicatorKind};
+use crate::indicators::engine;
+
+static READ: AtomicBool = AtomicBool::new(false);
+
+/// Have every write maintain the store (`db::bump_data_version` calls [`refresh`]): done by
+/// `Application::build` when `Settings::judged_store` is on. Process-wide; a database whose
+/// writes are not tracked (no `judged_tracking` row, see [`start`]) is only marked unbuilt.
+pub fn install() {
+    crate::db::on_write(|conn, la| Box::pin(refresh(conn, la)));
+}
+
+/// At `serve` start-up, as the owner (`database_url`): with the store `on`, install the
+/// write-tracking triggers (`dw_track_writes()`, which also covers record tables added by
+/// later migrations) and build every unbuilt authority ([`backfill`]); with it off, remove
+/// any triggers a run with it on left (`dw_untrack_writes()`, which marks every authority
+/// unbuilt), so no write pays for them.
+pub async fn start(database_url: &str, on: bool) -> anyhow::Result<()> {
+    let mut conn = crate::db::connect(database_url).await?;
+    if on {
+        diesel::sql_query("SELECT dw_track_writes()")
+            .execute(&mut conn)
+            .await?;
+        drop(conn);
+        backfill(database_url).await
+    } else {
+        if tracking(&mut conn).await? {
+            diesel::sql_query("SELECT dw_untrack_writes()")
+                .execute(&mut conn)
+                .await?;
+            eprintln!("judged-case store: off, write tracking removed");
+        }
+        Ok(())
+    }
+}
+
+async fn tracking(conn: &mut Conn) -> ApiResult<bool> {
+    let c: Count = diesel::sql_query("SELECT count(*) AS n FROM judged_tracking")
+        .get_result(conn)
+        .await?;
+    Ok(c.n > 0)
+}
+
+/// Serve summaries and case lists from the store (process-wide; set at start-up).
+pub fn set_read(on: bool) {
+    READ.store(on, Ordering::Relaxed);
+}
+
+/// Whether `ind` is kept in the store.
+pub fn stored(ind: &Indicator) -> bool {
+    matches!(
+        ind.kind,
+        IndicatorKind::Timeliness | IndicatorKind::Average | IndicatorKind::Proportion
+    ) && !ind.sql.contains(":'as_of'")
+}
+
+/// Whether a read of `ind` comes from the store.
+pub fn reads(ind: &Indicator) -> bool {
+    AtomicBool::load(&READ, Ordering::Relaxed) && stored(ind)
+}
+
+fn stored_indicators() -> impl Iterator<Item = &'static Indicator> {
+    catalogue::CATALOGUE.iter().filter(|i| stored(i))
+}
+
+#[derive(diesel::QueryableByName)]
+struct Touched {
+    #[diesel(sql_type = Nullable<Text>)]
+    child_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    indicator_id: Option<String>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Bring the store of `la` up to date with what this transaction's writes touched (the
+/// caller's transaction, tenant `la`). An authority not built yet is built whole.
+pub async fn refresh(conn: &mut Conn, la: &str) -> ApiResult<()> {
+    if !tracking(conn).await? {
+        // This database's writes are not tracked (the store is off for it): unbuilt.
+        return crate::db::mark_unbuilt(conn, la).await;
+    }
+    let touched: Vec<Touched> = diesel::sql_query(
+        "DELETE FROM judged_touched WHERE la_code = $1 RETURNING child_id, indicator_id",
+    )
+    .bind::<Text, _>(la)
+    .load(conn)
+    .await?;
+    if !is_built(conn, la).await? {
+        return rebuild(conn, la).await;
+    }
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let all = touched
+        .iter()
+        .any(|t| t.child_id.is_none() && t.indicator_id.is_none());
+    let whole: BTreeSet<&str> = touched
+        .iter()
+        .filter(|t| t.child_id.is_none())
+        .filter_map(|t| t.indicator_id.as_deref())
+        .collect();
+    let children: BTreeSet<&str> = touched
+        .iter()
+        .filter_map(|t| t.child_id.as_deref())
+        .collect();
+    let children = (!children.is_empty())
+        .then(|| serde_json::to_string(&children).expect("strings serialise"));
+    let standards = crate::standards::all(conn, la).await?;
+    for ind in stored_indicators() {
+        if all || whole.contains(ind.id) {
+            fill(conn, la, ind, &standards, None).await?;
+        } else if let Some(c) = &children {
+            fill(conn, la, ind, &standards, Some(c)).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn is_built(conn: &mut Conn, la: &str) -> ApiResult<bool> {
+    let c: Count = diesel::sql_query("SELECT count(*) AS n FROM judged_built WHERE la_code = $1")
+        .bind::<Text, _>(la)
+        .get_result(conn)
+        .await?;
+    Ok(c.n > 0)
+}
+
+/// Recompute every stored indicator of `la` (the backfill; inside the caller's transaction).
+pub async fn rebuild(conn: &mut Conn, la: &str) -> ApiResult<()> {
+    let standards = crate::standards::all(conn, la).await?;
+    for ind in stored_indicators() {
+        fill(conn, la, ind, &standards, None).await?;
+    }
+    diesel::sql_query(
+        "INSERT INTO judged_built (la_code) VALUES ($1) \
+         ON CONFLICT (la_code) DO UPDATE SET built_at = now()",
+    )
+    .bind::<Text, _>(la)
+    .execute(conn)
+    .await?;
+    diesel::sql_query("DELETE FROM judged_touched WHERE la_code = $1")
+        .bind::<Text, _>(la)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replace the stored cases of `ind` in `la`: all, or those of `children` (JSON array).
+async fn fill(
+    conn: &mut Conn,
+    la: &str,
+    ind: &Indicator,
+    standards: &[crate::standards::Standard],
+    children: Option<&str>,
+) -> ApiResult<()> {
+    let mut del = crate::db::sql::Sql::new("DELETE FROM judged_cases WHERE la_code = ");
+    del.push_bind(la.to_string())
+        .push(" AND indicator_id = ")
+        .push_bind(ind.id.to_string());
+    if let Some(c) = children {
+        del.push(" AND child_id IN (SELECT jsonb_array_elements_text(")
+            .push_bind(c.to_string())
+            .push("::jsonb))");
+    }
+    del.query().execute(conn).await?;
+    let limit = crate::standards::effective_limit(ind, standards);
+    engine::store_fill_sql(ind, la, limit, children, false)
+        .query()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One indicator's difference between the store and its cases judged from scratch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub indicator_id: &'static str,
+    /// Rows the store lacks or has wrong (from scratch, not in the store).
+    pub missing: i64,
+    /// Rows the store has that judging from scratch does not give.
+    pub extra: i64,
+}
+
+/// Judge every stored indicator of `la` from scratch and compare with the store (inside the
+/// caller's transaction, tenant `la`): the indicators that differ.
+pub async fn verify(conn: &mut Conn, la: &str) -> ApiResult<Vec<Difference>> {
+    let standards = crate::standards::all(conn, la).await?;
+    let mut out = Vec::new();
+    for ind in stored_indicators() {
+        let limit = crate::standards::effective_limit(ind, &standards);
+        let fresh = engine::store_fill_sql(ind, la, limit, None, true);
+        // $1 is the authority and $5 the indicator in `store_fill_sql`'s parameters.
+        let stored = format!(
+            "SELECT la_code, indicator_id, {} FROM judged_cases WHERE la_code = $1 AND indicator_id = $5",
+            engine::STORE_COLUMNS
+        );
+        let mut q = fresh.clone();
+        q.text = format!(
+            "SELECT (SELECT count(*) FROM (({f}) EXCEPT ALL ({stored})) x) AS missing, \
+                    (SELECT count(*) FROM (({stored}) EXCEPT ALL ({f})) y) AS extra",
+            f = fresh.text
+        );
+        #[derive(diesel::QueryableByName)]
+        struct Diff {
+            #[diesel(sql_type = BigInt)]
+            missing: i64,
+            #[diesel(sql_type = BigInt)]
+            extra: i64,
+        }
+        let d: Diff = q.query().get_result(conn).await?;
+        if d.missing != 0 || d.extra != 0 {
+            out.push(Difference {
+                indicator_id: ind.id,
+                missing: d.missing,
+                extra: d.extra,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(diesel::QueryableByName)]
+struct La {
+    #[diesel(sql_type = Text)]
+    la_code: String,
+}
+
+/// Build the store of every authority that has none yet (after migrating: `driftwatch
+/// migrate` and `serve`), one transaction per authority, progress on stderr. Connects as the
+/// owner (`database_url`).
+pub async fn backfill(database_url: &str) -> anyhow::Result<()> {
+    let mut conn = crate::db::connect(database_url).await?;
+    let todo: Vec<La> = diesel::sql_query(
+        "SELECT a.la_code FROM authorities a \
+         WHERE NOT EXISTS (SELECT 1 FROM judged_built b WHERE b.la_code = a.la_code) \
+         ORDER BY a.la_code",
+    )
+    .load(&mut conn)
+    .await?;
+    let total = todo.len();
+    for (i, la) in todo.iter().enumerate() {
+        let started = std::time::Instant::now();
+        crate::db::tenant_tx(&mut conn, &la.la_code, async |conn| {
+            rebuild(conn, &la.la_code).await
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("building the judged-case store of {}: {e}", la.la_code))?;
+        eprintln!(
+            "judged-case store: {} built ({}/{total}, {} ms)",
+            la.la_code,
+            i + 1,
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(())
+}
