@@ -6,6 +6,7 @@
 
 pub mod import;
 pub mod parse;
+pub mod standing;
 
 use driftwatch_domain::signal::Polarity;
 use driftwatch_domain::signal::funnel::{FunnelResult, compare_proportion};
