@@ -3,6 +3,8 @@
 //! `GET /v1/benchmarks/{measure}` serves — national rank by polarity, quartile band, the
 //! statistical neighbours' mean and median, the funnel significance against England. Pure:
 //! rows in, comparison out; the SQL is `db::benchmarks`, the HTTP `routes::benchmarks`.
+//! `standing` reads an authority's latest comparators through `db::benchmarks` for tables that
+//! carry them beside driftwatch's own figures (the scorecard).
 
 pub mod import;
 pub mod parse;

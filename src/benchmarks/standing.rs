@@ -138,3 +138,67 @@ pub fn row_fields(
     out.insert("england_comparison_99_8".into(), c998);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use driftwatch_catalogue::benchmarks::measure;
+
+    fn groups(pairs: &[(&str, &str)]) -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect()
+    }
+
+    #[test]
+    fn a_row_links_the_measure_of_its_indicator_and_group() {
+        let id = |m: Option<&Measure>| m.map(|m| m.id.clone());
+        assert_eq!(
+            id(linked("cp-plan-repeat", &groups(&[("team", "North")]))),
+            Some("cp-plan-repeat".into())
+        );
+        // A measure of one age group is only that group's row, not the whole.
+        assert_eq!(id(linked("care-leavers-eet", &groups(&[]))), None);
+        assert_eq!(
+            id(linked(
+                "care-leavers-eet",
+                &groups(&[("age_group", "19-21")])
+            )),
+            Some("care-leavers-eet-19-21".into())
+        );
+        assert_eq!(id(linked("rhi-timeliness", &groups(&[]))), None);
+    }
+
+    #[test]
+    fn significance_needs_a_proportion_a_denominator_and_england() {
+        let m = measure("cp-plan-repeat").unwrap();
+        let s = Standing {
+            year: 2025,
+            england: Some(25.0),
+            england_proportion: Some(0.25),
+            neighbours_mean: Some(21.0),
+            neighbours_median: Some(20.0),
+        };
+        // 4/4 = 1.0 against 0.25, n = 4: above the 95% and 99.8% limits (see tests/api
+        // scorecard.rs for the arithmetic); lower is better, so worse.
+        let f = row_fields(Some(m), Some(&s), 4, 4);
+        assert_eq!(f["england_significance"], "higher");
+        assert_eq!(f["england_comparison_99_8"], "worse");
+        assert_eq!(f["neighbours_median"], 20.0);
+        // No cases: the comparators stay, no significance.
+        let f = row_fields(Some(m), Some(&s), 0, 0);
+        assert_eq!(
+            (
+                f["england_value"].clone(),
+                f["england_significance"].clone()
+            ),
+            (json!(25.0), Value::Null)
+        );
+        // No standing (no DfE code or nothing imported): only the link.
+        let f = row_fields(Some(m), None, 4, 4);
+        assert_eq!(f["benchmark_measure"], "cp-plan-repeat");
+        assert!(COLUMNS[1..].iter().all(|c| f[*c].is_null()));
+        assert_eq!(f.len(), COLUMNS.len());
+    }
+}
