@@ -153,6 +153,7 @@ function renderBoard() {
       el("td", { class: "num", "data-field": "target", "data-raw": String(last.target), text: last.target === null ? "–" : fmtValue(last.target, last.value_unit) }),
       el("td", { "data-field": "rag", "data-raw": String(last.rag) }, ragBadge(last.rag)),
       el("td", {}, sparkline(series.map((r) => r.value), series.map((r) => r.period), last.value_unit)),
+      standingCell(last),
       el("td", { class: "num", "data-field": "denominator", "data-raw": String(last.denominator), text: String(last.denominator) }),
       el("td", { class: "num", "data-field": "open", "data-raw": String(last.open_at_period_end), text: last.open_at_period_end ?? "–" }),
       el("td", { class: "num", "data-field": "overdue", "data-raw": String(last.overdue_at_period_end), text: last.overdue_at_period_end ?? "–" }),
@@ -161,6 +162,28 @@ function renderBoard() {
   }
   const kindName = { month: "month", quarter: "quarter", financial_year: "financial year" }[state.scorecard.kind];
   $("scorecard-caption").textContent = `Every indicator for the ${kindName} to ${state.scorecard.to}, with its trend over the last ${PERIODS_SHOWN} periods. Select an indicator for its chart and cases.`;
+}
+
+// The DfE's published figures beside the row (the scorecard's benchmark fields, issue 20):
+// England, the statistical neighbours' median (as the DfE's dashboard) and mean (as LAIT), and
+// the row's own figure against England at 95%.
+function standingCell(r) {
+  const td = el("td", { "data-field": "standing", "data-raw": String(r.england_value ?? null) });
+  if (r.england_value === null || r.england_value === undefined) {
+    td.append(el("span", { class: "muted", text: r.benchmark_measure ? "No published figures" : "–" }));
+    return td;
+  }
+  const unit = r.value_unit === "percent" ? "%" : "";
+  const num = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 10) / 10}${unit}`);
+  td.append(el("span", { text: `England ${num(r.england_value)} · neighbours ${num(r.neighbours_median)} median, ${num(r.neighbours_mean)} mean (${r.benchmark_year})` }));
+  if (r.england_significance) {
+    const c = r.england_comparison;
+    const label = c === "better" || c === "worse"
+      ? `${r.england_significance} than England, ${c}`
+      : r.england_significance === "similar" ? "similar to England" : `${r.england_significance} than England`;
+    td.append(" ", el("span", { class: `sig sig-${c}`, "data-field": "significance", "data-raw": r.england_significance, text: label }));
+  }
+  return td;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +212,9 @@ async function loadChart() {
   const ind = state.current;
   const { kind, from, to, asOf } = state.scorecard;
   const groupBy = $("group-by").value;
-  const s = await getJson(`/v1/indicators/${ind.id}/summary?${query({ period: kind, from, to, as_of: asOf, group_by: groupBy })}`);
+  // By month, statistical process control (XmR): centre line, process limits and flagged points.
+  const spc = kind === "month" ? "true" : "";
+  const s = await getJson(`/v1/indicators/${ind.id}/summary?${query({ period: kind, from, to, as_of: asOf, group_by: groupBy, spc })}`);
   const periods = [...new Set(s.data.map((r) => r.period))];
   const groups = new Map();
   for (const r of s.data) {
@@ -202,10 +227,14 @@ async function loadChart() {
   const shown = [...groups.entries()].sort((a, b) => b[1].total - a[1].total).slice(0, COLOURS.length);
   const unit = s.data[0]?.value_unit || "percent";
   const target = s.data.find((r) => r.target !== null)?.target ?? null;
-  drawChart(periods, shown, unit, target);
+  // SPC is drawn for a single series (no grouping), where the API gave limits.
+  const spcRows = !groupBy ? s.data.filter((r) => r.spc_mean !== undefined) : [];
+  drawChart(periods, shown, unit, target, spcRows);
   const hidden = groups.size - shown.length;
+  const flagged = spcRows.filter(isFlagged).length;
   $("chart-caption").textContent = `${ind.title} by ${kind.replace("_", " ")}${groupBy ? `, by ${groupBy.replaceAll("_", " ")}` : ""}` +
     (target !== null ? `; dashed line: target ${fmtValue(target, unit)}` : "") +
+    (spcRows.length ? `; grey line: mean, dotted lines: process limits (XmR); ${flagged} point${flagged === 1 ? "" : "s"} of special cause ringed` : "") +
     (hidden > 0 ? `; ${hidden} smaller groups not drawn (see the table)` : "");
   // The same figures as a table.
   const thead = $("series").querySelector("thead"), tbody = $("series").querySelector("tbody");
@@ -219,9 +248,15 @@ async function loadChart() {
     el("td", { class: "num", text: String(r.denominator) }), el("td", {}, ragBadge(r.rag)))));
 }
 
-function drawChart(periods, groups, unit, target) {
+// A point with a special-cause rule flagged (outside the limits, shift, trend, two of three).
+function isFlagged(r) {
+  return !!(r.spc_outside_limits || r.spc_shift || r.spc_trend || r.spc_two_of_three);
+}
+
+function drawChart(periods, groups, unit, target, spcRows = []) {
   const w = 760, h = 300, left = 48, right = 12, top = 12, bottom = 46;
-  const all = groups.flatMap(([, g]) => [...g.values.values()]).filter((v) => v !== null);
+  const spcVals = spcRows.flatMap((r) => [r.spc_upper_process_limit, r.spc_lower_process_limit]).filter((v) => v !== null && v !== undefined);
+  const all = groups.flatMap(([, g]) => [...g.values.values()]).filter((v) => v !== null).concat(unit === "days" ? spcVals : []);
   const max = unit === "days" ? Math.max(1, target ?? 0, ...all) * 1.1 : 100;
   const x = (i) => left + (i * (w - left - right)) / Math.max(1, periods.length - 1);
   const y = (v) => top + (1 - v / max) * (h - top - bottom);
@@ -243,6 +278,22 @@ function drawChart(periods, groups, unit, target) {
   if (target !== null) {
     s.append(svgEl("line", { x1: left, x2: w - right, y1: y(target), y2: y(target), stroke: "#0b0c0c", "stroke-dasharray": "6 4", "stroke-width": 1.5, "data-role": "target" }));
   }
+  // SPC lines, each point at its segment's values (a recalculation steps the lines).
+  const at = new Map(spcRows.map((r) => [r.period, r]));
+  const clamp = (v) => Math.min(max, Math.max(0, v));
+  const spcLine = (field, attrs) => {
+    let d = "", pen = false;
+    periods.forEach((p, i) => {
+      const r = at.get(p);
+      if (!r || r[field] === null || r[field] === undefined) { pen = false; return; }
+      d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(clamp(r[field])).toFixed(1)} `;
+      pen = true;
+    });
+    if (d) s.append(svgEl("path", { d, fill: "none", ...attrs }));
+  };
+  spcLine("spc_mean", { stroke: "#6f6f6f", "stroke-width": 1.5, "data-role": "spc-mean" });
+  spcLine("spc_upper_process_limit", { stroke: "#6f6f6f", "stroke-dasharray": "2 3", "stroke-width": 1.5, "data-role": "spc-upper" });
+  spcLine("spc_lower_process_limit", { stroke: "#6f6f6f", "stroke-dasharray": "2 3", "stroke-width": 1.5, "data-role": "spc-lower" });
   groups.forEach(([name, g], gi) => {
     let d = "", pen = false;
     periods.forEach((p, i) => {
@@ -251,6 +302,17 @@ function drawChart(periods, groups, unit, target) {
       d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)} `;
       pen = true;
       s.append(svgEl("circle", { cx: x(i), cy: y(v), r: 3, fill: COLOURS[gi] }));
+      const r = at.get(p);
+      if (r && isFlagged(r)) {
+        // Ringed: orange for concern, blue for improvement, grey where neither is better.
+        const colour = r.spc_variation === "special_cause_concern" ? "#d4351c"
+          : r.spc_variation === "special_cause_improvement" ? "#1d70b8" : "#4c4c4c";
+        const ring = svgEl("circle", { cx: x(i), cy: y(v), r: 7, fill: "none", stroke: colour, "stroke-width": 2.5, "data-role": "spc-flag", "data-period": p, "data-variation": r.spc_variation });
+        const t = svgEl("title");
+        t.textContent = `${p}: ${String(r.spc_variation).replaceAll("_", " ")}`;
+        ring.append(t);
+        s.append(ring);
+      }
     });
     const path = svgEl("path", { d, fill: "none", stroke: COLOURS[gi], "stroke-width": 2.5, "data-series": name });
     s.append(path);

@@ -3,9 +3,12 @@
 //! `GET /v1/benchmarks/{measure}` serves — national rank by polarity, quartile band, the
 //! statistical neighbours' mean and median, the funnel significance against England. Pure:
 //! rows in, comparison out; the SQL is `db::benchmarks`, the HTTP `routes::benchmarks`.
+//! `standing` reads an authority's latest comparators through `db::benchmarks` for tables that
+//! carry them beside driftwatch's own figures (the scorecard).
 
 pub mod import;
 pub mod parse;
+pub mod standing;
 
 use driftwatch_domain::signal::Polarity;
 use driftwatch_domain::signal::funnel::{FunnelResult, compare_proportion};

@@ -7,10 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::FormatParam;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::benchmarks::standing::{self, Standing};
+use crate::db;
 use crate::error::{ApiResult, Problem};
 use crate::http::format::negotiate;
 use crate::http::params;
 use crate::indicators::catalogue::CATALOGUE;
+use crate::routes::indicators::SummaryRow;
 use crate::routes::indicators::{
     FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, current_rows,
     no_cache, serve_figures, summary_columns,
@@ -20,6 +23,19 @@ use crate::routes::indicators::{
 /// `/v1/indicators/{id}/summary`, indicators in catalogue order, each by period. `group_by`
 /// takes only the groups every indicator has (`team`, `age_band`, `sex`, `ethnicity_group`,
 /// `disability`, `uasc`).
+///
+/// Where the published DfE figures hold a measure of the same thing (`GET /v1/benchmarks`,
+/// the measure's `indicator`, and its `indicator_group` matched by the row's groups), each row
+/// also carries its latest imported year beside the row's own figure: `benchmark_measure`,
+/// `benchmark_year`, `england_value` (England's published value), `neighbours_median` (the
+/// DfE dashboard's comparator) and `neighbours_mean` (LAIT's), over the 2025
+/// statistical-neighbour model; and, for percentages, the row's numerator / denominator against
+/// England's proportion on the funnel: `england_significance` (`higher`, `lower`, `similar`)
+/// and `england_comparison` (`better`, `worse`, `similar`, `not_compared`) at 95%, and the
+/// same at 99.8% (`england_significance_99_8`, `england_comparison_99_8`). Null where the
+/// indicator has no published measure, nothing is imported, or your authority has no DfE code
+/// (`driftwatch authorities set LA --dfe-code NNN`). CSV and NDJSON carry the same columns
+/// (not the xlsx workbook).
 #[utoipa::path(
     tag = "indicators",
     params(SummaryParams, FormatParam),
@@ -50,7 +66,7 @@ pub async fn scorecard(
     let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
-    let columns = summary_columns(&groups);
+    let mut columns = summary_columns(&groups);
     let fresh = no_cache(&req);
     if xlsx {
         let inds: Vec<_> = CATALOGUE.iter().collect();
@@ -58,6 +74,7 @@ pub async fn scorecard(
         let book = crate::http::xlsx::scorecard(&rows, &columns)?;
         return Ok(crate::http::xlsx::response(book, "scorecard"));
     }
+    columns.extend(standing::COLUMNS.iter().map(|c| c.to_string()));
     serve_figures(
         &req,
         &state,
@@ -83,8 +100,34 @@ pub async fn scorecard(
                 .await?;
                 rows.extend(r.iter().cloned());
             }
+            with_standing(conn, &la, &mut rows).await?;
             Ok(rows)
         },
     )
     .await
+}
+
+/// Each row gains its linked published measure's latest year: England, the neighbours' median
+/// and mean (model 2025), and the row's own figure's funnel significance against England
+/// (`crate::benchmarks::standing`); null without a link, published data or a DfE code.
+async fn with_standing(conn: &mut db::Conn, la: &str, rows: &mut [SummaryRow]) -> ApiResult<()> {
+    let dfe = db::dfe_code(conn, la).await?;
+    let mut known: Vec<(&str, Option<Standing>)> = Vec::new();
+    for r in rows.iter_mut() {
+        let m = standing::linked(r.indicator_id, &r.groups);
+        let s = match (m, &dfe) {
+            (Some(m), Some(dfe)) => match known.iter().find(|(id, _)| *id == m.id) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let s = standing::latest(conn, m, dfe).await?;
+                    known.push((m.id.as_str(), s.clone()));
+                    s
+                }
+            },
+            _ => None,
+        };
+        let fields = standing::row_fields(m, s.as_ref(), r.numerator, r.denominator);
+        r.groups.extend(fields);
+    }
+    Ok(())
 }

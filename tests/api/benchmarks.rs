@@ -10,7 +10,7 @@ use crate::harness::TestApp;
 use crate::security_keys::cli;
 
 /// A fresh folder for fixture files.
-fn folder(tag: &str) -> PathBuf {
+pub(crate) fn folder(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("dw-bench-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
@@ -47,7 +47,7 @@ fn d3_row(
 ///   334: 100/40 (40.0)   330: 200/20 (10.0)   331: 100/20 (20.0)   332: 50/10 (20.0)
 ///   333: suppressed (c)  335: 50/17 (34.0)
 /// and 2024 for 334 only: 100/30 (30.0) (the others' 2024 rows are missing).
-fn fixture(dir: &std::path::Path) {
+pub(crate) fn fixture(dir: &std::path::Path) {
     let w = "E12000005";
     let rows = [
         d3_row(2025, "National", "", "", "1000", "250", "25.0"),

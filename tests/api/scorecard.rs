@@ -5,6 +5,35 @@ use serde_json::{Value, json};
 
 use crate::pathway::{put, setup};
 
+/// The scorecard's rows without the published comparators it adds (tested below): the
+/// summary's own fields.
+pub(crate) fn summary_part(card: &Value) -> Vec<Value> {
+    let standing = [
+        "benchmark_measure",
+        "benchmark_year",
+        "england_value",
+        "neighbours_median",
+        "neighbours_mean",
+        "england_significance",
+        "england_comparison",
+        "england_significance_99_8",
+        "england_comparison_99_8",
+    ];
+    card["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            let o = r.as_object_mut().unwrap();
+            for k in standing {
+                assert!(o.remove(k).is_some(), "no {k}");
+            }
+            r
+        })
+        .collect()
+}
+
 const Q: &str = "from=2024-01-01&to=2024-06-30&as_of=2024-07-15";
 
 #[tokio::test]
@@ -112,7 +141,7 @@ async fn scorecard_rows_equal_the_individual_summaries() {
         let card = app
             .get_json(&format!("/v1/scorecard?{Q}{extra}"), &key)
             .await;
-        let rows = card["data"].as_array().unwrap();
+        let rows = &summary_part(&card);
         let mut expected: Vec<Value> = Vec::new();
         for id in &ids {
             let s = app
@@ -190,7 +219,7 @@ async fn scorecard_formats_groups_and_conditional_requests() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "indicator_id,la_code,period,period_start,period_end,team,denominator,numerator,value,value_unit,median_elapsed,p90_elapsed,elapsed_unit,open_at_period_end,overdue_at_period_end,not_applicable,target,rag"
+        "indicator_id,la_code,period,period_start,period_end,team,denominator,numerator,value,value_unit,median_elapsed,p90_elapsed,elapsed_unit,open_at_period_end,overdue_at_period_end,not_applicable,target,rag,benchmark_measure,benchmark_year,england_value,neighbours_median,neighbours_mean,england_significance,england_comparison,england_significance_99_8,england_comparison_99_8"
     );
     let ndjson = app
         .get(&format!("/v1/scorecard?{Q}&format=ndjson"), &key)
@@ -241,4 +270,110 @@ async fn scorecard_formats_groups_and_conditional_requests() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+}
+
+/// The scorecard's published comparators (issue 20): the benchmarks fixture
+/// (`crate::benchmarks::fixture`, cp-plan-repeat 2025, lower is better) imported, LA1 given
+/// DfE code 334, and four repeat plans of LA1's own in 2024.
+#[tokio::test]
+async fn scorecard_rows_carry_england_neighbours_and_significance() {
+    let (app, key) = setup().await;
+    let dir = crate::benchmarks::folder("scorecard");
+    crate::benchmarks::fixture(&dir);
+    let (ok, out, err) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    // c1's first plan ended in 2023; each of its four 2024 plans follows an ended one: all
+    // four are repeats (cp-plan-repeat counts any earlier ended plan).
+    let plans = [
+        ("p0", "2023-01-01", Some("2023-02-01")),
+        ("p1", "2024-01-10", Some("2024-02-01")),
+        ("p2", "2024-03-01", Some("2024-04-01")),
+        ("p3", "2024-05-01", Some("2024-06-01")),
+        ("p4", "2024-07-01", None),
+    ];
+    for (id, start, end) in plans {
+        let mut body = json!({"child_id": "c1", "started_on": start});
+        if let Some(end) = end {
+            body["ended_on"] = json!(end);
+        }
+        put(&app, &key, "cp-plans", id, body).await;
+    }
+    let q = "/v1/scorecard?from=2024-01-01&to=2024-12-31&as_of=2024-12-31&period=year";
+    let row = |d: &Value, id: &str| -> Value {
+        d["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator_id"] == id)
+            .unwrap_or_else(|| panic!("no {id} row"))
+            .clone()
+    };
+    // No DfE code yet: the fields are there, null.
+    let d = app.get_json(q, &key).await;
+    let r = row(&d, "cp-plan-repeat");
+    assert_eq!(r["benchmark_measure"], "cp-plan-repeat");
+    assert_eq!(r["england_value"], Value::Null);
+    assert_eq!(r["england_significance"], Value::Null);
+
+    let mut conn = app.conn().await;
+    driftwatch::db::set_dfe_code(&mut conn, "LA1", Some("334"))
+        .await
+        .unwrap();
+    let d = app
+        .get(q, &key)
+        .header("Cache-Control", "no-cache")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let r = row(&d, "cp-plan-repeat");
+    assert_eq!(
+        (r["denominator"].clone(), r["numerator"].clone()),
+        (json!(4), json!(4))
+    );
+    assert_eq!(r["benchmark_year"], 2025);
+    // England 25.0; 334's neighbours with a number 10 20 20 34 (333 `c`, 336 absent):
+    // median (20 + 20) / 2 = 20, mean 84 / 4 = 21.
+    assert_eq!(r["england_value"], 25.0);
+    assert_eq!(r["neighbours_median"], 20.0);
+    assert_eq!(r["neighbours_mean"], 21.0);
+    // Own 4/4 = 1.0 against England 250/1000 = 0.25 with n = 4: the 95% upper limit is
+    // 0.25 + 1.959964 * sqrt(0.25 * 0.75 / 4) = 0.674 (normal) and Wilson's lower bound of 4/4
+    // at 95% is 0.510 > 0.25, at 99.8% 0.295 > 0.25: higher at both, worse (lower is better).
+    assert_eq!(r["england_significance"], "higher");
+    assert_eq!(r["england_comparison"], "worse");
+    assert_eq!(r["england_significance_99_8"], "higher");
+    assert_eq!(r["england_comparison_99_8"], "worse");
+    // An indicator with no published measure: all null.
+    let r = row(&d, "assessment-timeliness");
+    assert_eq!(r["benchmark_measure"], Value::Null);
+    assert_eq!(r["neighbours_mean"], Value::Null);
+
+    // CSV carries the columns.
+    let csv = app
+        .get(q, &key)
+        .header("Accept", "text/csv")
+        .header("Cache-Control", "no-cache")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with(",rag,benchmark_measure,benchmark_year,england_value,neighbours_median,neighbours_mean,england_significance,england_comparison,england_significance_99_8,england_comparison_99_8"),
+        "{header}"
+    );
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with("cp-plan-repeat,"))
+        .unwrap();
+    assert!(
+        line.ends_with(",cp-plan-repeat,2025,25.0,20.0,21.0,higher,worse,higher,worse"),
+        "{line}"
+    );
 }

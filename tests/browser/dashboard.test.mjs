@@ -53,7 +53,7 @@ try {
   const gridRows = await page.$$eval("#scorecard tbody tr", (trs) => trs.map((tr) => {
     const f = (name) => tr.querySelector(`[data-field="${name}"]`).getAttribute("data-raw");
     return { id: tr.dataset.indicator, period: tr.dataset.period, value: f("value"), target: f("target"), rag: f("rag"),
-      denominator: f("denominator"), open: f("open"), overdue: f("overdue"),
+      denominator: f("denominator"), open: f("open"), overdue: f("overdue"), standing: f("standing"),
       shown: tr.querySelector('[data-field="value"]').textContent };
   }));
   assert.equal(gridRows.length, latest.size, "one grid row per indicator");
@@ -68,6 +68,7 @@ try {
     assert.equal(g.denominator, String(r.denominator), `${g.id} denominator`);
     assert.equal(g.open, String(r.open_at_period_end), `${g.id} open`);
     assert.equal(g.overdue, String(r.overdue_at_period_end), `${g.id} overdue`);
+    assert.equal(g.standing, String(r.england_value ?? null), `${g.id} England`);
     if (r.value !== null) {
       nonEmpty += 1;
       assert.ok(g.shown.startsWith(String(r.value)), `${g.id} shows ${g.shown} for ${r.value}`);
@@ -93,6 +94,12 @@ try {
   const firstOpen = caseRows.indexOf("open");
   const lastOverdue = caseRows.lastIndexOf("overdue");
   assert.ok(firstOpen === -1 || lastOverdue === -1 || lastOverdue < firstOpen, "overdue cases come first");
+  // By month the chart draws the SPC mean and limits and rings each flagged point.
+  const spc = await api(`/v1/indicators/rhi-timeliness/summary?period=month&from=${range.from}&to=${range.to}&as_of=${asOf}&spc=true`);
+  const spcRows = spc.data.filter((r) => r.spc_mean !== undefined);
+  assert.equal(await page.locator('#chart-svg path[data-role="spc-mean"]').count(), spcRows.length > 0 ? 1 : 0);
+  const flagged = spcRows.filter((r) => r.spc_outside_limits || r.spc_shift || r.spc_trend || r.spc_two_of_three).length;
+  assert.equal(await page.locator('#chart-svg [data-role="spc-flag"]').count(), flagged, "flagged points ringed");
   const apiOverdue = await api(`/v1/indicators/rhi-timeliness/cases?status=overdue&as_of=${asOf}&limit=100`);
   assert.equal(caseRows.filter((s) => s === "overdue").length, apiOverdue.data.length);
   // Group by team: one line per team.
