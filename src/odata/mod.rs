@@ -984,8 +984,11 @@ pub fn document_security(doc: &mut Value) {
         json!({"application/json": {"schema": {"$ref": "#/components/schemas/ODataError"}}});
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
-            let Some(responses) = item["get"]["responses"]
-                .as_object_mut()
+            // (`get_mut`, not indexing: indexing a missing member would add it as null.)
+            let Some(responses) = item
+                .get_mut("get")
+                .and_then(|op| op.get_mut("responses"))
+                .and_then(Value::as_object_mut)
                 .filter(|_| is_odata_path(path))
             else {
                 continue;
