@@ -1,11 +1,13 @@
 """schemathesis hooks for scripts/dfe-csc-conformance (SCHEMATHESIS_HOOKS=dfe_csc_hooks).
 
-The DfE's definition (../shared/external/dfe-csc-api/openapi.json) types each date on its own: it
-cannot say that an end is on or after its start. driftwatch refuses such a body with 400, as every
-route refuses such a record (docs/dfe-feed.md "Conformance"). So that positive data acceptance stays
-checked, generated bodies have the dates of each object put in order; nothing else is changed, and
-a negative body stays negative (only values that are already valid dates are reordered, among the
-same members of the same object).
+Requests valid for the DfE's definition (../shared/external/dfe-csc-api/openapi.json) that
+driftwatch refuses with 400 because its record rules apply to this route as to every other, and
+the definition cannot express them (docs/dfe-feed.md "Conformance with the DfE's definition"):
+an end before its start within one object, dates outside driftwatch's calendar (1990-2040), a
+request without a body, one child's overlapping periods of care. So that positive data
+acceptance stays checked, the hooks keep these out of the valid requests generated; only values
+that are already valid dates are moved, so a negative body stays negative, and map_case and
+filter_case touch valid requests only.
 """
 
 import datetime
