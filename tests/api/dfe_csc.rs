@@ -685,3 +685,357 @@ async fn client_credentials_buy_short_lived_write_tokens() {
     .await;
     assert_eq!(res.status().as_u16(), 401);
 }
+
+// ---- The scripted sequence (issue 21 item 6) ----
+
+/// Day `n` after 2024-01-01, as `YYYY-MM-DD`.
+fn day(n: i64) -> String {
+    (chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(n))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// Child `i` of the sequence, fully described by `i` (deterministic): referral on day `i % 60`;
+/// an assessment from the next day, authorised `i % 50` days later; for every third child a
+/// section 47 enquiry from the day after the referral with its ICPC `i % 20` days later; for
+/// every fifth child a placement from ten days after the referral (a period of care).
+struct Seq {
+    i: i64,
+}
+
+impl Seq {
+    fn cid(&self) -> String {
+        format!("S{:03}", self.i)
+    }
+    fn referral(&self) -> i64 {
+        self.i % 60
+    }
+    fn assessment(&self) -> (i64, i64) {
+        let start = self.referral() + 1;
+        (start, start + self.i % 50)
+    }
+    fn s47(&self) -> Option<(i64, i64)> {
+        (self.i % 3 == 0).then(|| {
+            let start = self.referral() + 1;
+            (start, start + self.i % 20)
+        })
+    }
+    fn placement(&self) -> Option<i64> {
+        (self.i % 5 == 0).then(|| self.referral() + 10)
+    }
+    fn payload(&self) -> Value {
+        let (a0, a1) = self.assessment();
+        let mut e = json!({
+            "social_care_episode_id": "E1",
+            "referral_date": day(self.referral()),
+            "referral_source": "1C",
+            "referral_no_further_action_flag": false,
+            "child_and_family_assessments": [{"child_and_family_assessment_id": "A1",
+                "start_date": day(a0), "authorisation_date": day(a1)}]
+        });
+        if let Some((s0, icpc)) = self.s47() {
+            e["section_47_assessments"] = json!([{"section_47_assessment_id": "S1",
+                "start_date": day(s0), "icpc_required_flag": true, "icpc_date": day(icpc),
+                "end_date": day(icpc)}]);
+        }
+        if let Some(p) = self.placement() {
+            e["child_looked_after_placements"] = json!([{"child_looked_after_placement_id": "L1",
+                "start_date": day(p), "start_reason": "S", "placement_type": "U1"}]);
+        }
+        json!({
+            "la_child_id": self.cid(),
+            "child_details": {"date_of_birth": format!("2015-{:02}-10", self.i % 12 + 1),
+                "sex": if self.i % 2 == 0 { "M" } else { "F" }, "ethnicity": "WBRI",
+                "disabilities": ["NONE"], "uasc_flag": false},
+            "social_care_episodes": [e]
+        })
+    }
+}
+
+/// The expected records: (record type, id) -> the fields the test checks.
+type Expected = std::collections::BTreeMap<(String, String), Value>;
+
+fn expect_child(exp: &mut Expected, s: &Seq) {
+    let c = format!("dfe:{}", s.cid());
+    let r = format!("{c}:E1");
+    let (a0, a1) = s.assessment();
+    exp.insert(("children".into(), c.clone()), json!({}));
+    exp.insert(
+        ("referrals".into(), r.clone()),
+        json!({"received_at": day(s.referral()), "child_id": c}),
+    );
+    exp.insert(
+        ("assessments".into(), format!("{r}:cfa:A1")),
+        json!({"started_on": day(a0), "authorised_on": day(a1), "referral_id": r}),
+    );
+    if let Some((s0, icpc)) = s.s47() {
+        exp.insert(
+            ("section47-enquiries".into(), format!("{r}:s47:S1")),
+            json!({"started_on": day(s0), "completed_on": day(icpc), "icpc_required": true}),
+        );
+        exp.insert(
+            ("cp-conferences".into(), format!("{r}:s47:S1:icpc")),
+            json!({"held_on": day(icpc), "kind": "initial"}),
+        );
+    }
+    if let Some(p) = s.placement() {
+        exp.insert(
+            ("placements".into(), format!("{r}:pl:L1")),
+            json!({"started_on": day(p), "placement_type": "U1"}),
+        );
+        exp.insert(
+            ("cla-periods".into(), format!("{r}:cla:L1")),
+            json!({"started_on": day(p)}),
+        );
+    }
+}
+
+const SEQ_TYPES: [&str; 7] = [
+    "children",
+    "referrals",
+    "assessments",
+    "section47-enquiries",
+    "cp-conferences",
+    "cla-periods",
+    "placements",
+];
+
+/// Every stored record of the DfE namespace equals the expected set, field by field.
+async fn compare_stored(app: &TestApp, key: &str, exp: &Expected, step: &str) {
+    let mut got = std::collections::BTreeMap::new();
+    for t in SEQ_TYPES {
+        let list = app.get_json(&format!("/v1/{t}?limit=1000"), key).await;
+        for r in list["data"].as_array().unwrap() {
+            let id = r["id"].as_str().unwrap().to_string();
+            if id.starts_with("dfe:") {
+                got.insert((t.to_string(), id), r.clone());
+            }
+        }
+    }
+    let want: Vec<_> = exp.keys().collect();
+    let have: Vec<_> = got.keys().collect();
+    assert_eq!(
+        have, want,
+        "{step}: the stored records differ from the expected set"
+    );
+    for (k, fields) in exp {
+        for (f, v) in fields.as_object().unwrap() {
+            assert_eq!(&got[k][f], v, "{step}: {k:?} `{f}`");
+        }
+    }
+}
+
+/// The same children through `/v1` record PUTs into LA2 (ids without the `dfe:` prefix).
+async fn put_v1(app: &TestApp, key: &str, exp: &Expected) {
+    // In the order records refer to one another (SEQ_TYPES, with assessments after referrals).
+    let mut all: Vec<_> = exp.iter().collect();
+    all.sort_by_key(|((t, _), _)| SEQ_TYPES.iter().position(|x| x == t));
+    for ((t, id), fields) in all {
+        let plain = |v: &str| v.trim_start_matches("dfe:").to_string();
+        let mut body = fields.clone();
+        let o = body.as_object_mut().unwrap();
+        for v in o.values_mut() {
+            if let Some(s) = v.as_str().filter(|s| s.starts_with("dfe:")) {
+                *v = json!(plain(s));
+            }
+        }
+        let child = plain(id).split(':').next().unwrap().to_string();
+        match t.as_str() {
+            "children" => {}
+            "section47-enquiries" | "placements" | "cla-periods" => {
+                o.insert("child_id".into(), json!(child));
+            }
+            "cp-conferences" => {
+                o.insert("child_id".into(), json!(child));
+                o.insert(
+                    "s47_enquiry_id".into(),
+                    json!(plain(id).trim_end_matches(":icpc")),
+                );
+            }
+            "assessments" => {
+                o.insert("child_id".into(), json!(child));
+            }
+            _ => {}
+        }
+        if t == "placements" {
+            o.insert(
+                "cla_period_id".into(),
+                json!(plain(id).replace(":pl:", ":cla:")),
+            );
+            o.insert("reason_new".into(), json!("S"));
+        }
+        app.put_ok(&format!("/v1/{t}/{}", plain(id)), key, body)
+            .await;
+    }
+}
+
+/// The cases of each indicator of `figures` over the months (the sum of the denominators).
+fn cases(f: &[Value]) -> Vec<u64> {
+    f.iter()
+        .map(|v| {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["denominator"].as_u64().unwrap())
+                .sum()
+        })
+        .collect()
+}
+
+/// The figures of a few indicators the mapped records feed, with the authority left out.
+async fn figures(app: &TestApp, key: &str) -> Vec<Value> {
+    let mut out = vec![];
+    for ind in [
+        "assessment-duration",
+        "assessment-timeliness",
+        "icpc-timeliness",
+    ] {
+        let mut v = app
+            .get_json(
+                &format!(
+                    "/v1/indicators/{ind}/summary?from=2024-01-01&to=2024-06-30&period=month&as_of=2024-12-31"
+                ),
+                key,
+            )
+            .await;
+        strip_la(&mut v);
+        out.push(v);
+    }
+    out
+}
+
+fn strip_la(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.retain(|k, _| {
+                !k.starts_with("la")
+                    && !["links", "generated_at", "data_version"].contains(&k.as_str())
+            });
+            o.values_mut().for_each(strip_la);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_la),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
+    let app = TestApp::spawn().await;
+    let key = setup(&app).await;
+    let key2 = app.key("LA2", "read,write").await;
+    let mut exp = Expected::new();
+
+    // Three full batches of 100.
+    for batch in 0..3 {
+        let children: Vec<Value> = (batch * 100..batch * 100 + 100)
+            .map(|i| Seq { i }.payload())
+            .collect();
+        let (s, body) = post(&app, &app.base, PATH, &key, &Value::Array(children)).await;
+        assert_eq!(s, 200, "batch {batch}: {body}");
+        let r = receipt(&app, &key, &body).await;
+        assert_eq!(counts(&r, "children"), (100, 0, 0, 0));
+        for i in batch * 100..batch * 100 + 100 {
+            expect_child(&mut exp, &Seq { i });
+        }
+        compare_stored(&app, &key, &exp, &format!("batch {batch}")).await;
+    }
+    // 300 children, 300 referrals and assessments, 100 enquiries and conferences (i % 3 == 0),
+    // 60 placements and periods (i % 5 == 0).
+    let n = |t: &str| exp.keys().filter(|(x, _)| x == t).count();
+    assert_eq!(
+        (n("children"), n("section47-enquiries"), n("placements")),
+        (300, 100, 60)
+    );
+    put_v1(&app, &key2, &exp).await;
+    let v1 = figures(&app, &key2).await;
+    assert_eq!(figures(&app, &key).await, v1, "after the batches");
+    // Every assessment is authorised by day 59 + 1 + 49 = 109 (April), within the months asked:
+    // 300 cases of each assessment indicator; 100 ICPCs (i % 3 == 0).
+    assert_eq!(cases(&v1), vec![300, 300, 100]);
+
+    // Partial deltas: children 0-9 have their assessment authorised on day start + 5 instead
+    // (only that member is sent); children 10-19 get a second assessment A2 from day 100,
+    // authorised on day 110.
+    let mut delta = vec![];
+    for i in 0..20i64 {
+        let s = Seq { i };
+        let (a0, _) = s.assessment();
+        let a = if i < 10 {
+            json!({"child_and_family_assessment_id": "A1", "authorisation_date": day(a0 + 5)})
+        } else {
+            json!({"child_and_family_assessment_id": "A2", "start_date": day(100),
+                   "authorisation_date": day(110)})
+        };
+        delta.push(json!({"la_child_id": s.cid(), "social_care_episodes": [{
+            "social_care_episode_id": "E1", "child_and_family_assessments": [a]}]}));
+        let r = format!("dfe:{}:E1", s.cid());
+        if i < 10 {
+            exp.get_mut(&("assessments".into(), format!("{r}:cfa:A1")))
+                .unwrap()["authorised_on"] = json!(day(a0 + 5));
+        } else {
+            exp.insert(
+                ("assessments".into(), format!("{r}:cfa:A2")),
+                json!({"started_on": day(100), "authorised_on": day(110), "referral_id": r}),
+            );
+        }
+    }
+    let (s, body) = post(&app, &app.base, PATH, &key, &Value::Array(delta)).await;
+    assert_eq!(s, 200, "{body}");
+    let r = receipt(&app, &key, &body).await;
+    // 10 created (A2); 9 updated and 1 unchanged: child 5's A1 was already authorised on
+    // start + 5 % 50 = start + 5.
+    assert_eq!(counts(&r, "assessments"), (10, 9, 1, 0));
+    compare_stored(&app, &key, &exp, "deltas").await;
+
+    // Purges: child S000 (everything about it), S001's episode (its referral and assessment;
+    // the child stays), S005's placement (and the period it opened: no placement is left).
+    let purges = json!([
+        {"la_child_id": "S000", "purge": true},
+        {"la_child_id": "S001", "social_care_episodes": [{"social_care_episode_id": "E1", "purge": true}]},
+        {"la_child_id": "S005", "social_care_episodes": [{"social_care_episode_id": "E1",
+            "child_looked_after_placements": [{"child_looked_after_placement_id": "L1", "purge": true}]}]}
+    ]);
+    let (s, body) = post(&app, &app.base, PATH, &key, &purges).await;
+    assert_eq!(s, 200, "{body}");
+    let mut gone = vec![];
+    exp.retain(|(t, id), _| {
+        let drop = id == "dfe:S000"
+            || id.starts_with("dfe:S000:")
+            || id.starts_with("dfe:S001:E1")
+            || id == "dfe:S005:E1:pl:L1"
+            || id == "dfe:S005:E1:cla:L1";
+        if drop {
+            gone.push((t.clone(), id.clone()));
+        }
+        !drop
+    });
+    // S000: child, referral, assessment, enquiry, conference, placement, period (0 % 3 and
+    // 0 % 5 are 0); S001: referral, assessment; S005: placement, period.
+    assert_eq!(gone.len(), 7 + 2 + 2);
+    compare_stored(&app, &key, &exp, "purges").await;
+
+    // The same in LA2 through /v1: the deltas as PUTs, the purges as DELETEs.
+    put_v1(&app, &key2, &exp).await;
+    // Those that refer to others first.
+    gone.sort_by_key(|(t, _)| std::cmp::Reverse(SEQ_TYPES.iter().position(|x| x == t)));
+    for (t, id) in &gone {
+        let res = app
+            .client
+            .delete(app.url(&format!("/v1/{t}/{}", id.trim_start_matches("dfe:"))))
+            .bearer_auth(&key2)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success(),
+            "DELETE {t} {id}: {}",
+            res.status()
+        );
+    }
+    let v1 = figures(&app, &key2).await;
+    assert_eq!(figures(&app, &key).await, v1, "after the deltas and purges");
+    // 300 + 10 (A2 of children 10-19, authorised on day 110, in April) - 2 (S000's and S001's
+    // A1); 100 - 1 ICPC (S000's).
+    assert_eq!(cases(&v1), vec![308, 308, 99]);
+}
