@@ -19,7 +19,7 @@ def errors_are_problem_json(ctx, response, case):
         if not isinstance(error, dict) or not error.get("code") or not error.get("message"):
             raise AssertionError("OData error without error.code and error.message")
         return None
-    if path == "/oauth2/token":
+    if path == "/oauth2/token" and case.method.upper() == "POST":
         if not content_type.startswith("application/json"):
             raise AssertionError(f"token {response.status_code} answered as {content_type!r}")
         if not isinstance(response.json().get("error"), str):

@@ -43,9 +43,25 @@ fn basic(req: &HttpRequest) -> Option<(String, String)> {
 }
 
 /// Exchange client credentials for a short-lived bearer token (RFC 6749 §4.4).
+/// The token request's form fields (RFC 6749 §4.4.2), for the OpenAPI document: the handler
+/// reads the form itself, so that every refusal is an RFC 6749 §5.2 error.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// `client_credentials`.
+    #[schema(example = "client_credentials")]
+    grant_type: String,
+    /// The client id (`dwc_…`), unless sent by HTTP Basic.
+    client_id: Option<String>,
+    /// The client secret (`dwcs_…`), unless sent by HTTP Basic.
+    client_secret: Option<String>,
+    /// `write`, the only scope a token carries (optional).
+    scope: Option<String>,
+}
+
 #[utoipa::path(
     tag = "dfe-csc",
-    request_body(description = "`application/x-www-form-urlencoded`: `grant_type=client_credentials`, `client_id`, `client_secret` (or HTTP Basic), optional `scope`", content_type = "application/x-www-form-urlencoded", content = String),
+    request_body(description = "`application/x-www-form-urlencoded`: `grant_type=client_credentials`, `client_id`, `client_secret` (or HTTP Basic), optional `scope`", content_type = "application/x-www-form-urlencoded", content = TokenRequest),
     responses(
         (status = 200, description = "`{access_token, token_type: \"Bearer\", expires_in: 3600, scope: \"write\"}`"),
         (status = 400, description = "RFC 6749 §5.2 error: `invalid_request` or `unsupported_grant_type`"),
