@@ -36,7 +36,8 @@ pub struct Measure {
     /// `percent`, `rate_per_10000` or `months`.
     pub unit: String,
     pub polarity: Polarity,
-    /// The catalogue indicator computing the same from records (may not exist yet).
+    /// The catalogue indicator computing the same from records (`validate()` requires it to be in
+    /// the catalogue; [`Measure::indicator`] still reads an unknown id as none).
     pub indicator: Option<String>,
     /// The indicator's group values the measure is (e.g. `age_group = "17-18"`): its computed
     /// figure is that group's row of the indicator's summary.
