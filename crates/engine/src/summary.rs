@@ -236,8 +236,16 @@ mod tests {
             to: d(2),
             as_of: d(3),
             periods: vec![
-                Period { label: "2024-01".into(), start: d(1), end: d(1) },
-                Period { label: "2024-02".into(), start: d(2), end: d(2) },
+                Period {
+                    label: "2024-01".into(),
+                    start: d(1),
+                    end: d(1),
+                },
+                Period {
+                    label: "2024-02".into(),
+                    start: d(2),
+                    end: d(2),
+                },
             ],
             groups: groups.iter().map(|g| g.to_string()).collect(),
             basis: DateBasis::End,
@@ -257,7 +265,10 @@ mod tests {
             "E1",
             &spec(&["team"]),
             ind.limit,
-            vec![row(2, r#"["T1"]"#, 3, 2, None), row(1, r#"["T2"]"#, 0, 0, None)],
+            vec![
+                row(2, r#"["T1"]"#, 3, 2, None),
+                row(1, r#"["T2"]"#, 0, 0, None),
+            ],
             |v| (Some(80.0), v.map(|_| "red")),
         );
         assert_eq!(rows[0].period, "2024-02");
