@@ -735,8 +735,7 @@ async fn cases(
         .await?;
         let all: Vec<CaseRow> = tx
             .run(&state.pool, &la, async |conn| {
-                use diesel_async::RunQueryDsl;
-                Ok(sql.query().load(conn).await?)
+                crate::db::figures::load_cases(conn, &sql).await
             })
             .await?;
         Some(
