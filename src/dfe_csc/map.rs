@@ -779,13 +779,10 @@ fn care_leaver(
                 plan.note("care_leavers_without_birth_month");
                 return;
             };
-            // Months from the birth month to the contact's month.
-            let k = (d.year() * 12 + d.month0() as i32) - (by * 12 + bm as i32 - 1);
-            let age = (k + 3).div_euclid(12);
-            if !(17..=21).contains(&age) {
+            let Some((age, birthday, around)) = leaver_birthday((by, bm), *d) else {
                 plan.note("care_leavers_outside_17_to_21");
                 return;
-            }
+            };
             let id = format!("{block}:{age}");
             let mut b = match stored.get(RT, &id) {
                 Some(s) => s.clone(),
@@ -810,13 +807,11 @@ fn care_leaver(
             };
             b.insert("child_id".into(), json!(cid));
             b.insert("age".into(), json!(age));
-            let (y, m) = (by + age, bm);
-            b.insert("birthday_month".into(), json!(format!("{y:04}-{m:02}")));
+            b.insert("birthday_month".into(), json!(birthday));
             b.insert(
                 "contacted_on".into(),
                 json!(d.format("%Y-%m-%d").to_string()),
             );
-            let around = k - 12 * age <= 1;
             let was = b.get("in_touch").and_then(|v| v.as_str()) == Some("YES");
             b.insert(
                 "in_touch".into(),
@@ -910,4 +905,75 @@ pub fn locate(mut e: FieldError) -> FieldError {
     e.line = None;
     e.column = None;
     e
+}
+
+/// The 17th-21st birthday a care leaver's contact on `contact` is about, for a child born in
+/// `birth` (year, month): the birthday whose year, from 3 months before its month, holds the
+/// contact's month. Its age, its month (`YYYY-MM`), and whether the contact is around it (from
+/// 3 months before to 1 month after its month). `None` outside the 17th-21st birthdays' years.
+fn leaver_birthday(birth: (i32, u32), contact: chrono::NaiveDate) -> Option<(i32, String, bool)> {
+    let (by, bm) = birth;
+    // Months from the birth month to the contact's month.
+    let k = (contact.year() * 12 + contact.month0() as i32) - (by * 12 + bm as i32 - 1);
+    let age = (k + 3).div_euclid(12);
+    (17..=21)
+        .contains(&age)
+        .then(|| (age, format!("{:04}-{bm:02}", by + age), k - 12 * age <= 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leaver_birthday;
+
+    fn on(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_contact_is_about_the_birthday_whose_year_holds_it() {
+        // Born June 2006: the 18th birthday is in June 2024; its year runs from March 2024
+        // (3 months before) to February 2025.
+        let b = (2006, 6);
+        // 3 months before the birthday month (March): the 18th, around it.
+        assert_eq!(
+            leaver_birthday(b, on("2024-03-01")),
+            Some((18, "2024-06".into(), true))
+        );
+        // 4 months before (February): still the 17th's year (from March 2023), not around it.
+        assert_eq!(
+            leaver_birthday(b, on("2024-02-29")),
+            Some((17, "2023-06".into(), false))
+        );
+        // 1 month after (July): around; 2 months after (August): the same birthday, not around.
+        assert_eq!(
+            leaver_birthday(b, on("2024-07-31")),
+            Some((18, "2024-06".into(), true))
+        );
+        assert_eq!(
+            leaver_birthday(b, on("2024-08-01")),
+            Some((18, "2024-06".into(), false))
+        );
+        // Before the 17th birthday's year (before March 2023) and after the 21st's (from March
+        // 2028): none.
+        assert_eq!(leaver_birthday(b, on("2023-02-28")), None);
+        assert_eq!(
+            leaver_birthday(b, on("2023-03-01")),
+            Some((17, "2023-06".into(), true))
+        );
+        assert_eq!(
+            leaver_birthday(b, on("2028-02-29")),
+            Some((21, "2027-06".into(), false))
+        );
+        assert_eq!(leaver_birthday(b, on("2028-03-01")), None);
+        // Born in November: 3 months before the birthday month crosses nothing odd (August).
+        assert_eq!(
+            leaver_birthday((2006, 11), on("2024-08-15")),
+            Some((18, "2024-11".into(), true))
+        );
+        // Born in February: 3 months before is November of the year before.
+        assert_eq!(
+            leaver_birthday((2006, 2), on("2023-11-30")),
+            Some((18, "2024-02".into(), true))
+        );
+    }
 }
