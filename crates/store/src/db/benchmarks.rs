@@ -333,3 +333,31 @@ pub async fn neighbours(conn: &mut Conn, model: &str, dfe_code: &str) -> ApiResu
     .load(conn)
     .await?)
 }
+
+/// An authority the published figures know, by its DfE code.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct KnownAuthority {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub area_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ons_code: Option<String>,
+}
+
+/// The authority with DfE code `dfe_code` as the latest published figure of any measure names
+/// it, else as a neighbour model does (name only); None when neither knows the code. For a
+/// measure published for England only, which has no row of the authority to say it exists.
+pub async fn known_authority(conn: &mut Conn, dfe_code: &str) -> ApiResult<Option<KnownAuthority>> {
+    let rows: Vec<KnownAuthority> = diesel::sql_query(
+        "SELECT area_name, ons_code FROM ( \
+           (SELECT 1 AS k, area_name, ons_code FROM benchmark_values \
+             WHERE level = 'local_authority' AND area_code = $1 ORDER BY year DESC LIMIT 1) \
+           UNION ALL \
+           (SELECT 2, la_name, NULL FROM statistical_neighbours \
+             WHERE model IN ('2025', '2021') AND dfe_code = $1 ORDER BY model DESC LIMIT 1) \
+         ) u ORDER BY k LIMIT 1",
+    )
+    .bind::<Text, _>(dfe_code)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}
