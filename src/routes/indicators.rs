@@ -569,6 +569,10 @@ pub fn no_cache(req: &HttpRequest) -> bool {
 pub enum FigureScope<'a> {
     /// One authority (the caller's).
     Authority(&'a str),
+    /// One authority's figures beside the DfE's published ones (the scorecard): the tag also
+    /// covers the published figures imported and the authority's DfE code, which a benchmarks
+    /// import or `authorities set --dfe-code` changes without moving the data version.
+    Published(&'a str),
     /// Every authority with data; the transaction starts as the caller's authority and
     /// switches to each in turn.
     National { home: &'a str },
@@ -607,12 +611,12 @@ pub async fn serve_figures(
     }
     let fresh = no_cache(req);
     let (tenant, tag_la) = match scope {
-        FigureScope::Authority(la) => (la, la),
+        FigureScope::Authority(la) | FigureScope::Published(la) => (la, la),
         FigureScope::National { home } => (home, "*"),
     };
     let (out, tag, v) = db::with_tenant_snapshot(&state.pool, tenant, async |conn| {
         let versions: Versions = match scope {
-            FigureScope::Authority(la) => {
+            FigureScope::Authority(la) | FigureScope::Published(la) => {
                 vec![(la.to_string(), conditional::data_version(conn, la).await?)]
             }
             FigureScope::National { .. } => {
@@ -641,7 +645,16 @@ pub async fn serve_figures(
                 .max()
                 .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
         };
-        let tag = conditional::etag(req, tag_la, v, format, as_of);
+        let tag_scope = match scope {
+            FigureScope::Published(la) => {
+                format!(
+                    "{tag_la}|{}",
+                    db::benchmarks::reference_version(conn, la).await?
+                )
+            }
+            _ => tag_la.to_string(),
+        };
+        let tag = conditional::etag(req, &tag_scope, v, format, as_of);
         if conditional::not_modified(req, &tag) {
             return Ok((Out::NotModified, tag, v));
         }

@@ -78,7 +78,7 @@ pub async fn scorecard(
     serve_figures(
         &req,
         &state,
-        FigureScope::Authority(&la),
+        FigureScope::Published(&la),
         format,
         spec.as_of,
         columns,

@@ -377,3 +377,81 @@ async fn scorecard_rows_carry_england_neighbours_and_significance() {
         "{line}"
     );
 }
+
+/// The cached scorecard follows the published figures (issue 20): a `driftwatch benchmarks
+/// import` or a new DfE code changes its tag, so a plain request (no `Cache-Control`) after
+/// either shows the new figures, and a client's old `If-None-Match` gets them too.
+#[tokio::test]
+async fn a_benchmarks_import_or_a_dfe_code_refreshes_the_cached_scorecard() {
+    let (app, key) = setup().await;
+    let dir = crate::benchmarks::folder("scorecard-refresh");
+    crate::benchmarks::fixture(&dir);
+    let (ok, out, err) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let q = "/v1/scorecard?from=2024-01-01&to=2024-12-31&as_of=2024-12-31&period=year";
+    let read = async |tag: Option<&str>| {
+        let mut req = app.get(q, &key);
+        if let Some(t) = tag {
+            req = req.header("If-None-Match", t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let tag = res.headers()["etag"].to_str().unwrap().to_string();
+        let body: Value = if status == 200 {
+            res.json().await.unwrap()
+        } else {
+            Value::Null
+        };
+        let england = body["data"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .find(|r| r["indicator_id"] == "cp-plan-repeat")
+                    .unwrap()["england_value"]
+                    .clone()
+            })
+            .unwrap_or(Value::Null);
+        (status, tag, england)
+    };
+    // No DfE code: null, and served again from the cache (304 on its tag).
+    let (s, tag0, e) = read(None).await;
+    assert_eq!((s, e), (200, Value::Null));
+    assert_eq!(read(Some(&tag0)).await.0, 304);
+    // The DfE code given (no data write): a new tag, England's 25.0 from the fixture.
+    let mut conn = app.conn().await;
+    driftwatch::db::set_dfe_code(&mut conn, "LA1", Some("334"))
+        .await
+        .unwrap();
+    let (s, tag1, e) = read(Some(&tag0)).await;
+    assert_eq!((s, e), (200, json!(25.0)));
+    assert_ne!(tag1, tag0);
+    assert_eq!(read(Some(&tag1)).await.0, 304);
+    let (s, _, e) = read(None).await; // the cached rendering, same figures
+    assert_eq!((s, e), (200, json!(25.0)));
+
+    // A newer file for 2025: England now 1000 plans, 300 repeat (30.0).
+    let newer = dir.join("newer");
+    std::fs::create_dir_all(&newer).unwrap();
+    let fixture = std::fs::read_to_string(dir.join("d3-fixture.csv")).unwrap();
+    let text = fixture.replace(
+        "2025,Reporting year,National,E92000001,England,,,,,,Child Protection Plans which are a second or subsequent plan,1000,250,25.0",
+        "2025,Reporting year,National,E92000001,England,,,,,,Child Protection Plans which are a second or subsequent plan,1000,300,30.0",
+    );
+    assert_ne!(text, fixture);
+    std::fs::write(newer.join("d3-newer.csv"), text).unwrap();
+    let (ok, out, err) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", newer.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("replaced cp-plan-repeat 2025"), "{out}");
+    // Read plainly: the new England value, under a new tag (the old one is not a 304).
+    let (s, tag2, e) = read(Some(&tag1)).await;
+    assert_eq!((s, e), (200, json!(30.0)));
+    assert_ne!(tag2, tag1);
+    // The same file again changes nothing: the tag stays, 304.
+    let (ok, out, _) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", newer.to_str().unwrap()]);
+    assert!(ok && out.contains("unchanged"), "{out}");
+    assert_eq!(read(Some(&tag2)).await.0, 304);
+    let _ = std::fs::remove_dir_all(&dir);
+}
