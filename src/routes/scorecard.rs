@@ -36,6 +36,11 @@ use crate::routes::indicators::{
 /// indicator has no published measure, nothing is imported, or your authority has no DfE code
 /// (`driftwatch authorities set LA --dfe-code NNN`). CSV and NDJSON carry the same columns
 /// (not the xlsx workbook).
+///
+/// Where a measure is of one group of its indicator (the care leaver measures, by
+/// `age_group` 17-18 and 19-21), the indicator's rows by that group follow its own rows (those
+/// of the measures' groups, as the summary by that group gives them), each beside its measure;
+/// they carry `age_group`, a column after the requested groups (empty on the other rows).
 #[utoipa::path(
     tag = "indicators",
     params(SummaryParams, FormatParam),
@@ -66,7 +71,7 @@ pub async fn scorecard(
     let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
-    let mut columns = summary_columns(&groups);
+    let columns = summary_columns(&groups);
     let fresh = no_cache(&req);
     if xlsx {
         let inds: Vec<_> = CATALOGUE.iter().collect();
@@ -74,6 +79,13 @@ pub async fn scorecard(
         let book = crate::http::xlsx::scorecard(&rows, &columns)?;
         return Ok(crate::http::xlsx::response(book, "scorecard"));
     }
+    // Rows of the measures of one group (care leavers aged 17-18, 19-21) carry that group.
+    let extra = standing::measure_group_columns(&spec.groups);
+    let groups: Vec<&str> = groups
+        .into_iter()
+        .chain(extra.iter().map(String::as_str))
+        .collect();
+    let mut columns = summary_columns(&groups);
     columns.extend(standing::COLUMNS.iter().map(|c| c.to_string()));
     serve_figures(
         &req,
@@ -99,6 +111,36 @@ pub async fn scorecard(
                 )
                 .await?;
                 rows.extend(r.iter().cloned());
+                // A published measure of one group (care leavers aged 17-18): the indicator's
+                // rows by that group too, those of the measures' groups kept.
+                let by = standing::measure_groups(ind.id, &spec.groups);
+                if !by.is_empty() {
+                    let by_group = SummarySpec {
+                        from: spec.from,
+                        to: spec.to,
+                        as_of: spec.as_of,
+                        periods: spec.periods.clone(),
+                        groups: spec.groups.iter().cloned().chain(by).collect(),
+                        basis: spec.basis,
+                    };
+                    let r = authority_rows(
+                        &state,
+                        conn,
+                        &la,
+                        Tenant::Set,
+                        versions[0].1,
+                        ind,
+                        &by_group,
+                        fresh,
+                        &mut standards,
+                    )
+                    .await?;
+                    rows.extend(
+                        r.iter()
+                            .filter(|r| standing::of_one_group(ind.id, &r.groups))
+                            .cloned(),
+                    );
+                }
             }
             with_standing(conn, &la, &mut rows).await?;
             Ok(rows)
