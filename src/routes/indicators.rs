@@ -1112,12 +1112,26 @@ pub async fn case_sql(
     f: &CaseFilter<'_>,
     page: Option<i64>,
 ) -> ApiResult<crate::db::sql::Sql> {
+    case_statement(tx, state, la, ind, f, page, engine::cases_sql).await
+}
+
+/// The engine's case query for `filter` as `build` writes it (`engine::cases_sql`, or the
+/// OData feed's `feed::feed_cases_sql`), judged by the authority's effective limit.
+pub async fn case_statement(
+    tx: &RequestTx,
+    state: &AppState,
+    la: &str,
+    ind: &'static Indicator,
+    f: &CaseFilter<'_>,
+    page: Option<i64>,
+    build: impl FnOnce(&CasesQuery) -> crate::db::sql::Sql,
+) -> ApiResult<crate::db::sql::Sql> {
     let standards = tx
         .run(&state.pool, la, async |conn| {
             crate::standards::all(conn, la).await
         })
         .await?;
-    Ok(engine::cases_sql(&CasesQuery {
+    Ok(build(&CasesQuery {
         indicator: ind,
         la,
         as_of: f.as_of,

@@ -712,6 +712,42 @@ pub struct CasesQuery<'a> {
 
 /// Case rows, ordered by due date (timeliness) or eligibility date (proportion), then case id.
 pub fn cases_sql(q: &CasesQuery) -> Sql {
+    let CaseParts {
+        mut sql,
+        ctes,
+        select,
+        mut filters,
+        sort,
+    } = case_parts(q);
+    if let Some((d, id)) = &q.after {
+        let dp = sql.bind_date(*d);
+        let ip = sql.bind(id.clone());
+        filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
+    }
+    let mut text = format!("WITH {ctes} {select}");
+    if !filters.is_empty() {
+        text += &format!(" WHERE {}", filters.join(" AND "));
+    }
+    text += &format!(" ORDER BY {sort}, r.case_id");
+    if let Some(n) = q.page {
+        text += &format!(" LIMIT {n}");
+    }
+    sql.push(&text);
+    sql
+}
+
+/// A case list's statement in parts (`cases_sql` and `crate::feed` assemble them): `WITH
+/// {ctes} {select} WHERE {filters}` lists the cases of `q` (all but its `after` and `page`),
+/// `sort` their date (the `sort_on` column).
+pub(crate) struct CaseParts {
+    pub sql: Sql,
+    pub ctes: String,
+    pub select: String,
+    pub filters: Vec<String>,
+    pub sort: &'static str,
+}
+
+pub(crate) fn case_parts(q: &CasesQuery) -> CaseParts {
     let mut sql = Sql::default();
     base_params(&mut sql, q.la, q.as_of, q.limit);
     let ind_p = sql.bind(q.indicator.id.to_string());
@@ -743,7 +779,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     // between open and overdue.
     let not_ended = matches!(q.status, Some("open" | "overdue"))
         .then(|| not_ended_before(&format!("({x} + 1)")));
-    let rows = match q.indicator.kind {
+    let (ctes, select) = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
                 // An average's period counts the 3 years ending at its end: `from` reaches
@@ -757,10 +793,23 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     "((r.out_on BETWEEN {from} AND {x}) OR (r.start_on <= {x} AND (r.out_on IS NULL OR r.out_on > {x})))"
                 ));
             }
-            format!(
-                "WITH {cases}, \
-                 r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x}) \
-                 SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
+            (
+                format!(
+                    "{cases}, \
+                 r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x})",
+                    cases = case_ctes(
+                        q.indicator,
+                        store.as_deref(),
+                        &[],
+                        &extra,
+                        true,
+                        not_ended.as_deref(),
+                        q.limit
+                    ),
+                    status = timescale::status_sql("e", &x),
+                ),
+                format!(
+                    "SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
                    CASE WHEN r.due_at IS NOT NULL THEN to_json(r.due_at)#>>'{{}}' ELSE r.due_on::text END AS due, \
                    CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN \
@@ -770,17 +819,8 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    r.elapsed_unit, \
                    CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
                    r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
-                 FROM r",
-                cases = case_ctes(
-                    q.indicator,
-                    store.as_deref(),
-                    &[],
-                    &extra,
-                    true,
-                    not_ended.as_deref(),
-                    q.limit
+                 FROM r"
                 ),
-                status = timescale::status_sql("e", &x),
             )
         }
         IndicatorKind::Proportion | IndicatorKind::Cohort => {
@@ -791,24 +831,28 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     .unwrap_or("'-infinity'::date".into());
                 filters.push(format!("r.start_on BETWEEN {from} AND {x}"));
             }
-            format!(
-                "WITH {cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
-                 SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
+            (
+                format!(
+                    "{cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b)",
+                    cases = case_ctes(
+                        q.indicator,
+                        store.as_deref(),
+                        &[],
+                        &extra,
+                        true,
+                        None,
+                        q.limit
+                    ),
+                    // A cohort's cases: its members at the day statuses are judged at.
+                    cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
+                ),
+                format!(
+                    "SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    r.start_on::text AS start, NULL::text AS due, NULL::text AS \"end\", r.status, \
                    NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
                    NULL::text AS measured_in, r.start_on AS sort_on, {extra_json} AS extra \
-                 FROM r",
-                cases = case_ctes(
-                    q.indicator,
-                    store.as_deref(),
-                    &[],
-                    &extra,
-                    true,
-                    None,
-                    q.limit
+                 FROM r"
                 ),
-                // A cohort's cases: its members at the day statuses are judged at.
-                cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
             )
         }
     };
@@ -829,19 +873,11 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
         IndicatorKind::Proportion | IndicatorKind::Cohort => "r.start_on",
     };
-    if let Some((d, id)) = &q.after {
-        let dp = sql.bind_date(*d);
-        let ip = sql.bind(id.clone());
-        filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
+    CaseParts {
+        sql,
+        ctes,
+        select,
+        filters,
+        sort,
     }
-    let mut text = rows;
-    if !filters.is_empty() {
-        text += &format!(" WHERE {}", filters.join(" AND "));
-    }
-    text += &format!(" ORDER BY {sort}, r.case_id");
-    if let Some(n) = q.page {
-        text += &format!(" LIMIT {n}");
-    }
-    sql.push(&text);
-    sql
 }

@@ -10,6 +10,7 @@
 //! stay testable without a database (the SQL snapshots in `tests/api`).
 
 pub mod engine;
+pub mod feed;
 
 // The paths `engine.rs` has always used (`super::catalogue`, `crate::db`, `crate::domain`).
 use driftwatch_catalogue as catalogue;
