@@ -899,6 +899,11 @@ pub fn document(doc: &mut Value) {
         ),
         opt("$select", "Comma-separated properties"),
         opt("$top", "At most this many entities in all"),
+        opt("$count", "`true` adds `@odata.count`"),
+        opt(
+            "$skiptoken",
+            "From `@odata.nextLink`: where the next page starts",
+        ),
         opt(
             "$skip",
             "Skip this many entities (in the order asked for; the next link then carries the position, not `$skip`)",
@@ -906,11 +911,6 @@ pub fn document(doc: &mut Value) {
         opt(
             "$orderby",
             "The key columns, each optionally `desc`: on summary sets and the scorecard id, indicator_id, period, period_start, period_end or a group column (ties by id); on case sets the sort date (`due` for timeliness and averages, `start` for proportions and cohorts) and case_id (ties by case_id)",
-        ),
-        opt("$count", "`true` adds `@odata.count`"),
-        opt(
-            "$skiptoken",
-            "From `@odata.nextLink`: where the next page starts",
         ),
     ];
     let from = opt(
