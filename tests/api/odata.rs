@@ -1069,7 +1069,7 @@ async fn the_feed_statement_is_the_v1_case_list_for_every_indicator() {
         };
         let mut want: Vec<&Value> = v1.iter().collect();
         // Stable: cases on the same day keep the /v1 order (by case id).
-        want.sort_by(|a, b| day(b, sort).cmp(&day(a, sort)));
+        want.sort_by_key(|v| std::cmp::Reverse(day(v, sort)));
         let (rows, _) = all_pages(&app, &format!("{set}&$orderby={sort}%20desc"), &key, 100).await;
         assert_eq!(
             ids(&rows, "case_id"),
