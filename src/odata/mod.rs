@@ -3,8 +3,8 @@
 //! summary (`<indicator>_summary`) and cases (`<indicator>_cases`), plus `scorecard`.
 //!
 //! The rows are the `/v1` rows, from the same code paths: summaries from
-//! `routes::indicators::authority_rows` (so `SummarySpec`, the rows cache and `summary_rows`),
-//! cases from the engine's case query (`routes::indicators::case_statement` with
+//! `indicators::figures::current_rows` (so `SummarySpec`, the rows cache and `summary_rows`),
+//! cases from the engine's case query (`indicators::cases::case_statement_with` with
 //! `feed::feed_cases_sql`: the `/v1` case list with the whole `$filter`, the order and the
 //! keyset in the statement, so pages are full). Access is
 //! the `/v1` machinery too: each set is an operation of the OpenAPI document with its scope
@@ -34,14 +34,18 @@ use serde_json::{Map, Value, json};
 use crate::app::AppState;
 use crate::audit::RequestTx;
 use crate::auth::{Caller, Scope};
+use crate::db::figures::CaseRow;
 use crate::error::{ApiError, ApiResult};
+use crate::http::page::no_cache;
+use crate::http::params::today_london;
 use crate::http::params::{self, Checker};
+use crate::http::summary::{SummaryParams, parse_spec};
+use crate::indicators::cases::case_statement_with;
 use crate::indicators::catalogue::{self, CATALOGUE, Indicator, IndicatorKind};
-use crate::routes::indicators::{
-    CASE_STATUSES, CaseFilter, CaseRow, SummaryParams, SummaryRow, SummarySpec, case_position,
-    case_statement, current_rows, no_cache, parse_case_position, today_london,
-};
+use crate::indicators::figures::current_rows;
+use driftwatch_engine::cases::{CASE_STATUSES, CaseFilter, case_position, parse_case_position};
 use driftwatch_engine::feed;
+use driftwatch_engine::summary::SummaryRow;
 
 pub const ROOT: &str = "/odata/v4";
 pub const NAMESPACE: &str = "Driftwatch";
@@ -588,7 +592,7 @@ async fn summaries(
     )
     .map_err(|e| bad("query", e.to_string()))?;
     // Only the standard groups: the entity type's columns are the same for every set.
-    let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
+    let spec = parse_spec(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let fresh = no_cache(req);
     let inds: Vec<&'static Indicator> = inds.collect();
@@ -757,17 +761,16 @@ async fn cases(
         .collect();
     let la = caller.la_code.clone();
     let count = if o.count {
-        let sql = case_statement(tx, state, &la, ind, &filter, None, |q| {
+        let sql = case_statement_with(tx, state, &la, ind, &filter, |q| {
             feed::feed_count_sql(q, rows_filter.as_ref())
         })
         .await?;
-        let n: CountRow = tx
+        let n = tx
             .run(&state.pool, &la, async |conn| {
-                use diesel_async::RunQueryDsl;
-                Ok(sql.query().get_result(conn).await?)
+                crate::db::figures::load_count(conn, &sql).await
             })
             .await?;
-        Some(n.n as usize)
+        Some(n as usize)
     } else {
         None
     };
@@ -775,7 +778,7 @@ async fn cases(
     if size == 0 {
         return Ok((Vec::new(), count, None));
     }
-    let sql = case_statement(tx, state, &la, ind, &filter, None, |q| {
+    let sql = case_statement_with(tx, state, &la, ind, &filter, |q| {
         feed::feed_cases_sql(
             q,
             &feed::FeedCases {
@@ -791,8 +794,7 @@ async fn cases(
     .await?;
     let mut rows: Vec<CaseRow> = tx
         .run(&state.pool, &la, async |conn| {
-            use diesel_async::RunQueryDsl;
-            Ok(sql.query().load(conn).await?)
+            crate::db::figures::load_cases(conn, &sql).await
         })
         .await?;
     let next_cursor = params::cut_page(&mut rows, size, case_position);
@@ -809,12 +811,6 @@ async fn cases(
         _ => None,
     };
     Ok((out, count, next))
-}
-
-#[derive(diesel::QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 /// Errors under `/odata` as OData error documents (`{"error": {"code", "message",

@@ -19,6 +19,7 @@ use driftwatch_error::{ApiError, ApiResult};
 
 pub mod benchmarks;
 pub mod dfe_csc;
+pub mod figures;
 pub mod sql;
 
 pub type Conn = AsyncPgConnection;
