@@ -776,6 +776,8 @@ async fn cases(
     };
     let size = page.unwrap_or(MAX_PAGE).min(o.top.unwrap_or(MAX_PAGE));
     if size == 0 {
+        // No case read: the audit row says 0 rows.
+        tx.note_rows(std::iter::empty());
         return Ok((Vec::new(), count, None));
     }
     let sql = case_statement_with(tx, state, &la, ind, &filter, |q| {
