@@ -37,6 +37,33 @@ pub async fn case_sql(
     ))
 }
 
+/// The engine's case query for `filter` (all rows: its `after` and page are the builder's
+/// business) as `build` writes it, judged by the authority's effective limit: the OData
+/// feed's statements (`feed::feed_cases_sql`, `feed::feed_count_sql`).
+pub async fn case_statement_with(
+    tx: &RequestTx,
+    state: &AppState,
+    la: &str,
+    ind: &'static Indicator,
+    f: &CaseFilter<'_>,
+    build: impl FnOnce(&driftwatch_engine::engine::CasesQuery) -> db::sql::Sql,
+) -> ApiResult<db::sql::Sql> {
+    let standards = tx
+        .run(&state.pool, la, async |conn| {
+            crate::standards::all(conn, la).await
+        })
+        .await?;
+    let limit = crate::standards::effective_limit(ind, &standards);
+    Ok(build(&cases::cases_query(
+        ind,
+        la,
+        f,
+        limit,
+        None,
+        crate::judged::reads(ind),
+    )))
+}
+
 /// One page of at most `page` cases in the request's transaction, and the cursor of the next
 /// page when there is one.
 pub async fn case_page(

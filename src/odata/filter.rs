@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use driftwatch_engine::feed;
 use serde_json::Value;
 
 use super::{Edm, Prop};
@@ -237,6 +238,34 @@ impl Expr {
                 }
             }
         }
+    }
+
+    /// The expression as the engine's case-list row filter (which applies it in the
+    /// statement, with the semantics of [`Expr::matches`]); `None` when it names a column
+    /// the engine cannot filter a case list on.
+    pub fn case_filter(&self) -> Option<feed::RowFilter> {
+        use feed::{Compare, RowFilter};
+        Some(match self {
+            Expr::And(a, b) => {
+                RowFilter::And(Box::new(a.case_filter()?), Box::new(b.case_filter()?))
+            }
+            Expr::Or(a, b) => RowFilter::Or(Box::new(a.case_filter()?), Box::new(b.case_filter()?)),
+            Expr::Cmp(name, op, lit) => RowFilter::Compare(
+                feed::CaseColumn::named(name)?,
+                match op {
+                    Op::Eq => Compare::Eq,
+                    Op::Ne => Compare::Ne,
+                    Op::Gt => Compare::Gt,
+                    Op::Ge => Compare::Ge,
+                    Op::Lt => Compare::Lt,
+                    Op::Le => Compare::Le,
+                },
+                match lit {
+                    Literal::Null => None,
+                    Literal::String(v) | Literal::Date(v) => Some(v.clone()),
+                },
+            ),
+        })
     }
 
     /// The value `name eq '<value>'` must have in every matching row, when the expression is a

@@ -4,15 +4,18 @@
 //!
 //! The rows are the `/v1` rows, from the same code paths: summaries from
 //! `indicators::figures::current_rows` (so `SummarySpec`, the rows cache and `summary_rows`),
-//! cases from `indicators::cases::case_page` (the engine's case query and its keyset). Access is
+//! cases from the engine's case query (`indicators::cases::case_statement_with` with
+//! `feed::feed_cases_sql`: the `/v1` case list with the whole `$filter`, the order and the
+//! keyset in the statement, so pages are full). Access is
 //! the `/v1` machinery too: each set is an operation of the OpenAPI document with its scope
 //! (summaries `read:indicators`, cases `read:cases`, audited), so the guard middleware
 //! authenticates (Bearer, HTTP Basic with the key as password, `X-API-Key`, `?api_key=`),
 //! rate-limits and authorizes it, and the audit middleware records case reads.
 //!
 //! Query options: `$filter` (eq ne gt ge lt le, and, or, parentheses) on the period, team,
-//! status and date columns; `$select`; `$top`; `$skip` on summary sets; `$orderby` on summary
-//! sets' key columns; `$count=true`; `$skiptoken` (what `@odata.nextLink` carries). Summary
+//! status and date columns; `$select`; `$top`; `$skip`; `$orderby` on the key columns
+//! (`EntitySet::orderable`), asc or desc, the id or case id ending every order so that paging
+//! is stable; `$count=true`; `$skiptoken` (what `@odata.nextLink` carries). Summary
 //! sets take the summary parameters as custom query options (`from`, `to`, `period`, `group_by`
 //! with the standard groups, `as_of`, `date_basis`); case sets take `from`, `to`, `as_of`,
 //! `due_before`. Anything else is an OData error (`errors`), never ignored. Pages hold at most
@@ -37,10 +40,11 @@ use crate::http::page::no_cache;
 use crate::http::params::today_london;
 use crate::http::params::{self, Checker};
 use crate::http::summary::{SummaryParams, parse_spec};
-use crate::indicators::cases::{case_page, case_sql};
-use crate::indicators::catalogue::{self, CATALOGUE, Indicator};
+use crate::indicators::cases::case_statement_with;
+use crate::indicators::catalogue::{self, CATALOGUE, Indicator, IndicatorKind};
 use crate::indicators::figures::current_rows;
-use driftwatch_engine::cases::{CASE_STATUSES, CaseFilter, parse_case_position};
+use driftwatch_engine::cases::{CASE_STATUSES, CaseFilter, case_position, parse_case_position};
+use driftwatch_engine::feed;
 use driftwatch_engine::summary::SummaryRow;
 
 pub const ROOT: &str = "/odata/v4";
@@ -148,6 +152,20 @@ impl EntitySet {
         }
     }
 
+    /// The columns `$orderby` takes: a summary's key (`id`) and the columns it is made of; a
+    /// case list's keyset, its sort date (`due` of timeliness and averages, `start` of
+    /// proportions and cohorts) and `case_id`.
+    pub fn orderable(&self) -> Vec<&'static str> {
+        match self.kind {
+            SetKind::Scorecard | SetKind::Summary(_) => {
+                let mut v = vec!["id", "indicator_id", "period", "period_start", "period_end"];
+                v.extend(standard_groups());
+                v
+            }
+            SetKind::Cases(ind) => vec![sort_date(ind), "case_id"],
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         match self.kind {
             SetKind::Cases(_) => Scope::ReadCases,
@@ -208,6 +226,17 @@ impl EntitySet {
                 p
             }
         }
+    }
+}
+
+/// The case property a case list is kept in order of (with the case id): the engine's sort
+/// date (`sort_on`), which is the due date's day for timeliness and averages and the start
+/// date's for proportions and cohorts (the day the feed shows: the London day of a timed due
+/// instant is its due date).
+fn sort_date(ind: &Indicator) -> &'static str {
+    match ind.kind {
+        IndicatorKind::Timeliness | IndicatorKind::Average => "due",
+        IndicatorKind::Proportion | IndicatorKind::Cohort => "start",
     }
 }
 
@@ -341,20 +370,9 @@ fn options(req: &HttpRequest, set: &EntitySet) -> ApiResult<Options> {
                 o.select = Some(names);
             }
             "$top" => o.top = Some(int(&k, &v)?),
-            "$skip" if cases => {
-                return Err(bad(
-                    &k,
-                    "case sets are read in pages by `@odata.nextLink`; $skip is not supported on them",
-                ));
-            }
             "$skip" => o.skip = Some(int(&k, &v)?),
-            "$orderby" if cases => {
-                return Err(bad(
-                    &k,
-                    "case sets come in their keyset order (due or start date, then case id); $orderby is not supported on them",
-                ));
-            }
             "$orderby" => {
+                let orderable = set.orderable();
                 for item in v.split(',').map(str::trim) {
                     let mut parts = item.split_whitespace();
                     let name = parts.next().unwrap_or_default();
@@ -365,14 +383,12 @@ fn options(req: &HttpRequest, set: &EntitySet) -> ApiResult<Options> {
                             return Err(bad(&k, format!("`{other}`: use asc or desc")));
                         }
                     };
-                    let orderable = ["id", "indicator_id", "period", "period_start", "period_end"]
-                        .contains(&name)
-                        || standard_groups().any(|g| g == name);
-                    if !orderable || parts.next().is_some() {
+                    if !orderable.contains(&name) || parts.next().is_some() {
                         return Err(bad(
                             &k,
                             format!(
-                                "`{item}`: order by id, indicator_id, period, period_start, period_end or a group column, optionally desc"
+                                "`{item}`: order by {}, each optionally followed by desc",
+                                orderable.join(", ")
                             ),
                         ));
                     }
@@ -597,7 +613,10 @@ async fn summaries(
                     return ord;
                 }
             }
-            std::cmp::Ordering::Equal
+            // Ties by id (unique): a total order, so the pages are the same on every request.
+            let id =
+                |m: &Map<String, Value>| m.get("id").and_then(Value::as_str).map(str::to_string);
+            id(a).cmp(&id(b))
         });
     }
     let count = o.count.then_some(all.len());
@@ -663,6 +682,11 @@ fn case_entity(row: &CaseRow, props: &[Prop]) -> Map<String, Value> {
     out
 }
 
+/// A case set's page. The whole `$filter`, the order and the keyset are in the engine's
+/// statement (`feed::feed_cases_sql`), so a page is full whenever that many rows match and the
+/// next link starts after its last row in the same order. `$skip` skips within that order (the
+/// first page's statement reads past the skipped rows once; the next link carries the keyset
+/// position instead).
 async fn cases(
     req: &HttpRequest,
     caller: &Caller,
@@ -693,7 +717,17 @@ async fn cases(
         ),
         None => None,
     };
-    // What the engine can filter itself; the whole `$filter` is applied to each row as well.
+    let rows_filter = match &o.filter {
+        Some(f) => Some(f.case_filter().ok_or_else(|| {
+            bad(
+                "$filter",
+                "filters case sets on team, status, start, due and end only",
+            )
+        })?),
+        None => None,
+    };
+    // A status or team every matching row must have is also the engine's own filter (its
+    // worklists read only the cases not yet ended); `rows_filter` applies the rest.
     let status = o
         .filter
         .as_ref()
@@ -711,57 +745,68 @@ async fn cases(
         status,
         due_before,
         team,
-        after,
+        after: None,
     };
-    let props = sets()
+    let order: Vec<(feed::CaseKey, bool)> = o
+        .orderby
         .iter()
-        .find(|s| matches!(s.kind, SetKind::Cases(i) if i.id == ind.id))
-        .map(EntitySet::props)
-        .unwrap_or_default();
+        .map(|(name, desc)| {
+            let key = if name == "case_id" {
+                feed::CaseKey::CaseId
+            } else {
+                feed::CaseKey::SortDate
+            };
+            (key, *desc)
+        })
+        .collect();
     let la = caller.la_code.clone();
     let count = if o.count {
-        let sql = case_sql(
-            tx,
-            state,
-            &la,
-            ind,
-            &CaseFilter {
-                after: None,
-                team: filter.team.clone(),
-                ..filter
-            },
-            None,
-        )
+        let sql = case_statement_with(tx, state, &la, ind, &filter, |q| {
+            feed::feed_count_sql(q, rows_filter.as_ref())
+        })
         .await?;
-        let all: Vec<CaseRow> = tx
+        let n = tx
             .run(&state.pool, &la, async |conn| {
-                crate::db::figures::load_cases(conn, &sql).await
+                crate::db::figures::load_count(conn, &sql).await
             })
             .await?;
-        Some(
-            all.iter()
-                .map(|r| case_entity(r, &props))
-                .filter(|m| o.filter.as_ref().is_none_or(|f| f.matches(m)))
-                .count(),
-        )
+        Some(n as usize)
     } else {
         None
     };
     let size = page.unwrap_or(MAX_PAGE).min(o.top.unwrap_or(MAX_PAGE));
     if size == 0 {
+        // No case read: the audit row says 0 rows.
+        tx.note_rows(std::iter::empty());
         return Ok((Vec::new(), count, None));
     }
-    let (rows, next_cursor) = case_page(tx, state, &la, ind, &filter, size).await?;
-    let kept: Vec<&CaseRow> = rows
-        .iter()
-        .filter(|r| {
-            o.filter
-                .as_ref()
-                .is_none_or(|f| f.matches(&case_entity(r, &props)))
+    let sql = case_statement_with(tx, state, &la, ind, &filter, |q| {
+        feed::feed_cases_sql(
+            q,
+            &feed::FeedCases {
+                filter: rows_filter.as_ref(),
+                order: &order,
+                after: after.as_ref(),
+                skip: o.skip.unwrap_or(0),
+                // One more than the page: whether there is a next page.
+                page: Some(size + 1),
+            },
+        )
+    })
+    .await?;
+    let mut rows: Vec<CaseRow> = tx
+        .run(&state.pool, &la, async |conn| {
+            crate::db::figures::load_cases(conn, &sql).await
         })
-        .collect();
-    tx.note_rows(kept.iter().map(|r| r.child_id.as_deref()));
-    let out: Vec<Map<String, Value>> = kept.iter().map(|r| case_entity(r, &props)).collect();
+        .await?;
+    let next_cursor = params::cut_page(&mut rows, size, case_position);
+    let props = sets()
+        .iter()
+        .find(|s| matches!(s.kind, SetKind::Cases(i) if i.id == ind.id))
+        .map(EntitySet::props)
+        .unwrap_or_default();
+    tx.note_rows(rows.iter().map(|r| r.child_id.as_deref()));
+    let out: Vec<Map<String, Value>> = rows.iter().map(|r| case_entity(r, &props)).collect();
     let top_left = o.top.map(|t| t - out.len() as i64);
     let next = match next_cursor {
         Some(cur) if top_left.is_none_or(|t| t > 0) => Some(next_link(req, &cur, top_left)),
@@ -857,6 +902,14 @@ pub fn document(doc: &mut Value) {
             "$skiptoken",
             "From `@odata.nextLink`: where the next page starts",
         ),
+        opt(
+            "$skip",
+            "Skip this many entities (in the order asked for; the next link then carries the position, not `$skip`)",
+        ),
+        opt(
+            "$orderby",
+            "The key columns, each optionally `desc`: on summary sets and the scorecard id, indicator_id, period, period_start, period_end or a group column (ties by id); on case sets the sort date (`due` for timeliness and averages, `start` for proportions and cohorts) and case_id (ties by case_id)",
+        ),
     ];
     let from = opt(
         "from",
@@ -872,8 +925,6 @@ pub fn document(doc: &mut Value) {
     );
     let mut summary = common.clone();
     summary.extend([
-        opt("$skip", "Skip this many entities (summary sets)"),
-        opt("$orderby", "Summary sets: id, indicator_id, period, period_start, period_end or a group column, optionally `desc`"),
         from.clone(),
         to.clone(),
         opt("period", "As for /v1 summaries"),

@@ -48,7 +48,20 @@ pub fn cases_statement(
     page: Option<i64>,
     store: bool,
 ) -> Sql {
-    engine::cases_sql(&CasesQuery {
+    engine::cases_sql(&cases_query(ind, la, f, limit, page, store))
+}
+
+/// The engine's case query for `f` (what `cases_statement` and the OData feed's
+/// `feed::feed_cases_sql` build their statements from).
+pub fn cases_query<'a>(
+    ind: &'static Indicator,
+    la: &'a str,
+    f: &'a CaseFilter<'_>,
+    limit: Option<Limit>,
+    page: Option<i64>,
+    store: bool,
+) -> CasesQuery<'a> {
+    CasesQuery {
         indicator: ind,
         la,
         as_of: f.as_of,
@@ -61,7 +74,7 @@ pub fn cases_statement(
         after: f.after.clone(),
         page,
         store,
-    })
+    }
 }
 
 #[cfg(test)]

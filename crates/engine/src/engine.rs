@@ -712,6 +712,53 @@ pub struct CasesQuery<'a> {
 
 /// Case rows, ordered by due date (timeliness) or eligibility date (proportion), then case id.
 pub fn cases_sql(q: &CasesQuery) -> Sql {
+    let CaseParts {
+        mut sql,
+        ctes,
+        select,
+        mut filters,
+        sort,
+    } = case_parts(q);
+    if let Some((d, id)) = &q.after {
+        let dp = sql.bind_date(*d);
+        let ip = sql.bind(id.clone());
+        filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
+    }
+    let mut tail = String::new();
+    if !filters.is_empty() {
+        tail += &format!(" WHERE {}", filters.join(" AND "));
+    }
+    tail += &format!(" ORDER BY {sort}, r.case_id");
+    let limit = q.page.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let text = match &ctes[..] {
+        [one] => format!("WITH {one} {select}{tail}{limit}"),
+        // Each branch its own page, in order; the page is the first rows of their merge.
+        more => format!(
+            "SELECT * FROM ({}) w ORDER BY w.sort_on, w.case_id{limit}",
+            more.iter()
+                .map(|c| format!("(WITH {c} {select}{tail}{limit})"))
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ")
+        ),
+    };
+    sql.push(&text);
+    sql
+}
+
+/// A case list's statement in parts (`cases_sql` and `crate::feed` assemble them): for each
+/// of the branches `ctes` (one, or for a worklist read from the judged-case store the branches
+/// of [`store_worklist`], whose rows are disjoint), `WITH {ctes} {select} WHERE {filters}`
+/// lists cases of `q` (all but its `after` and `page`); `sort` is their date (the `sort_on`
+/// column).
+pub(crate) struct CaseParts {
+    pub sql: Sql,
+    pub ctes: Vec<String>,
+    pub select: String,
+    pub filters: Vec<String>,
+    pub sort: &'static str,
+}
+
+pub(crate) fn case_parts(q: &CasesQuery) -> CaseParts {
     let mut sql = Sql::default();
     base_params(&mut sql, q.la, q.as_of, q.limit);
     let ind_p = sql.bind(q.indicator.id.to_string());
@@ -748,7 +795,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         _ if worklist => vec![Some(not_ended_before(&format!("({x} + 1)")))],
         _ => vec![None],
     };
-    let rows: Vec<String> = match q.indicator.kind {
+    let (ctes, select) = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
                 // An average's period counts the 3 years ending at its end: `from` reaches
@@ -764,19 +811,8 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
             }
             let branch = |not_ended: Option<&str>| {
                 format!(
-                    "WITH {cases}, \
-                 r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x}) \
-                 SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
-                   CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
-                   CASE WHEN r.due_at IS NOT NULL THEN to_json(r.due_at)#>>'{{}}' ELSE r.due_on::text END AS due, \
-                   CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN \
-                     CASE WHEN r.how = 'end' AND r.end_has_time THEN to_json(r.end_at)#>>'{{}}' ELSE r.out_on::text END \
-                   END AS \"end\", \
-                   r.status, CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN r.elapsed END AS elapsed, \
-                   r.elapsed_unit, \
-                   CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
-                   r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
-                 FROM r",
+                    "{cases}, \
+                 r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x})",
                     cases = case_ctes(
                         q.indicator,
                         store.as_deref(),
@@ -789,7 +825,22 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     status = timescale::status_sql("e", &x),
                 )
             };
-            branches.iter().map(|b| branch(b.as_deref())).collect()
+            (
+                branches.iter().map(|b| branch(b.as_deref())).collect(),
+                format!(
+                    "SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
+                   CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
+                   CASE WHEN r.due_at IS NOT NULL THEN to_json(r.due_at)#>>'{{}}' ELSE r.due_on::text END AS due, \
+                   CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN \
+                     CASE WHEN r.how = 'end' AND r.end_has_time THEN to_json(r.end_at)#>>'{{}}' ELSE r.out_on::text END \
+                   END AS \"end\", \
+                   r.status, CASE WHEN r.status IN ('met', 'missed', 'not_applicable') THEN r.elapsed END AS elapsed, \
+                   r.elapsed_unit, \
+                   CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
+                   r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
+                 FROM r"
+                ),
+            )
         }
         IndicatorKind::Proportion | IndicatorKind::Cohort => {
             if q.from.is_some() || q.to.is_some() {
@@ -799,25 +850,29 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     .unwrap_or("'-infinity'::date".into());
                 filters.push(format!("r.start_on BETWEEN {from} AND {x}"));
             }
-            vec![format!(
-                "WITH {cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
-                 SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
+            (
+                vec![format!(
+                    "{cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b)",
+                    cases = case_ctes(
+                        q.indicator,
+                        store.as_deref(),
+                        &[],
+                        &extra,
+                        true,
+                        None,
+                        q.limit
+                    ),
+                    // A cohort's cases: its members at the day statuses are judged at.
+                    cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
+                )],
+                format!(
+                    "SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    r.start_on::text AS start, NULL::text AS due, NULL::text AS \"end\", r.status, \
                    NULL::float8 AS elapsed, NULL::text AS elapsed_unit, NULL::int AS days_overdue, \
                    NULL::text AS measured_in, r.start_on AS sort_on, {extra_json} AS extra \
-                 FROM r",
-                cases = case_ctes(
-                    q.indicator,
-                    store.as_deref(),
-                    &[],
-                    &extra,
-                    true,
-                    None,
-                    q.limit
+                 FROM r"
                 ),
-                // A cohort's cases: its members at the day statuses are judged at.
-                cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
-            )]
+            )
         }
     };
     if let Some(s) = q.status {
@@ -837,30 +892,13 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         IndicatorKind::Timeliness | IndicatorKind::Average => "r.due_on",
         IndicatorKind::Proportion | IndicatorKind::Cohort => "r.start_on",
     };
-    if let Some((d, id)) = &q.after {
-        let dp = sql.bind_date(*d);
-        let ip = sql.bind(id.clone());
-        filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
+    CaseParts {
+        sql,
+        ctes,
+        select,
+        filters,
+        sort,
     }
-    let mut tail = String::new();
-    if !filters.is_empty() {
-        tail += &format!(" WHERE {}", filters.join(" AND "));
-    }
-    tail += &format!(" ORDER BY {sort}, r.case_id");
-    let limit = q.page.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
-    let text = match &rows[..] {
-        [one] => format!("{one}{tail}{limit}"),
-        // Each branch its own page, in order; the page is the first rows of their merge.
-        more => format!(
-            "SELECT * FROM ({}) w ORDER BY w.sort_on, w.case_id{limit}",
-            more.iter()
-                .map(|b| format!("({b}{tail}{limit})"))
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ")
-        ),
-    };
-    sql.push(&text);
-    sql
 }
 
 /// A worklist (`status` `open` or `overdue`, judged as of the day expression `x`) read from the

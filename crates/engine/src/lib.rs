@@ -16,6 +16,7 @@
 
 pub mod cases;
 pub mod engine;
+pub mod feed;
 pub mod spc;
 pub mod summary;
 

@@ -110,6 +110,18 @@ pub async fn load_cases(conn: &mut Conn, sql: &Sql) -> ApiResult<Vec<CaseRow>> {
 }
 
 #[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The count a counting statement returns (one row, column `n`: `feed::feed_count_sql`).
+pub async fn load_count(conn: &mut Conn, sql: &Sql) -> ApiResult<i64> {
+    let c: Count = sql.query().get_result(conn).await?;
+    Ok(c.n)
+}
+
+#[derive(QueryableByName)]
 struct AuthorityVersion {
     #[diesel(sql_type = Text)]
     la_code: String,
