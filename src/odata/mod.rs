@@ -730,10 +730,7 @@ async fn cases(
         )
         .await?;
         let all: Vec<CaseRow> = tx
-            .run(&state.pool, &la, async |conn| {
-                use diesel_async::RunQueryDsl;
-                Ok(sql.query().load(conn).await?)
-            })
+            .run(&state.pool, &la, async |conn| sql.fetch_all(conn).await)
             .await?;
         Some(
             all.iter()

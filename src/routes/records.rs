@@ -5,7 +5,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::BytesMut;
-use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -283,9 +282,7 @@ async fn list(
         .await;
     };
     let mut rows: Vec<IdBody> = tx
-        .run(&state.pool, &la, async |conn| {
-            Ok(sql.query().load(conn).await?)
-        })
+        .run(&state.pool, &la, async |conn| sql.fetch_all(conn).await)
         .await?;
     let next_cursor = params::cut_page(&mut rows, page, |r| r.id.clone());
     Ok(crate::routes::indicators::page_response(
