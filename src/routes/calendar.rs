@@ -110,7 +110,7 @@ pub async fn working_days(
 // ---------------------------------------------------------------------------------------------
 // Closure days.
 
-/// One of your authority's closure days.
+/// Body of `PUT /v1/calendar/closures/{date}` (optional; an empty body means no name).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ClosureInput {
@@ -118,6 +118,7 @@ pub struct ClosureInput {
     name: Option<String>,
 }
 
+/// The path date: a real `YYYY-MM-DD` inside the calendar's span.
 fn closure_day(raw: &str) -> ApiResult<NaiveDate> {
     validate::parse_supported_date(raw).map_err(|m| ApiError::parameter("date", m))
 }
@@ -162,8 +163,9 @@ fn closure_name(req: &HttpRequest, body: &[u8]) -> ApiResult<Option<String>> {
     }
 }
 
-/// Serialise calendar changes of one authority: rebuilding its calendar deletes and re-inserts
-/// its rows, which two concurrent transactions must not do at once.
+/// Make a day one of your closure days (e.g. a Christmas shutdown): it stops being a working
+/// day for your authority, so every working-day due date and elapsed count over it moves.
+/// Idempotent: 201 when the day was not a closure day, 200 otherwise.
 #[utoipa::path(
     tag = "calendar",
     params(("date" = String, Path, description = "The day, `YYYY-MM-DD` (1990-2040)")),

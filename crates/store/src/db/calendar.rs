@@ -54,16 +54,19 @@ pub async fn days(
     .await?)
 }
 
+/// One of your authority's closure days.
 #[derive(QueryableByName, Serialize, ToSchema, Debug)]
 pub struct Closure {
     #[diesel(sql_type = Date)]
     pub day: NaiveDate,
+    /// A short label, e.g. `Christmas shutdown`.
     #[diesel(sql_type = Nullable<Text>)]
     pub name: Option<String>,
 }
 
-/// Serialise changes to the authority's calendar (until the transaction ends): two requests
-/// changing closure days at once would otherwise each rebuild it without the other's day.
+/// Serialise calendar changes of one authority (until the transaction ends): rebuilding its
+/// calendar deletes and re-inserts its rows, which two concurrent transactions must not do at
+/// once.
 pub async fn lock(conn: &mut Conn, la: &str) -> ApiResult<()> {
     diesel::sql_query(
         "SELECT pg_advisory_xact_lock(hashtext('driftwatch.la_calendar'), hashtext($1))",
