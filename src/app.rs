@@ -29,7 +29,7 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub auth_failures: AuthFailures,
     pub cache: crate::http::cache::ResponseCache,
-    pub rows_cache: crate::http::cache::Lru<Vec<crate::routes::indicators::SummaryRow>>,
+    pub rows_cache: crate::http::cache::Lru<Vec<driftwatch_engine::summary::SummaryRow>>,
 }
 
 impl AppState {

@@ -13,7 +13,7 @@
 //!   work back when the response is an error and records the attempt in a transaction of its
 //!   own). A write and its audit row therefore commit together, or neither does. In a request
 //!   that is not audited, `run` is `db::with_own_tenant_tx`.
-//! - Rows are counted where responses are built: `routes::indicators::page_response` and
+//! - Rows are counted where responses are built: `http::page::page_response` and
 //!   `http::stream::stream_rows` count every row they send and the distinct children among them
 //!   (from `Tabular::child_id`); a handler returning child rows another way calls
 //!   [`RequestTx::note_rows`].

@@ -546,7 +546,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 children_per_la: children,
                 years: 2,
                 seed: 42,
-                end: driftwatch::routes::indicators::today_london(),
+                end: driftwatch::http::params::today_london(),
                 missing_scale: 1.0,
             };
             let batch = demo::only_empty_types(&mut conn, &la, demo::generate_la(&spec, 0))
@@ -631,7 +631,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 children_per_la,
                 years,
                 seed,
-                end: end.unwrap_or_else(driftwatch::routes::indicators::today_london),
+                end: end.unwrap_or_else(driftwatch::http::params::today_london),
                 missing_scale,
             });
             let (records, secs) = demo::generate_all(&database_url()?, spec, workers).await?;

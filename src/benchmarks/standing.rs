@@ -139,6 +139,35 @@ pub fn row_fields(
     out
 }
 
+/// Each row gains its linked published measure's latest year: England, the neighbours' median
+/// and mean (model 2025), and the row's own figure's funnel significance against England;
+/// null without a link, published data or a DfE code (the scorecard's standing columns).
+pub async fn extend_rows(
+    conn: &mut db::Conn,
+    la: &str,
+    rows: &mut [driftwatch_engine::summary::SummaryRow],
+) -> ApiResult<()> {
+    let dfe = db::dfe_code(conn, la).await?;
+    let mut known: Vec<(&str, Option<Standing>)> = Vec::new();
+    for r in rows.iter_mut() {
+        let m = linked(r.indicator_id, &r.groups);
+        let s = match (m, &dfe) {
+            (Some(m), Some(dfe)) => match known.iter().find(|(id, _)| *id == m.id) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let s = latest(conn, m, dfe).await?;
+                    known.push((m.id.as_str(), s.clone()));
+                    s
+                }
+            },
+            _ => None,
+        };
+        let fields = row_fields(m, s.as_ref(), r.numerator, r.denominator);
+        r.groups.extend(fields);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,3 +234,15 @@ pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
         serde_urlencoded::to_string(&q).unwrap_or_default()
     )
 }
+
+/// The query of an endpoint that takes no parameters (beyond `COMMON`): any other is refused.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// Today in Europe/London: the default `as_of` of every judged figure.
+pub fn today_london() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}

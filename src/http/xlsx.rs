@@ -208,7 +208,7 @@ pub fn response(bytes: Vec<u8>, name: &str) -> HttpResponse {
 }
 
 /// Summary rows as objects (their group columns included), by column.
-pub fn summary_maps(rows: &[crate::routes::indicators::SummaryRow]) -> Vec<Map<String, Value>> {
+pub fn summary_maps(rows: &[driftwatch_engine::summary::SummaryRow]) -> Vec<Map<String, Value>> {
     rows.iter()
         .map(|r| match serde_json::to_value(r) {
             Ok(Value::Object(m)) => m,
@@ -220,7 +220,7 @@ pub fn summary_maps(rows: &[crate::routes::indicators::SummaryRow]) -> Vec<Map<S
 /// The scorecard: an overview sheet (every indicator's rows of the last period), then one
 /// sheet per indicator with all its rows.
 pub fn scorecard(
-    rows: &[crate::routes::indicators::SummaryRow],
+    rows: &[driftwatch_engine::summary::SummaryRow],
     columns: &[String],
 ) -> ApiResult<Vec<u8>> {
     let maps = summary_maps(rows);

@@ -3,8 +3,8 @@
 //! summary (`<indicator>_summary`) and cases (`<indicator>_cases`), plus `scorecard`.
 //!
 //! The rows are the `/v1` rows, from the same code paths: summaries from
-//! `routes::indicators::authority_rows` (so `SummarySpec`, the rows cache and `summary_rows`),
-//! cases from `routes::indicators::case_page` (the engine's case query and its keyset). Access is
+//! `indicators::figures::current_rows` (so `SummarySpec`, the rows cache and `summary_rows`),
+//! cases from `indicators::cases::case_page` (the engine's case query and its keyset). Access is
 //! the `/v1` machinery too: each set is an operation of the OpenAPI document with its scope
 //! (summaries `read:indicators`, cases `read:cases`, audited), so the guard middleware
 //! authenticates (Bearer, HTTP Basic with the key as password, `X-API-Key`, `?api_key=`),
@@ -31,13 +31,17 @@ use serde_json::{Map, Value, json};
 use crate::app::AppState;
 use crate::audit::RequestTx;
 use crate::auth::{Caller, Scope};
+use crate::db::figures::CaseRow;
 use crate::error::{ApiError, ApiResult};
+use crate::http::page::no_cache;
+use crate::http::params::today_london;
 use crate::http::params::{self, Checker};
+use crate::http::summary::{SummaryParams, parse_spec};
+use crate::indicators::cases::{case_page, case_sql};
 use crate::indicators::catalogue::{self, CATALOGUE, Indicator};
-use crate::routes::indicators::{
-    CASE_STATUSES, CaseFilter, CaseRow, SummaryParams, SummaryRow, SummarySpec, case_page,
-    case_sql, current_rows, no_cache, parse_case_position, today_london,
-};
+use crate::indicators::figures::current_rows;
+use driftwatch_engine::cases::{CASE_STATUSES, CaseFilter, parse_case_position};
+use driftwatch_engine::summary::SummaryRow;
 
 pub const ROOT: &str = "/odata/v4";
 pub const NAMESPACE: &str = "Driftwatch";
@@ -572,7 +576,7 @@ async fn summaries(
     )
     .map_err(|e| bad("query", e.to_string()))?;
     // Only the standard groups: the entity type's columns are the same for every set.
-    let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
+    let spec = parse_spec(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let fresh = no_cache(req);
     let inds: Vec<&'static Indicator> = inds.collect();
@@ -730,7 +734,9 @@ async fn cases(
         )
         .await?;
         let all: Vec<CaseRow> = tx
-            .run(&state.pool, &la, async |conn| sql.fetch_all(conn).await)
+            .run(&state.pool, &la, async |conn| {
+                crate::db::figures::load_cases(conn, &sql).await
+            })
             .await?;
         Some(
             all.iter()

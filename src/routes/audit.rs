@@ -190,7 +190,7 @@ pub async fn list_audit(
         .await?;
     let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
     let columns = AUDIT_COLUMNS.iter().map(|s| s.to_string()).collect();
-    Ok(crate::routes::indicators::page_response(
+    Ok(crate::http::page::page_response(
         &req,
         &tx,
         format,

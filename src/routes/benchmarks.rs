@@ -19,12 +19,13 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::Format;
 use crate::http::format::negotiate;
 use crate::http::params;
+use crate::http::params::{NoParams, today_london};
 use crate::http::stream::{self, RowWriter, Tabular};
-use crate::routes::indicators::{SummarySpec, summary_rows, today_london};
-use crate::routes::records::NoParams;
+use crate::indicators::figures::summary_rows;
 use driftwatch_catalogue::benchmarks::{Measure, measure, measures};
 use driftwatch_domain::signal::Polarity;
 use driftwatch_domain::signal::funnel::FunnelResult;
+use driftwatch_engine::summary::SummarySpec;
 
 /// A registered measure.
 #[derive(Serialize, ToSchema)]

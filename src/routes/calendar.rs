@@ -65,7 +65,7 @@ pub async fn working_days(
     let format = negotiate(&req)?;
     let p: WorkingDaysParams = params::parse(&req)?;
     let mut c = Checker::default();
-    let this_year = crate::routes::indicators::today_london().year();
+    let this_year = crate::http::params::today_london().year();
     let from = c
         .date("from", &p.from)
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(this_year, 1, 1).expect("date"));
@@ -128,7 +128,7 @@ fn closure_name(req: &HttpRequest, body: &[u8]) -> ApiResult<Option<String>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let value = crate::routes::records::json_body(req, body)?;
+    let value = crate::http::body::json_body(req, body)?;
     if value.is_null() {
         return Ok(None);
     }
@@ -189,9 +189,9 @@ pub async fn put_closure(
     date: web::Path<String>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    params::parse::<crate::routes::records::NoParams>(&req)?;
+    params::parse::<crate::http::params::NoParams>(&req)?;
     let day = closure_day(&date)?;
-    let body = crate::routes::records::read_body(payload, state.settings.max_body_bytes).await?;
+    let body = crate::http::body::read_body(payload, state.settings.max_body_bytes).await?;
     let name = closure_name(&req, &body)?;
     let la = caller.la_code.clone();
     let closure = Closure { day, name };
@@ -240,7 +240,7 @@ pub async fn delete_closure(
     state: web::Data<AppState>,
     date: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    params::parse::<crate::routes::records::NoParams>(&req)?;
+    params::parse::<crate::http::params::NoParams>(&req)?;
     let day = closure_day(&date)?;
     let la = caller.la_code.clone();
     tx.run(&state.pool, &la, async |conn| {

@@ -709,7 +709,7 @@ pub async fn get_import(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    params::parse::<super::records::NoParams>(&req)?;
+    params::parse::<crate::http::params::NoParams>(&req)?;
     let not_found = || ApiError::NotFound("no import with this id for your authority".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let la = caller.la_code.clone();

@@ -133,7 +133,7 @@ pub async fn list_keys(
         .await?;
     let mut rows: Vec<KeyView> = keys.into_iter().map(KeyView::from).collect();
     let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
-    Ok(crate::routes::indicators::page_response(
+    Ok(crate::http::page::page_response(
         &req,
         &tx,
         format,

@@ -6,16 +6,17 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::FormatParam;
-use super::indicators::{
-    FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, no_cache,
-    serve_figures, summary_columns,
-};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::format::negotiate;
+use crate::http::page::no_cache;
 use crate::http::params;
+use crate::http::summary::{SummaryParams, parse_spec};
 use crate::indicators::catalogue;
+use crate::indicators::figures::{FigureScope, national_rows, serve_figures};
+use driftwatch_engine::spc;
+use driftwatch_engine::summary::{SummaryResponse, summary_columns};
 
 /// One indicator's summary for every authority (rows ordered by authority, then period).
 #[utoipa::path(
@@ -45,8 +46,8 @@ pub async fn national_summary(
     })?;
     let format = negotiate(&req)?;
     let p: SummaryParams = params::parse(&req)?;
-    super::spc::refuse(&p)?;
-    let spec = SummarySpec::parse(&p, state.settings.max_periods, Some(ind))?;
+    spc::refuse(p.spc_params())?;
+    let spec = parse_spec(&p, state.settings.max_periods, Some(ind))?;
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let columns = summary_columns(&groups);
     let fresh = no_cache(&req);
@@ -59,29 +60,7 @@ pub async fn national_summary(
         format,
         spec.as_of,
         columns,
-        async |conn, versions| {
-            let mut rows = Vec::new();
-            for (la, v) in versions {
-                // Only an authority whose rows are not cached costs queries: the transaction
-                // is switched to it (row-level security follows) and its rows computed.
-                let mut standards = None;
-                let tenant = Tenant::SwitchOnMiss;
-                let r = authority_rows(
-                    &state,
-                    conn,
-                    la,
-                    tenant,
-                    *v,
-                    ind,
-                    &spec,
-                    fresh,
-                    &mut standards,
-                )
-                .await?;
-                rows.extend(r.iter().cloned());
-            }
-            Ok(rows)
-        },
+        async |conn, versions| national_rows(&state, conn, versions, ind, &spec, fresh).await,
     )
     .await
 }

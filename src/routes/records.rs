@@ -4,8 +4,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use bytes::BytesMut;
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -14,9 +12,9 @@ use crate::audit::RequestTx;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::{json_body, read_body};
 use crate::http::format::negotiate;
-use crate::http::json::JsonError;
-use crate::http::params::{self, Checker};
+use crate::http::params::{self, Checker, NoParams};
 use crate::http::{Format, stream};
 use crate::records::store::{self, IdBody, ListFilter};
 use crate::records::types::{self, Kind, RecordType};
@@ -47,48 +45,6 @@ pub fn register(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(delete)),
         );
     }
-}
-
-/// Read a request body up to `limit` bytes (413 beyond).
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> ApiResult<bytes::Bytes> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
-        if buf.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
-}
-
-/// The body as a JSON value: 415 for another content type, 400 for malformed JSON, 422 naming
-/// the member for a member given twice or a NUL character ([`crate::http::json`]).
-pub fn json_body(req: &HttpRequest, body: &[u8]) -> ApiResult<Value> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let media = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !(media == "application/json" || media.ends_with("+json")) {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the record as application/json".into(),
-        ));
-    }
-    crate::http::json::parse(body).map_err(|e| match e {
-        JsonError::Syntax(e) => ApiError::BadRequest(format!(
-            "the body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        )),
-        JsonError::Member { pointer, message } => ApiError::field(&pointer, message),
-    })
 }
 
 async fn put(
@@ -206,10 +162,6 @@ async fn delete(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NoParams {}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ListParams {
     child_id: Option<String>,
     team: Option<String>,
@@ -285,7 +237,7 @@ async fn list(
         .run(&state.pool, &la, async |conn| sql.fetch_all(conn).await)
         .await?;
     let next_cursor = params::cut_page(&mut rows, page, |r| r.id.clone());
-    Ok(crate::routes::indicators::page_response(
+    Ok(crate::http::page::page_response(
         &req,
         &tx,
         format,

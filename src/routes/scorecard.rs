@@ -7,17 +7,16 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::FormatParam;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::benchmarks::standing::{self, Standing};
-use crate::db;
+use crate::benchmarks::standing;
 use crate::error::{ApiResult, Problem};
 use crate::http::format::negotiate;
+use crate::http::page::no_cache;
 use crate::http::params;
+use crate::http::summary::{SummaryParams, parse_spec};
 use crate::indicators::catalogue::CATALOGUE;
-use crate::routes::indicators::SummaryRow;
-use crate::routes::indicators::{
-    FigureScope, SummaryParams, SummaryResponse, SummarySpec, Tenant, authority_rows, current_rows,
-    no_cache, serve_figures, summary_columns,
-};
+use crate::indicators::figures::{FigureScope, current_rows, scorecard_rows, serve_figures};
+use driftwatch_engine::spc;
+use driftwatch_engine::summary::{SummaryResponse, summary_columns};
 
 /// Every indicator's summary rows in one table: the same rows, columns and parameters as
 /// `/v1/indicators/{id}/summary`, indicators in catalogue order, each by period. `group_by`
@@ -61,9 +60,9 @@ pub async fn scorecard(
         negotiate(&req)?
     };
     let p: SummaryParams = params::parse(&req)?;
-    super::spc::refuse(&p)?;
+    spc::refuse(p.spc_params())?;
     // No indicator: only the standard groups are accepted.
-    let spec = SummarySpec::parse(&p, state.settings.max_periods, None)?;
+    let spec = parse_spec(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
     let mut columns = summary_columns(&groups);
@@ -82,52 +81,7 @@ pub async fn scorecard(
         format,
         spec.as_of,
         columns,
-        async |conn, versions| {
-            let mut standards = None;
-            let mut rows = Vec::new();
-            for ind in CATALOGUE {
-                let r = authority_rows(
-                    &state,
-                    conn,
-                    &la,
-                    Tenant::Set,
-                    versions[0].1,
-                    ind,
-                    &spec,
-                    fresh,
-                    &mut standards,
-                )
-                .await?;
-                rows.extend(r.iter().cloned());
-            }
-            with_standing(conn, &la, &mut rows).await?;
-            Ok(rows)
-        },
+        async |conn, versions| scorecard_rows(&state, conn, &la, versions[0].1, &spec, fresh).await,
     )
     .await
-}
-
-/// Each row gains its linked published measure's latest year: England, the neighbours' median
-/// and mean (model 2025), and the row's own figure's funnel significance against England
-/// (`crate::benchmarks::standing`); null without a link, published data or a DfE code.
-async fn with_standing(conn: &mut db::Conn, la: &str, rows: &mut [SummaryRow]) -> ApiResult<()> {
-    let dfe = db::dfe_code(conn, la).await?;
-    let mut known: Vec<(&str, Option<Standing>)> = Vec::new();
-    for r in rows.iter_mut() {
-        let m = standing::linked(r.indicator_id, &r.groups);
-        let s = match (m, &dfe) {
-            (Some(m), Some(dfe)) => match known.iter().find(|(id, _)| *id == m.id) {
-                Some((_, s)) => s.clone(),
-                None => {
-                    let s = standing::latest(conn, m, dfe).await?;
-                    known.push((m.id.as_str(), s.clone()));
-                    s
-                }
-            },
-            _ => None,
-        };
-        let fields = standing::row_fields(m, s.as_ref(), r.numerator, r.denominator);
-        r.groups.extend(fields);
-    }
-    Ok(())
 }

@@ -12,11 +12,12 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::Format;
+use crate::http::body::{json_body, read_body};
 use crate::http::format::negotiate;
 use crate::http::params;
+use crate::http::params::NoParams;
 use crate::http::stream::{self, RowWriter, Tabular};
 use crate::indicators::catalogue::{self, Basis, Indicator, Limit};
-use crate::routes::records::{NoParams, json_body, read_body};
 
 /// Your authority's standard for one indicator.
 #[derive(Serialize, ToSchema, Debug)]

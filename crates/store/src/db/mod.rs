@@ -21,6 +21,7 @@ pub mod audit;
 pub mod benchmarks;
 pub mod calendar;
 pub mod dfe_csc;
+pub mod figures;
 pub mod imports;
 pub mod keys;
 pub mod sql;

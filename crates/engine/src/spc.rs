@@ -9,9 +9,19 @@ use driftwatch_domain::signal::Polarity;
 use driftwatch_domain::signal::spc::{SpcOptions, xmr};
 use serde_json::{Value, json};
 
-use crate::error::{ApiError, ApiResult};
-use crate::indicators::catalogue::{self, Indicator};
-use crate::routes::indicators::{SummaryParams, SummaryRow};
+use driftwatch_error::{ApiError, ApiResult};
+
+use crate::catalogue::{self, Indicator};
+use crate::summary::SummaryRow;
+
+/// The request's `period` and `spc*` parameters, as given (the summary's query string).
+#[derive(Clone, Copy, Default)]
+pub struct SpcParams<'a> {
+    pub period: Option<&'a str>,
+    pub spc: Option<&'a str>,
+    pub spc_baseline: Option<&'a str>,
+    pub spc_recalculate: Option<&'a str>,
+}
 
 /// The SPC columns, in order (added after the summary's own).
 pub const COLUMNS: &[&str] = &[
@@ -46,16 +56,16 @@ fn polarity(ind: &Indicator) -> Polarity {
 impl SpcRequest {
     /// `None` without `spc=true`; `spc_*` parameters without it, or on a summary not by month,
     /// are errors naming them.
-    pub fn parse(p: &SummaryParams, ind: &Indicator) -> ApiResult<Option<Self>> {
-        let on = match p.spc.as_deref() {
+    pub fn parse(p: SpcParams<'_>, ind: &Indicator) -> ApiResult<Option<Self>> {
+        let on = match p.spc {
             None | Some("false") => false,
             Some("true") => true,
             Some(_) => return Err(ApiError::parameter("spc", "must be true or false")),
         };
         if !on {
             for (name, v) in [
-                ("spc_baseline", &p.spc_baseline),
-                ("spc_recalculate", &p.spc_recalculate),
+                ("spc_baseline", p.spc_baseline),
+                ("spc_recalculate", p.spc_recalculate),
             ] {
                 if v.is_some() {
                     return Err(ApiError::parameter(name, "needs spc=true"));
@@ -63,13 +73,13 @@ impl SpcRequest {
             }
             return Ok(None);
         }
-        if p.period.as_deref().is_some_and(|k| k != "month") {
+        if p.period.is_some_and(|k| k != "month") {
             return Err(ApiError::parameter(
                 "spc",
                 "statistical process control is for summaries by month (period=month)",
             ));
         }
-        let baseline = match p.spc_baseline.as_deref() {
+        let baseline = match p.spc_baseline {
             None => 12,
             Some(b) => b
                 .parse::<usize>()
@@ -81,7 +91,6 @@ impl SpcRequest {
         };
         let recalculate = p
             .spc_recalculate
-            .as_deref()
             .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
             .unwrap_or_default();
         Ok(Some(SpcRequest {
@@ -93,11 +102,11 @@ impl SpcRequest {
 }
 
 /// `spc` parameters where they do not apply (scorecard, national summary).
-pub fn refuse(p: &SummaryParams) -> ApiResult<()> {
+pub fn refuse(p: SpcParams<'_>) -> ApiResult<()> {
     for (name, v) in [
-        ("spc", &p.spc),
-        ("spc_baseline", &p.spc_baseline),
-        ("spc_recalculate", &p.spc_recalculate),
+        ("spc", p.spc),
+        ("spc_baseline", p.spc_baseline),
+        ("spc_recalculate", p.spc_recalculate),
     ] {
         if v.is_some() {
             return Err(ApiError::parameter(
