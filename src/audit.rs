@@ -33,8 +33,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, ResponseError, web};
-use diesel::sql_types::{BigInt, Bool, Jsonb, SmallInt, Text};
-use diesel_async::RunQueryDsl;
 
 use crate::app::AppState;
 use crate::auth::{Caller, Scope};
@@ -248,25 +246,23 @@ impl AuditCtx {
             let c = self.counts.lock().expect("audit lock");
             (c.rows, c.children.len() as i64, c.complete)
         };
-        diesel::sql_query(
-            "INSERT INTO audit_log (la_code, key_id, method, route, path, query, status, rows, \
-                                    children, complete, request_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        db::audit::insert(
+            conn,
+            &db::audit::NewEntry {
+                la_code: &caller.la_code,
+                key_id: caller.key_id,
+                method: &self.method,
+                route: &self.route,
+                path: &self.path,
+                query: &self.query,
+                status: status as i16,
+                rows,
+                children,
+                complete,
+                request_id: &self.request_id,
+            },
         )
-        .bind::<Text, _>(&caller.la_code)
-        .bind::<BigInt, _>(caller.key_id)
-        .bind::<Text, _>(&self.method)
-        .bind::<Text, _>(&self.route)
-        .bind::<Text, _>(&self.path)
-        .bind::<Jsonb, _>(&self.query)
-        .bind::<SmallInt, _>(status as i16)
-        .bind::<BigInt, _>(rows)
-        .bind::<BigInt, _>(children)
-        .bind::<Bool, _>(complete)
-        .bind::<Text, _>(&self.request_id)
-        .execute(conn)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Write the audit row for a finished response and settle the request's transaction:

@@ -7,9 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::sql_types::Text;
-use diesel_async::RunQueryDsl;
-
 use driftwatch::db::{self, Conn};
 use driftwatch::error::{ApiError, ApiResult};
 use driftwatch::ingest::pipeline::{self, ImportMeta, ImportReport, Importer, Mode, RowFormat};
@@ -161,7 +158,7 @@ pub async fn run(
         bytes: total_bytes,
     };
     let mut conn = db::connect(database_url).await?;
-    if !authority_exists(&mut conn, la).await? {
+    if db::authority(&mut conn, la).await?.is_none() {
         anyhow::bail!(
             "no authority {la:?} in this database (`driftwatch keys create --la {la} ...` creates it)"
         );
@@ -253,20 +250,6 @@ pub async fn run(
             anyhow::bail!("import rejected, nothing was written: {}", problem.detail)
         }
     }
-}
-
-async fn authority_exists(conn: &mut Conn, la: &str) -> anyhow::Result<bool> {
-    #[derive(diesel::QueryableByName)]
-    struct One {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        #[allow(dead_code)]
-        one: i32,
-    }
-    let rows: Vec<One> = diesel::sql_query("SELECT 1 AS one FROM authorities WHERE la_code = $1")
-        .bind::<Text, _>(la)
-        .load(conn)
-        .await?;
-    Ok(!rows.is_empty())
 }
 
 async fn run_work(

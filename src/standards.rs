@@ -1,54 +1,12 @@
 //! An authority's own standards: the limit it applies (where the national one is local, or
 //! tighter than a statutory one), its target and amber threshold for the RAG rating.
 
-use diesel::QueryableByName;
-use diesel::sql_types::{Double, Integer, Nullable, Text};
-use diesel_async::RunQueryDsl;
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use serde_json::Value as Json;
 
-use crate::db::Conn;
-use crate::error::{ApiResult, FieldError};
+use crate::error::FieldError;
 use crate::indicators::catalogue::{Basis, Indicator, IndicatorKind, Limit, Polarity, Unit};
 
-#[derive(QueryableByName, Debug, Clone, Serialize, ToSchema)]
-pub struct Standard {
-    #[diesel(sql_type = Text)]
-    pub indicator_id: String,
-    #[diesel(sql_type = Nullable<Integer>)]
-    #[serde(skip)]
-    pub limit_value: Option<i32>,
-    #[diesel(sql_type = Nullable<Text>)]
-    #[serde(skip)]
-    pub limit_unit: Option<String>,
-    /// Target, percent (days for averages).
-    #[diesel(sql_type = Nullable<Double>)]
-    pub target: Option<f64>,
-    /// Amber from this value (worse than it: red).
-    #[diesel(sql_type = Nullable<Double>)]
-    pub amber_from: Option<f64>,
-}
-
-impl Standard {
-    pub fn limit(&self) -> Option<Limit> {
-        Some(Limit {
-            value: self.limit_value?,
-            unit: Unit::parse(self.limit_unit.as_deref()?)?,
-        })
-    }
-}
-
-pub async fn all(conn: &mut Conn, la: &str) -> ApiResult<Vec<Standard>> {
-    Ok(diesel::sql_query(
-        "SELECT indicator_id, limit_value, limit_unit, target::float8 AS target, amber_from::float8 AS amber_from \
-         FROM standards WHERE la_code = $1 ORDER BY indicator_id",
-    )
-    .bind::<Text, _>(la)
-    .load(conn)
-    .await?)
-}
+pub use crate::db::standards::{Standard, StandardInput, all, delete, put};
 
 /// The limit in force: the authority's own if it set one, else the catalogue's.
 pub fn effective_limit(ind: &Indicator, standards: &[Standard]) -> Option<Limit> {
@@ -111,14 +69,6 @@ fn rag_of(
         }
     });
     (Some(target), rag)
-}
-
-/// A validated standard, ready to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StandardInput {
-    pub limit: Option<Limit>,
-    pub target: Option<f64>,
-    pub amber_from: Option<f64>,
 }
 
 /// Largest limit value accepted (in any unit).
@@ -329,51 +279,6 @@ pub fn parse_input(ind: &Indicator, body: &Json) -> Result<StandardInput, Vec<Fi
     } else {
         Err(errors)
     }
-}
-
-#[derive(QueryableByName)]
-struct Written {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    created: bool,
-}
-
-/// Create or replace the authority's standard for `indicator_id`. `Some(true)` created,
-/// `Some(false)` changed, `None` unchanged.
-pub async fn put(
-    conn: &mut Conn,
-    la: &str,
-    indicator_id: &str,
-    s: &StandardInput,
-) -> ApiResult<Option<bool>> {
-    let rows: Vec<Written> = diesel::sql_query(
-        "INSERT INTO standards AS s (la_code, indicator_id, limit_value, limit_unit, target, amber_from) \
-         VALUES ($1, $2, $3, $4, $5::numeric(5, 1), $6::numeric(5, 1)) \
-         ON CONFLICT (la_code, indicator_id) DO UPDATE SET \
-           limit_value = excluded.limit_value, limit_unit = excluded.limit_unit, \
-           target = excluded.target, amber_from = excluded.amber_from, updated_at = now() \
-         WHERE (s.limit_value, s.limit_unit, s.target, s.amber_from) IS DISTINCT FROM \
-               (excluded.limit_value, excluded.limit_unit, excluded.target, excluded.amber_from) \
-         RETURNING (xmax = 0) AS created",
-    )
-    .bind::<Text, _>(la)
-    .bind::<Text, _>(indicator_id)
-    .bind::<Nullable<Integer>, _>(s.limit.map(|l| l.value))
-    .bind::<Nullable<Text>, _>(s.limit.map(|l| l.unit.as_str()))
-    .bind::<Nullable<Double>, _>(s.target)
-    .bind::<Nullable<Double>, _>(s.amber_from)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().next().map(|r| r.created))
-}
-
-/// Remove the authority's standard; false when it had none.
-pub async fn delete(conn: &mut Conn, la: &str, indicator_id: &str) -> ApiResult<bool> {
-    let n = diesel::sql_query("DELETE FROM standards WHERE la_code = $1 AND indicator_id = $2")
-        .bind::<Text, _>(la)
-        .bind::<Text, _>(indicator_id)
-        .execute(conn)
-        .await?;
-    Ok(n > 0)
 }
 
 #[cfg(test)]

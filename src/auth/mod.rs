@@ -10,17 +10,16 @@
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
 pub mod oauth2;
 
-use crate::db::Conn;
+use crate::db::{Conn, keys};
 use crate::error::{ApiError, ApiResult};
+
+pub use keys::{KeyInfo, list_keys, list_own_keys, revoke_key, revoke_own_key};
 
 /// What a key may do. Default deny: a route names the one scope it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,26 +149,12 @@ pub fn generate_key() -> String {
     )
 }
 
-#[derive(QueryableByName)]
-struct KeyRow {
-    #[diesel(sql_type = BigInt)]
-    key_id: i64,
-    #[diesel(sql_type = Text)]
-    key_la_code: String,
-    #[diesel(sql_type = Array<Text>)]
-    key_scopes: Vec<String>,
-}
-
 /// Look a key up (valid: not revoked, not expired) and note its use, at most once a minute.
 /// This runs before the authority is known, so through `dw_authenticate` (a SECURITY DEFINER
 /// function): the API's own role cannot read the keys table across authorities.
 pub async fn authenticate(conn: &mut Conn, key: &str) -> ApiResult<Option<Caller>> {
-    let rows: Vec<KeyRow> =
-        diesel::sql_query("SELECT key_id, key_la_code, key_scopes FROM dw_authenticate($1)")
-            .bind::<Bytea, _>(hash_key(key))
-            .load(conn)
-            .await?;
-    Ok(rows.into_iter().next().map(|r| Caller {
+    let row = keys::authenticate(conn, &hash_key(key)).await?;
+    Ok(row.map(|r| Caller {
         key_id: r.key_id,
         la_code: r.key_la_code,
         scopes: r
@@ -194,48 +179,6 @@ impl FromRequest for Caller {
     }
 }
 
-/// A key as `keys list` shows it (never the key itself).
-#[derive(QueryableByName, Debug, serde::Serialize)]
-pub struct KeyInfo {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub la_code: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub name: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub key_prefix: String,
-    #[diesel(sql_type = Array<Text>)]
-    pub scopes: Vec<String>,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub expires_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub revoked_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// The key this one replaced (`keys rotate`).
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub rotated_from: Option<i64>,
-}
-
-impl KeyInfo {
-    /// `active`, `expired` or `revoked`.
-    pub fn status(&self) -> &'static str {
-        if self.revoked_at.is_some() {
-            "revoked"
-        } else if self.expires_at.is_some_and(|e| e <= Utc::now()) {
-            "expired"
-        } else {
-            "active"
-        }
-    }
-}
-
-const KEY_COLUMNS: &str = "id, la_code, name, key_prefix, scopes, created_at, expires_at, \
-                           revoked_at, last_used_at, rotated_from";
-
 /// Create a key for `la_code` (creating the authority if new). Returns (id, key).
 pub async fn create_key(
     conn: &mut Conn,
@@ -254,75 +197,22 @@ pub async fn create_key(
     let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
     crate::db::tenant_tx(conn, la_code, async |conn| {
         crate::db::ensure_authority(conn, la_code, None).await?;
-        #[derive(QueryableByName)]
-        struct Id {
-            #[diesel(sql_type = BigInt)]
-            id: i64,
-        }
-        let row: Id = diesel::sql_query(
-            "INSERT INTO api_keys (la_code, name, key_hash, key_prefix, scopes, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        let id = keys::insert(
+            conn,
+            &keys::NewKey {
+                la_code,
+                name,
+                key_hash: &hash_key(&key),
+                key_prefix: &key[..10],
+                scopes: &scope_names,
+                expires_at,
+                client_credentials: false,
+            },
         )
-        .bind::<Text, _>(la_code)
-        .bind::<Nullable<Text>, _>(name)
-        .bind::<Bytea, _>(hash_key(&key))
-        .bind::<Text, _>(&key[..10])
-        .bind::<Array<Text>, _>(&scope_names)
-        .bind::<Nullable<Timestamptz>, _>(expires_at)
-        .get_result(conn)
         .await?;
-        Ok((row.id, key.clone()))
+        Ok((id, key.clone()))
     })
     .await
-}
-
-pub async fn list_keys(conn: &mut Conn, la_code: Option<&str>) -> ApiResult<Vec<KeyInfo>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {KEY_COLUMNS} FROM api_keys WHERE $1::text IS NULL OR la_code = $1 ORDER BY la_code, id"
-    ))
-    .bind::<Nullable<Text>, _>(la_code)
-    .load(conn)
-    .await?)
-}
-
-/// Revoke a key; false when no such (unrevoked) key exists.
-pub async fn revoke_key(conn: &mut Conn, id: i64) -> ApiResult<bool> {
-    let n = diesel::sql_query(
-        "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-    )
-    .bind::<BigInt, _>(id)
-    .execute(conn)
-    .await?;
-    Ok(n > 0)
-}
-
-/// One authority's keys after `after_id`, in id order (at most `limit`), for its admins.
-pub async fn list_own_keys(
-    conn: &mut Conn,
-    la_code: &str,
-    after_id: Option<i64>,
-    limit: i64,
-) -> ApiResult<Vec<KeyInfo>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {KEY_COLUMNS} FROM api_keys WHERE la_code = $1 AND id > $2 ORDER BY id LIMIT $3"
-    ))
-    .bind::<Text, _>(la_code)
-    .bind::<BigInt, _>(after_id.unwrap_or(0))
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?)
-}
-
-/// Revoke one of an authority's keys; false when it has no such unrevoked key.
-pub async fn revoke_own_key(conn: &mut Conn, la_code: &str, id: i64) -> ApiResult<bool> {
-    let n = diesel::sql_query(
-        "UPDATE api_keys SET revoked_at = now() WHERE la_code = $1 AND id = $2 AND revoked_at IS NULL",
-    )
-    .bind::<Text, _>(la_code)
-    .bind::<BigInt, _>(id)
-    .execute(conn)
-    .await?;
-    Ok(n > 0)
 }
 
 /// A rotated key: the new one and what became of the old.
@@ -344,43 +234,14 @@ pub async fn rotate_key(
     grace: Option<chrono::Duration>,
     expires_at: Option<DateTime<Utc>>,
 ) -> ApiResult<Rotated> {
-    #[derive(QueryableByName)]
-    struct Old {
-        #[diesel(sql_type = Text)]
-        la_code: String,
-    }
-    let old: Option<Old> =
-        diesel::sql_query("SELECT la_code FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
-            .bind::<BigInt, _>(id)
-            .load(conn)
-            .await?
-            .pop();
-    let Some(old) = old else {
+    let Some(la) = keys::unrevoked_key_authority(conn, id).await? else {
         return Err(ApiError::NotFound(format!("no unrevoked key with id {id}")));
     };
-    let la = old.la_code;
     let key = generate_key();
     crate::db::tenant_tx(conn, &la, async |conn| {
-        #[derive(QueryableByName)]
-        struct New {
-            #[diesel(sql_type = BigInt)]
-            id: i64,
-        }
-        let new: Option<New> = diesel::sql_query(
-            "INSERT INTO api_keys (la_code, name, key_hash, key_prefix, scopes, expires_at, rotated_from) \
-             SELECT la_code, name, $3, $4, scopes, $5, id FROM api_keys \
-             WHERE la_code = $1 AND id = $2 AND revoked_at IS NULL \
-             RETURNING id",
-        )
-        .bind::<Text, _>(&la)
-        .bind::<BigInt, _>(id)
-        .bind::<Bytea, _>(hash_key(&key))
-        .bind::<Text, _>(&key[..10])
-        .bind::<Nullable<Timestamptz>, _>(expires_at)
-        .load(conn)
-        .await?
-        .pop();
-        let Some(new) = new else {
+        let new =
+            keys::insert_successor(conn, &la, id, &hash_key(&key), &key[..10], expires_at).await?;
+        let Some(new_id) = new else {
             return Err(ApiError::NotFound(format!("no unrevoked key with id {id}")));
         };
         let now = Utc::now();
@@ -390,26 +251,12 @@ pub async fn rotate_key(
         };
         if ends > now {
             // Kept for the grace period: it expires then (or earlier, if it already would).
-            diesel::sql_query(
-                "UPDATE api_keys SET expires_at = LEAST(coalesce(expires_at, $3), $3) \
-                 WHERE la_code = $1 AND id = $2",
-            )
-            .bind::<Text, _>(&la)
-            .bind::<BigInt, _>(id)
-            .bind::<Timestamptz, _>(ends)
-            .execute(conn)
-            .await?;
+            keys::expire_key(conn, &la, id, ends).await?;
         } else {
-            diesel::sql_query(
-                "UPDATE api_keys SET revoked_at = now() WHERE la_code = $1 AND id = $2",
-            )
-            .bind::<Text, _>(&la)
-            .bind::<BigInt, _>(id)
-            .execute(conn)
-            .await?;
+            keys::revoke_now(conn, &la, id).await?;
         }
         Ok(Rotated {
-            new_id: new.id,
+            new_id,
             key: key.clone(),
             la_code: la.clone(),
             old_key_ends: ends,

@@ -4,12 +4,8 @@
 //! with `keys revoke`. A secret is never accepted as a bearer key (only `dw_` keys are); it buys
 //! a short-lived `write` key of the client's authority from `POST /oauth2/token`.
 
-use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Bytea, Integer, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
-
 use super::{Scope, generate_key, hash_key};
-use crate::db::Conn;
+use crate::db::{Conn, keys};
 use crate::error::{ApiError, ApiResult};
 
 /// Lifetime of an issued token.
@@ -48,25 +44,20 @@ pub async fn create_client(
     let names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
     crate::db::tenant_tx(conn, la_code, async |conn| {
         crate::db::ensure_authority(conn, la_code, None).await?;
-        #[derive(QueryableByName)]
-        struct Id {
-            #[diesel(sql_type = BigInt)]
-            id: i64,
-        }
-        let row: Id = diesel::sql_query(
-            "INSERT INTO api_keys (la_code, name, key_hash, key_prefix, scopes, expires_at, \
-                                   client_credentials) \
-             VALUES ($1, $2, $3, $4, $5, $6, true) RETURNING id",
+        let id = keys::insert(
+            conn,
+            &keys::NewKey {
+                la_code,
+                name,
+                key_hash: &hash_key(&secret),
+                key_prefix: &secret[..10],
+                scopes: &names,
+                expires_at,
+                client_credentials: true,
+            },
         )
-        .bind::<Text, _>(la_code)
-        .bind::<Nullable<Text>, _>(name)
-        .bind::<Bytea, _>(hash_key(&secret))
-        .bind::<Text, _>(&secret[..10])
-        .bind::<Array<Text>, _>(&names)
-        .bind::<Nullable<Timestamptz>, _>(expires_at)
-        .get_result(conn)
         .await?;
-        Ok((client_id(row.id), secret.clone()))
+        Ok((client_id(id), secret.clone()))
     })
     .await
 }
@@ -75,21 +66,15 @@ pub async fn create_client(
 /// in [`TOKEN_TTL_SECONDS`]). `None` when the client is unknown, revoked, expired, lacks `write`
 /// or the secret is wrong.
 pub async fn issue_token(conn: &mut Conn, client: i64, secret: &str) -> ApiResult<Option<String>> {
-    #[derive(QueryableByName)]
-    struct Issued {
-        #[diesel(sql_type = BigInt)]
-        #[allow(dead_code)]
-        token_id: i64,
-    }
     let token = generate_key();
-    let rows: Vec<Issued> =
-        diesel::sql_query("SELECT token_id, token_la_code FROM dw_issue_token($1, $2, $3, $4, $5)")
-            .bind::<BigInt, _>(client)
-            .bind::<Bytea, _>(hash_key(secret))
-            .bind::<Bytea, _>(hash_key(&token))
-            .bind::<Text, _>(&token[..10])
-            .bind::<Integer, _>(TOKEN_TTL_SECONDS)
-            .load(conn)
-            .await?;
-    Ok((!rows.is_empty()).then_some(token))
+    let issued = keys::issue_token(
+        conn,
+        client,
+        &hash_key(secret),
+        &hash_key(&token),
+        &token[..10],
+        TOKEN_TTL_SECONDS,
+    )
+    .await?;
+    Ok(issued.then_some(token))
 }

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use diesel_async::{AnsiTransactionManager, TransactionManager};
 use sha2::{Digest, Sha256};
 
 use super::parse;
@@ -99,14 +98,14 @@ async fn one(conn: &mut Conn, name: &str, path: &Path) -> anyhow::Result<Outcome
         .map(|b| format!("{b:02x}"))
         .collect();
     let parsed = parse::parse(name, &bytes).map_err(anyhow::Error::msg)?;
-    AnsiTransactionManager::begin_transaction(conn).await?;
+    db::begin(conn).await?;
     match db::benchmarks::import(conn, name, &sha, &parsed).await {
         Ok(o) => {
-            AnsiTransactionManager::commit_transaction(conn).await?;
+            db::commit(conn).await?;
             Ok(o)
         }
         Err(e) => {
-            let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+            db::rollback(conn).await;
             Err(anyhow::anyhow!("{name}: {}", e.problem().detail))
         }
     }

@@ -50,12 +50,6 @@ pub async fn write_batch(
 /// loads once, and an older demo gains record types added since). A type with a `kind` (visits)
 /// is judged per kind of the entry's rows.
 pub async fn only_empty_types(conn: &mut Conn, la: &str, batch: Batch) -> ApiResult<Batch> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        found: bool,
-    }
     let mut out = Vec::new();
     for (rt, rows) in batch {
         // A type with kinds (visits) counts per kind: an older demo with child protection
@@ -67,22 +61,8 @@ pub async fn only_empty_types(conn: &mut Conn, la: &str, batch: Batch) -> ApiRes
         } else {
             Default::default()
         };
-        let by_kind = if kinds.is_empty() {
-            "$2::text[] IS NOT NULL"
-        } else {
-            "kind = ANY($2::text[])"
-        };
-        let row: Found = diesel::sql_query(format!(
-            "SELECT EXISTS (SELECT 1 FROM {} WHERE la_code = $1 AND {by_kind}) AS found",
-            crate::db::sql::ident(rt.table)
-        ))
-        .bind::<diesel::sql_types::Text, _>(la)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
-            kinds.into_iter().map(String::from).collect::<Vec<_>>(),
-        )
-        .get_result(conn)
-        .await?;
-        if !row.found {
+        let kinds: Vec<String> = kinds.into_iter().map(String::from).collect();
+        if !crate::records::store::has_records(conn, la, rt, &kinds).await? {
             out.push((rt, rows));
         }
     }
@@ -122,23 +102,14 @@ pub const DEMO_STANDARDS: &[(&str, f64, f64)] = &[
 
 /// Give the authority the demo standards it does not have yet (never overwriting its own).
 pub async fn ensure_standards(conn: &mut Conn, la: &str) -> ApiResult<usize> {
-    use diesel_async::RunQueryDsl;
     db::tenant_tx(conn, la, async |conn| {
         let mut added = 0;
         for (id, target, amber) in DEMO_STANDARDS {
             if crate::indicators::catalogue::by_id(id).is_none() {
                 continue;
             }
-            added += diesel::sql_query(
-                "INSERT INTO standards (la_code, indicator_id, target, amber_from) \
-                 VALUES ($1, $2, $3::numeric, $4::numeric) ON CONFLICT DO NOTHING",
-            )
-            .bind::<diesel::sql_types::Text, _>(la)
-            .bind::<diesel::sql_types::Text, _>(*id)
-            .bind::<diesel::sql_types::Double, _>(*target)
-            .bind::<diesel::sql_types::Double, _>(*amber)
-            .execute(conn)
-            .await?;
+            added +=
+                usize::from(db::standards::add_if_absent(conn, la, id, *target, *amber).await?);
         }
         if added > 0 {
             db::bump_data_version(conn, la).await?;

@@ -6,34 +6,11 @@
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
 use sha2::{Digest, Sha256};
 
 use super::Format;
-use crate::db::Conn;
-use crate::error::ApiResult;
 
-#[derive(QueryableByName, Debug, Clone, Copy)]
-pub struct DataVersion {
-    #[diesel(sql_type = BigInt)]
-    pub version: i64,
-    #[diesel(sql_type = Timestamptz)]
-    pub changed_at: DateTime<Utc>,
-}
-
-pub async fn data_version(conn: &mut Conn, la: &str) -> ApiResult<DataVersion> {
-    let rows: Vec<DataVersion> =
-        diesel::sql_query("SELECT version, changed_at FROM data_versions WHERE la_code = $1")
-            .bind::<Text, _>(la)
-            .load(conn)
-            .await?;
-    Ok(rows.into_iter().next().unwrap_or(DataVersion {
-        version: 0,
-        changed_at: DateTime::<Utc>::UNIX_EPOCH,
-    }))
-}
+pub use crate::db::{DataVersion, data_version};
 
 /// A weak validator for this request's representation at this data version.
 pub fn etag(

@@ -7,15 +7,12 @@
 use actix_web::HttpResponse;
 use actix_web::HttpResponseBuilder;
 use bytes::Bytes;
-use diesel::QueryableByName;
-use diesel::pg::Pg;
-use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
 use super::Format;
 use crate::audit::RequestTx;
-use crate::db::{self, Pool, sql::Sql};
+use crate::db::{self, DbError, Pool, sql::Row, sql::Sql};
 use crate::error::ApiResult;
 use crate::http::format::{csv_cell, neutralise_formula};
 
@@ -146,7 +143,7 @@ pub async fn stream_rows<R>(
     mut response: HttpResponseBuilder,
 ) -> ApiResult<HttpResponse>
 where
-    R: Tabular + QueryableByName<Pg> + Send + 'static,
+    R: Tabular + Row,
 {
     let audit = tx.audit().cloned();
     // Continue on the request's own connection if it has one open (its transaction holds
@@ -164,15 +161,9 @@ where
     db::begin_tenant_snapshot(&mut conn, la).await?;
     // The query lasts as long as the client takes to read the rows (a slow client slows it):
     // the per-statement limit meant for computations would cut a large export off mid-way.
-    if let Err(e) = conn
-        .batch_execute(&format!(
-            "SET LOCAL statement_timeout = {}",
-            EXPORT_STATEMENT_TIMEOUT.as_millis()
-        ))
-        .await
-    {
+    if let Err(e) = db::set_local_statement_timeout(&mut conn, EXPORT_STATEMENT_TIMEOUT).await {
         db::rollback(&mut conn).await;
-        return Err(e.into());
+        return Err(e);
     }
     if let Some(a) = &audit {
         a.set_streaming();
@@ -187,8 +178,8 @@ where
                 a.note(pending.drain(..));
             }
         };
-        let outcome: Result<bool, diesel::result::Error> = async {
-            let mut rows = sql.query().load_stream::<R>(&mut conn).await?;
+        let outcome: Result<bool, DbError> = async {
+            let mut rows = std::pin::pin!(sql.fetch_stream::<R>(&mut conn).await?);
             while let Some(row) = rows.try_next().await? {
                 writer.row(&row);
                 if audit.is_some() {

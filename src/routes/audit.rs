@@ -2,16 +2,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::FormatParam;
 use crate::app::AppState;
 use crate::audit::RequestTx;
 use crate::auth::Caller;
+use crate::db::audit::{self as log, AuditEntry};
 use crate::error::{ApiResult, Problem};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
@@ -43,43 +41,6 @@ pub struct AuditParams {
     limit: Option<String>,
 }
 
-/// One audited request.
-#[derive(QueryableByName, Serialize, ToSchema, Debug)]
-pub struct AuditEntry {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    /// When the request was recorded.
-    #[diesel(sql_type = Timestamptz)]
-    pub at: DateTime<Utc>,
-    /// The key that made it (`GET /v1/keys` names it).
-    #[diesel(sql_type = BigInt)]
-    pub key_id: i64,
-    #[diesel(sql_type = Text)]
-    pub method: String,
-    /// The route pattern, e.g. `/v1/children/{id}`.
-    #[diesel(sql_type = Text)]
-    pub route: String,
-    /// The path requested, e.g. `/v1/children/c1`.
-    #[diesel(sql_type = Text)]
-    pub path: String,
-    /// Its query parameters (never `api_key`), JSON text.
-    #[diesel(sql_type = Text)]
-    pub query: String,
-    #[diesel(sql_type = SmallInt)]
-    pub status: i16,
-    /// Rows the response carried (records, cases).
-    #[diesel(sql_type = BigInt)]
-    pub rows: i64,
-    /// Distinct children among those rows.
-    #[diesel(sql_type = BigInt)]
-    pub children: i64,
-    /// False when a streamed export was cut short (the client went away, or a fault).
-    #[diesel(sql_type = Bool)]
-    pub complete: bool,
-    #[diesel(sql_type = Text)]
-    pub request_id: String,
-}
-
 const AUDIT_COLUMNS: &[&str] = &[
     "id",
     "at",
@@ -95,25 +56,24 @@ const AUDIT_COLUMNS: &[&str] = &[
     "request_id",
 ];
 
-impl AuditEntry {
-    fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(m)) => m,
-            _ => serde_json::Map::new(),
-        };
-        if let Ok(q) = serde_json::from_str::<serde_json::Value>(&self.query) {
-            m.insert("query".into(), q);
-        }
-        m
+/// An entry as served: its `query` as the JSON object it holds, not as text.
+fn to_map(e: &AuditEntry) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = match serde_json::to_value(e) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    if let Ok(q) = serde_json::from_str::<serde_json::Value>(&e.query) {
+        m.insert("query".into(), q);
     }
+    m
 }
 
 impl Tabular for AuditEntry {
     fn write_json(&self, out: &mut Vec<u8>) {
-        let _ = serde_json::to_writer(out, &self.to_map());
+        let _ = serde_json::to_writer(out, &to_map(self));
     }
     fn cell_values(&self, columns: &[String]) -> Vec<String> {
-        cells_of(&self.to_map(), columns)
+        cells_of(&to_map(self), columns)
     }
 }
 
@@ -217,29 +177,15 @@ pub async fn list_audit(
     let la = caller.la_code.clone();
     let mut rows: Vec<AuditEntry> = tx
         .run(&state.pool, &la, async |conn| {
-            Ok(diesel::sql_query(
-                "SELECT id, at, key_id, method, route, path, query::text AS query, status, rows, \
-                    children, complete, request_id \
-             FROM audit_log \
-             WHERE la_code = $1 \
-               AND ($2::timestamptz IS NULL OR at >= $2) \
-               AND ($3::timestamptz IS NULL OR at <= $3) \
-               AND ($4::bigint IS NULL OR key_id = $4) \
-               AND ($5::text IS NULL OR route = $5) \
-               AND ($6::smallint IS NULL OR status = $6) \
-               AND ($7::bigint IS NULL OR id < $7) \
-             ORDER BY id DESC LIMIT $8",
-            )
-            .bind::<Text, _>(&la)
-            .bind::<Nullable<Timestamptz>, _>(from)
-            .bind::<Nullable<Timestamptz>, _>(to)
-            .bind::<Nullable<BigInt>, _>(key_id)
-            .bind::<Nullable<Text>, _>(route.as_deref())
-            .bind::<Nullable<SmallInt>, _>(status.map(|s| s as i16))
-            .bind::<Nullable<BigInt>, _>(before)
-            .bind::<BigInt, _>(limit + 1)
-            .load(conn)
-            .await?)
+            let filter = log::Filter {
+                from,
+                to,
+                key_id,
+                route: route.as_deref(),
+                status: status.map(|s| s as i16),
+                before,
+            };
+            log::list(conn, &la, &filter, limit + 1).await
         })
         .await?;
     let next_cursor = params::cut_page(&mut rows, limit, |r| r.id.to_string());
@@ -251,6 +197,6 @@ pub async fn list_audit(
         &rows,
         columns,
         next_cursor,
-        |r| serde_json::Value::Object(r.to_map()),
+        |r| serde_json::Value::Object(to_map(r)),
     ))
 }

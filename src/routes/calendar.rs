@@ -2,9 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{Datelike, NaiveDate};
-use diesel::QueryableByName;
-use diesel::sql_types::{Bool, Date, Nullable, Text};
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -12,7 +9,7 @@ use super::FormatParam;
 use crate::app::AppState;
 use crate::audit::RequestTx;
 use crate::auth::Caller;
-use crate::db;
+use crate::db::{self, calendar};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::format::negotiate;
 use crate::http::params::{self, Checker};
@@ -31,27 +28,7 @@ pub struct WorkingDaysParams {
     to: Option<String>,
 }
 
-#[derive(QueryableByName, Serialize, ToSchema)]
-pub struct CalendarDay {
-    #[diesel(sql_type = Date)]
-    pub day: NaiveDate,
-    /// `Mon` ... `Sun`.
-    #[diesel(sql_type = Text)]
-    pub weekday: String,
-    /// Monday-Friday, not a bank holiday, not one of your closure days.
-    #[diesel(sql_type = Bool)]
-    pub is_working_day: bool,
-    /// England & Wales bank holiday, if any.
-    #[diesel(sql_type = Nullable<Text>)]
-    pub holiday_name: Option<String>,
-    /// Your authority's closure, if any.
-    #[diesel(sql_type = Nullable<Text>)]
-    pub closure_name: Option<String>,
-    /// Working days on or before this day (your calendar): the difference between two days'
-    /// counts is the working days after the first up to and including the second.
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pub working_day_number: i32,
-}
+pub use crate::db::calendar::{CalendarDay, Closure};
 
 impl Tabular for CalendarDay {
     fn write_json(&self, out: &mut Vec<u8>) {
@@ -103,18 +80,7 @@ pub async fn working_days(
     let la = caller.la_code.clone();
     let rows: Vec<CalendarDay> = tx
         .run(&state.pool, &la, async |conn| {
-            Ok(diesel::sql_query(
-                "SELECT l.day, to_char(l.day, 'Dy') AS weekday, l.is_working_day, c.holiday_name, \
-                    x.name AS closure_name, l.seq AS working_day_number \
-             FROM la_calendar l JOIN calendar_days c ON c.day = l.day \
-             LEFT JOIN la_closures x ON x.la_code = l.la_code AND x.day = l.day \
-             WHERE l.la_code = $1 AND l.day BETWEEN $2 AND $3 ORDER BY l.day",
-            )
-            .bind::<Text, _>(&la)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .load(conn)
-            .await?)
+            calendar::days(conn, &la, from, to).await
         })
         .await?;
     let columns = [
@@ -144,28 +110,12 @@ pub async fn working_days(
 // ---------------------------------------------------------------------------------------------
 // Closure days.
 
-/// One of your authority's closure days.
-#[derive(QueryableByName, Serialize, ToSchema, Debug)]
-pub struct Closure {
-    #[diesel(sql_type = Date)]
-    pub day: NaiveDate,
-    /// A short label, e.g. `Christmas shutdown`.
-    #[diesel(sql_type = Nullable<Text>)]
-    pub name: Option<String>,
-}
-
 /// Body of `PUT /v1/calendar/closures/{date}` (optional; an empty body means no name).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ClosureInput {
     /// A short label: 1-64 printable characters.
     name: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct Upserted {
-    #[diesel(sql_type = Bool)]
-    created: bool,
 }
 
 /// The path date: a real `YYYY-MM-DD` inside the calendar's span.
@@ -213,26 +163,6 @@ fn closure_name(req: &HttpRequest, body: &[u8]) -> ApiResult<Option<String>> {
     }
 }
 
-/// Serialise calendar changes of one authority: rebuilding its calendar deletes and re-inserts
-/// its rows, which two concurrent transactions must not do at once.
-async fn lock_calendar(conn: &mut db::Conn, la: &str) -> ApiResult<()> {
-    diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(hashtext('driftwatch.la_calendar'), hashtext($1))",
-    )
-    .bind::<Text, _>(la)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn rebuild_calendar(conn: &mut db::Conn, la: &str) -> ApiResult<()> {
-    diesel::sql_query("SELECT la_calendar_rebuild($1)")
-        .bind::<Text, _>(la)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Make a day one of your closure days (e.g. a Christmas shutdown): it stops being a working
 /// day for your authority, so every working-day due date and elapsed count over it moves.
 /// Idempotent: 201 when the day was not a closure day, 200 otherwise.
@@ -264,31 +194,21 @@ pub async fn put_closure(
     let body = crate::http::body::read_body(payload, state.settings.max_body_bytes).await?;
     let name = closure_name(&req, &body)?;
     let la = caller.la_code.clone();
+    let closure = Closure { day, name };
     let created = tx
         .run(&state.pool, &la, async |conn| {
-            lock_calendar(conn, &la).await?;
-            let rows: Vec<Upserted> = diesel::sql_query(
-                "INSERT INTO la_closures AS x (la_code, day, name) VALUES ($1, $2, $3) \
-             ON CONFLICT (la_code, day) DO UPDATE SET name = excluded.name \
-             WHERE x.name IS DISTINCT FROM excluded.name \
-             RETURNING (xmax = 0) AS created",
-            )
-            .bind::<Text, _>(&la)
-            .bind::<Date, _>(day)
-            .bind::<Nullable<Text>, _>(&name)
-            .load(conn)
-            .await?;
-            let created = rows.iter().any(|r| r.created);
+            calendar::lock(conn, &la).await?;
+            let written = calendar::put_closure(conn, &la, &closure).await?;
+            let created = written == Some(true);
             if created {
-                rebuild_calendar(conn, &la).await?;
+                calendar::rebuild(conn, &la).await?;
             }
-            if !rows.is_empty() {
+            if written.is_some() {
                 db::bump_data_version(conn, &la).await?;
             }
             Ok(created)
         })
         .await?;
-    let closure = Closure { day, name };
     Ok(if created {
         HttpResponse::Created()
             .insert_header((
@@ -324,18 +244,13 @@ pub async fn delete_closure(
     let day = closure_day(&date)?;
     let la = caller.la_code.clone();
     tx.run(&state.pool, &la, async |conn| {
-        lock_calendar(conn, &la).await?;
-        let n = diesel::sql_query("DELETE FROM la_closures WHERE la_code = $1 AND day = $2")
-            .bind::<Text, _>(&la)
-            .bind::<Date, _>(day)
-            .execute(conn)
-            .await?;
-        if n == 0 {
+        calendar::lock(conn, &la).await?;
+        if !calendar::delete_closure(conn, &la, day).await? {
             return Err(ApiError::NotFound(format!(
                 "{day} is not one of your closure days"
             )));
         }
-        rebuild_calendar(conn, &la).await?;
+        calendar::rebuild(conn, &la).await?;
         db::bump_data_version(conn, &la).await
     })
     .await?;

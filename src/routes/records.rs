@@ -4,7 +4,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -235,9 +234,7 @@ async fn list(
         .await;
     };
     let mut rows: Vec<IdBody> = tx
-        .run(&state.pool, &la, async |conn| {
-            Ok(sql.query().load(conn).await?)
-        })
+        .run(&state.pool, &la, async |conn| sql.fetch_all(conn).await)
         .await?;
     let next_cursor = params::cut_page(&mut rows, page, |r| r.id.clone());
     Ok(crate::http::page::page_response(

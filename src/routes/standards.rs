@@ -2,9 +2,6 @@
 //! standards (limit, target, amber threshold). Validation and storage are in `crate::standards`.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, put, web};
-use diesel::QueryableByName;
-use diesel::sql_types::{Double, Integer, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,23 +17,7 @@ use crate::http::format::negotiate;
 use crate::http::params;
 use crate::http::params::NoParams;
 use crate::http::stream::{self, RowWriter, Tabular};
-use crate::indicators::catalogue::{self, Basis, Indicator, Limit, Unit};
-
-#[derive(QueryableByName)]
-struct StandardRow {
-    #[diesel(sql_type = Text)]
-    indicator_id: String,
-    #[diesel(sql_type = Nullable<Integer>)]
-    limit_value: Option<i32>,
-    #[diesel(sql_type = Nullable<Text>)]
-    limit_unit: Option<String>,
-    #[diesel(sql_type = Nullable<Double>)]
-    target: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    amber_from: Option<f64>,
-    #[diesel(sql_type = Timestamptz)]
-    updated_at: chrono::DateTime<chrono::Utc>,
-}
+use crate::indicators::catalogue::{self, Basis, Indicator, Limit};
 
 /// Your authority's standard for one indicator.
 #[derive(Serialize, ToSchema, Debug)]
@@ -59,12 +40,10 @@ pub struct StandardView {
 }
 
 impl StandardView {
-    fn of(r: StandardRow) -> Option<Self> {
+    fn of(stored: db::standards::StoredStandard) -> Option<Self> {
+        let r = stored.standard;
         let ind = catalogue::by_id(&r.indicator_id)?;
-        let limit = match (r.limit_value, r.limit_unit.as_deref().and_then(Unit::parse)) {
-            (Some(value), Some(unit)) => Some(Limit { value, unit }),
-            _ => None,
-        };
+        let limit = r.limit();
         Some(StandardView {
             indicator_id: r.indicator_id,
             limit,
@@ -73,7 +52,7 @@ impl StandardView {
             default_limit: ind.limit,
             basis: ind.basis,
             effective_limit: limit.or(ind.limit),
-            updated_at: r.updated_at,
+            updated_at: stored.updated_at,
         })
     }
 }
@@ -141,16 +120,7 @@ async fn load(
     la: &str,
     indicator_id: Option<&str>,
 ) -> ApiResult<Vec<StandardView>> {
-    let rows: Vec<StandardRow> = diesel::sql_query(
-        "SELECT indicator_id, limit_value, limit_unit, target::float8 AS target, \
-                amber_from::float8 AS amber_from, updated_at \
-         FROM standards WHERE la_code = $1 AND ($2::text IS NULL OR indicator_id = $2) \
-         ORDER BY indicator_id",
-    )
-    .bind::<Text, _>(la)
-    .bind::<Nullable<Text>, _>(indicator_id)
-    .load(conn)
-    .await?;
+    let rows = db::standards::stored(conn, la, indicator_id).await?;
     Ok(rows.into_iter().filter_map(StandardView::of).collect())
 }
 

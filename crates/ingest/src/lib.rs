@@ -3,11 +3,10 @@
 //! parses no national file itself; a separate process does, and hands back `Parsed`). It writes
 //! no audit row: it returns what it did, and the web layer records it.
 //!
-//! Dependencies: the parsers need no database, but `pipeline` (applying a plan in the caller's
-//! transaction) and `ssda903` (reading the authority's existing episodes) still run their
-//! statements through diesel here; moving those into `driftwatch-store` is the step left of
-//! issue 12 item 1, and `scripts/check-crate-graph` allows this crate diesel until then (never
-//! actix).
+//! Dependencies: the parsers need no database; `pipeline` (applying a plan in the caller's
+//! transaction, the import history) and `ssda903` (reading the authority's existing episodes)
+//! call typed functions of `driftwatch-store` (`db::imports`, `db::ssda903`, `records::store`).
+//! This crate has no diesel of its own, and never actix (`scripts/check-crate-graph`).
 //!
 //! Every importer ends in the same place. A national-format importer reads its files and turns
 //! them into an [`ImportPlan`]: the records to write, type by type in dependency order (children

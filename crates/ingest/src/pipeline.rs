@@ -28,8 +28,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
-use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use utoipa::ToSchema;
@@ -434,7 +432,7 @@ impl Importer {
         }
         let deferred = !self.superseded.is_empty();
         if deferred {
-            conn.batch_execute("SET CONSTRAINTS ALL DEFERRED").await?;
+            db::defer_constraints(conn, true).await?;
         }
         let mut deletes = Vec::new();
         for step in steps {
@@ -458,7 +456,7 @@ impl Importer {
         if deferred {
             // Check now (a superseded record that could not be deleted and still overlaps is
             // a 422 for the whole import), not at COMMIT.
-            conn.batch_execute("SET CONSTRAINTS ALL IMMEDIATE").await?;
+            db::defer_constraints(conn, false).await?;
             self.superseded.clear();
         }
         Ok(())
@@ -1125,115 +1123,71 @@ pub struct ImportMeta {
 }
 
 /// An import as `GET /v1/imports/{id}` shows it.
-#[derive(diesel::QueryableByName, Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ImportInfo {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
     /// `queued`, `running`, `succeeded` or `failed`. An import whose server stopped before it
     /// finished (no heartbeat for a minute) is `failed`, with a 503 problem saying so.
-    #[diesel(sql_type = Text)]
     pub status: String,
     /// The API key's name (or `key <id>` for an unnamed key), or `cli`.
-    #[diesel(sql_type = Text)]
     pub who: String,
     /// The API key that sent the import (null for the CLI).
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub key_id: Option<i64>,
     /// `ndjson` or `csv` (a record import), `ssda903`, `cin-census` or `annex-a`.
-    #[diesel(sql_type = Text)]
     pub format: String,
     /// The record type of an NDJSON or CSV import.
-    #[diesel(sql_type = Nullable<Text>)]
     pub record_type: Option<String>,
     /// `all` (all-or-nothing) or `partial`.
-    #[diesel(sql_type = Text)]
     pub mode: String,
     /// Names of the uploaded files (multipart parts, CLI paths).
-    #[diesel(sql_type = Array<Text>)]
     pub files: Vec<String>,
     /// Size of the body (or of all the files).
-    #[diesel(sql_type = BigInt)]
     pub bytes: i64,
     /// When the import was received.
-    #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub started_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub finished_at: Option<DateTime<Utc>>,
     /// Rows processed so far (the progress of a running import; all rows once it is done).
-    #[diesel(sql_type = BigInt)]
     pub rows_processed: i64,
     /// The report of a succeeded import. In the list, without `errors` (see `error_count`).
-    #[diesel(sql_type = Nullable<Jsonb>)]
     #[schema(value_type = Option<ImportReport>)]
     pub report: Option<Json>,
     /// Why a failed import failed: the problem document it answered (or, in the background,
     /// would have), with every bad row's errors (the first 1,000). In the list, without `errors`.
-    #[diesel(sql_type = Nullable<Jsonb>)]
     #[schema(value_type = Option<crate::error::Problem>)]
     pub problem: Option<Json>,
 }
 
-/// A background import writes a heartbeat (`heartbeat_at`) at least this often while it
-/// runs, with its progress.
-pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// A queued or running import whose heartbeat is older than this was interrupted: the server
-/// running it stopped, and its transaction (every record of it) was rolled back. The history
-/// shows it `failed`, with a 503 problem saying so.
-pub const HEARTBEAT_STALE_SECS: u32 = 60;
-
-pub const INTERRUPTED_DETAIL: &str = "the import was interrupted (the server stopped before it \
-    finished); nothing of it was written: send it again";
-
-/// The history's columns, `report` and `problem` from the expressions given; an interrupted
-/// import (see [`HEARTBEAT_STALE_SECS`]) is shown as failed, with its own problem.
-fn info_columns(report: &str, problem: &str) -> String {
-    let stale = format!(
-        "(status IN ('queued', 'running') AND coalesce(heartbeat_at, created_at) \
-          < now() - interval '{HEARTBEAT_STALE_SECS} seconds')"
-    );
-    let interrupted =
-        serde_json::to_string(&ApiError::Unavailable(INTERRUPTED_DETAIL.into()).problem())
-            .expect("problem serialises")
-            .replace('\'', "''");
-    format!(
-        "id, CASE WHEN {stale} THEN 'failed' ELSE status END AS status, who, key_id, format, \
-         record_type, mode, files, bytes, created_at, started_at, finished_at, \
-         rows AS rows_processed, {report} AS report, \
-         CASE WHEN {stale} THEN '{interrupted}'::jsonb ELSE {problem} END AS problem"
-    )
+impl From<db::imports::ImportRow> for ImportInfo {
+    fn from(r: db::imports::ImportRow) -> Self {
+        ImportInfo {
+            id: r.id,
+            status: r.status,
+            who: r.who,
+            key_id: r.key_id,
+            format: r.format,
+            record_type: r.record_type,
+            mode: r.mode,
+            files: r.files,
+            bytes: r.bytes,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            rows_processed: r.rows_processed,
+            report: r.report,
+            problem: r.problem,
+        }
+    }
 }
 
-#[derive(diesel::QueryableByName)]
-struct IdOnly {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
+pub use db::imports::{HEARTBEAT_EVERY, HEARTBEAT_STALE_SECS, INTERRUPTED_DETAIL};
 
 /// The name the history shows for an API key.
 pub async fn key_name(conn: &mut Conn, la: &str, key_id: i64) -> ApiResult<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = Nullable<Text>)]
-        name: Option<String>,
-    }
-    let rows: Vec<Name> =
-        diesel::sql_query("SELECT name FROM api_keys WHERE la_code = $1 AND id = $2")
-            .bind::<Text, _>(la)
-            .bind::<BigInt, _>(key_id)
-            .load(conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.name)
+    Ok(db::keys::key_name(conn, la, key_id)
+        .await?
         .unwrap_or_else(|| format!("key {key_id}")))
 }
-
-// Times are `clock_timestamp()`, not `now()`: a history row written in the import's own
-// transaction would otherwise carry the time the transaction began.
 
 /// Add an import to the history; its id. `status` is `queued` (a background import), or the
 /// outcome of one that already ran (`succeeded` with its report, `failed` with its problem).
@@ -1246,29 +1200,25 @@ pub async fn history_insert(
     outcome: Option<Result<&ImportReport, &ApiError>>,
 ) -> ApiResult<i64> {
     let (rows, report, problem) = outcome_columns(outcome);
-    let row: IdOnly = diesel::sql_query(
-        "INSERT INTO imports (la_code, key_id, who, format, record_type, mode, files, bytes, \
-                              status, started_at, created_at, finished_at, rows, report, problem) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, clock_timestamp()), \
-                 CASE WHEN $9 IN ('succeeded', 'failed') THEN clock_timestamp() END, $11, $12, $13) \
-         RETURNING id",
+    db::imports::insert(
+        conn,
+        la,
+        &db::imports::NewImport {
+            key_id: meta.key_id,
+            who: &meta.who,
+            format: &meta.format,
+            record_type: meta.record_type.as_deref(),
+            mode: meta.mode.name(),
+            files: &meta.files,
+            bytes: meta.bytes as i64,
+            status,
+            started_at,
+            rows,
+            report,
+            problem,
+        },
     )
-    .bind::<Text, _>(la)
-    .bind::<Nullable<BigInt>, _>(meta.key_id)
-    .bind::<Text, _>(&meta.who)
-    .bind::<Text, _>(&meta.format)
-    .bind::<Nullable<Text>, _>(meta.record_type.as_deref())
-    .bind::<Text, _>(meta.mode.name())
-    .bind::<Array<Text>, _>(&meta.files)
-    .bind::<BigInt, _>(meta.bytes as i64)
-    .bind::<Text, _>(status)
-    .bind::<Nullable<Timestamptz>, _>(started_at)
-    .bind::<BigInt, _>(rows)
-    .bind::<Nullable<Jsonb>, _>(report)
-    .bind::<Nullable<Jsonb>, _>(problem)
-    .get_result(conn)
-    .await?;
-    Ok(row.id)
+    .await
 }
 
 fn outcome_columns(
@@ -1291,30 +1241,12 @@ fn outcome_columns(
 
 /// A queued import starts running.
 pub async fn history_start(conn: &mut Conn, la: &str, id: i64) -> ApiResult<()> {
-    diesel::sql_query(
-        "UPDATE imports SET status = 'running', started_at = clock_timestamp(), \
-                heartbeat_at = clock_timestamp() \
-         WHERE la_code = $1 AND id = $2",
-    )
-    .bind::<Text, _>(la)
-    .bind::<BigInt, _>(id)
-    .execute(conn)
-    .await?;
-    Ok(())
+    db::imports::start(conn, la, id).await
 }
 
 /// Rows processed so far by a running import, and its heartbeat.
 pub async fn history_progress(conn: &mut Conn, la: &str, id: i64, rows: u64) -> ApiResult<()> {
-    diesel::sql_query(
-        "UPDATE imports SET rows = $3, heartbeat_at = clock_timestamp() \
-         WHERE la_code = $1 AND id = $2 AND status = 'running'",
-    )
-    .bind::<Text, _>(la)
-    .bind::<BigInt, _>(id)
-    .bind::<BigInt, _>(rows as i64)
-    .execute(conn)
-    .await?;
-    Ok(())
+    db::imports::progress(conn, la, id, rows as i64).await
 }
 
 /// A running import's outcome.
@@ -1330,33 +1262,12 @@ pub async fn history_finish(
         "failed"
     };
     let (rows, report, problem) = outcome_columns(Some(outcome));
-    diesel::sql_query(
-        "UPDATE imports SET status = $3, finished_at = clock_timestamp(), \
-                rows = CASE WHEN $3 = 'succeeded' THEN $4 ELSE rows END, report = $5, problem = $6 \
-         WHERE la_code = $1 AND id = $2",
-    )
-    .bind::<Text, _>(la)
-    .bind::<BigInt, _>(id)
-    .bind::<Text, _>(status)
-    .bind::<BigInt, _>(rows)
-    .bind::<Nullable<Jsonb>, _>(report)
-    .bind::<Nullable<Jsonb>, _>(problem)
-    .execute(conn)
-    .await?;
-    Ok(())
+    db::imports::finish(conn, la, id, status, rows, report, problem).await
 }
 
 /// One import of `la`.
 pub async fn history_get(conn: &mut Conn, la: &str, id: i64) -> ApiResult<Option<ImportInfo>> {
-    let rows: Vec<ImportInfo> = diesel::sql_query(format!(
-        "SELECT {} FROM imports WHERE la_code = $1 AND id = $2",
-        info_columns("report", "problem")
-    ))
-    .bind::<Text, _>(la)
-    .bind::<BigInt, _>(id)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().next())
+    Ok(db::imports::get(conn, la, id).await?.map(ImportInfo::from))
 }
 
 /// Imports of `la`, newest first, with ids below `before` (at most `limit`); reports and
@@ -1367,15 +1278,11 @@ pub async fn history_list(
     before: Option<i64>,
     limit: i64,
 ) -> ApiResult<Vec<ImportInfo>> {
-    Ok(diesel::sql_query(format!(
-        "SELECT {} FROM imports WHERE la_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-        info_columns("report - 'errors'", "problem - 'errors'")
-    ))
-    .bind::<Text, _>(la)
-    .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?)
+    Ok(db::imports::list(conn, la, before, limit)
+        .await?
+        .into_iter()
+        .map(ImportInfo::from)
+        .collect())
 }
 
 #[cfg(test)]

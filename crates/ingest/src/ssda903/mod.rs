@@ -24,16 +24,13 @@ pub mod read;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use diesel::QueryableByName;
-use diesel::sql_types::{Bool, Nullable, Text};
-use diesel_async::RunQueryDsl;
 use serde_json::{Map, Value as Json, json};
 
 use self::periods::{Episode, Period, build_periods, parse_date, period_of};
 use self::read::{Row, Table, Tables};
 use super::{ImportPlan, InputFile, PlannedRecord, Source, Step};
 use crate::db::Conn;
-use crate::db::sql::{Sql, ident};
+use crate::db::ssda903::{StoredAdoption, StoredPeriod, StoredPlacement, StoredReview};
 use crate::error::{ApiResult, FieldError};
 use crate::records::types::{self, Kind, RecordType};
 
@@ -110,14 +107,6 @@ fn owned_fields(rt: &RecordType) -> &'static [&'static str] {
     }
 }
 
-#[derive(QueryableByName)]
-struct IdJson {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    body: String,
-}
-
 async fn keep_stored_fields(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResult<()> {
     for rt in types::ALL {
         let owned = owned_fields(rt);
@@ -128,16 +117,7 @@ async fn keep_stored_fields(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResu
             continue;
         };
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-        let mut sql = Sql::default();
-        let la_p = sql.bind(la.to_string());
-        let ids_p = sql.bind(serde_json::to_string(&ids).expect("ids serialise"));
-        sql.push(&format!(
-            "SELECT t.id, {json}::text AS body FROM {table} t WHERE t.la_code = {la_p} \
-             AND t.id IN (SELECT json_array_elements_text({ids_p}::json))",
-            json = crate::records::store::json_expr(rt),
-            table = ident(rt.table),
-        ));
-        let rows: Vec<IdJson> = sql.query().load(conn).await?;
+        let rows = crate::records::store::find_by(conn, la, rt, "id", &ids).await?;
         if rows.is_empty() {
             continue;
         }
@@ -537,96 +517,6 @@ impl Input {
 // ---------------------------------------------------------------------------------------------
 // What earlier imports stored for these children.
 
-#[derive(QueryableByName, Debug, Clone)]
-struct StoredPlacement {
-    #[diesel(sql_type = Text)]
-    child_id: String,
-    #[diesel(sql_type = Text)]
-    cla_period_id: String,
-    #[diesel(sql_type = Text)]
-    started_on: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    ended_on: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    placement_type: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    legal_status: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    reason_new: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    reason_ended: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    team: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    worker_id: Option<String>,
-    #[diesel(sql_type = Nullable<Bool>)]
-    long_term: Option<bool>,
-}
-
-#[derive(QueryableByName, Debug, Clone)]
-struct StoredPeriod {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    child_id: String,
-    #[diesel(sql_type = Text)]
-    started_on: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    ended_on: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    legal_status: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    reason_ended: Option<String>,
-    #[diesel(sql_type = Bool)]
-    start_known: bool,
-    #[diesel(sql_type = Nullable<Text>)]
-    team: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    worker_id: Option<String>,
-}
-
-#[derive(QueryableByName, Debug, Clone)]
-struct StoredReview {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    child_id: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    cla_period_id: Option<String>,
-    #[diesel(sql_type = Text)]
-    held_on: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    care_plan_updated_on: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    team: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    worker_id: Option<String>,
-}
-
-#[derive(QueryableByName, Debug, Clone)]
-struct StoredAdoption {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    child_id: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    cla_period_id: Option<String>,
-    #[diesel(sql_type = Text)]
-    entered_care_on: String,
-    #[diesel(sql_type = Text)]
-    adm_decision_on: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    matched_on: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    placed_on: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    adoption_order_on: Option<String>,
-    #[diesel(sql_type = Nullable<Bool>)]
-    foster_carer_adoption: Option<bool>,
-    #[diesel(sql_type = Nullable<Text>)]
-    decision_reversed_on: Option<String>,
-}
-
 #[derive(Debug, Default)]
 struct Stored {
     /// SSDA903-derived adoptions (id `<child>-<adm_decision_on>`), by id.
@@ -648,99 +538,22 @@ fn by_child<T>(rows: Vec<T>, child: impl Fn(&T) -> &String) -> HashMap<String, V
     out
 }
 
-fn date_text(col: &str) -> String {
-    format!("to_char(t.{}, 'YYYY-MM-DD')", ident(col))
-}
-
 impl Stored {
     async fn load(conn: &mut Conn, la: &str, children: &BTreeSet<String>) -> ApiResult<Stored> {
-        let mut stored = Stored::default();
         if children.is_empty() {
-            return Ok(stored);
+            return Ok(Stored::default());
         }
-        let ids = serde_json::to_string(children).expect("ids serialise");
-        let select = |cols: &str, table: &str, extra: &str| {
-            let mut sql = Sql::default();
-            let la_p = sql.bind(la.to_string());
-            let ids_p = sql.bind(ids.clone());
-            sql.push(&format!(
-                "SELECT {cols} FROM {table} t WHERE t.la_code = {la_p} \
-                 AND t.child_id IN (SELECT json_array_elements_text({ids_p}::json)) {extra}",
-                table = ident(table)
-            ));
-            sql
-        };
-        let placements: Vec<StoredPlacement> = select(
-            &format!(
-                "t.child_id, t.cla_period_id, {s} AS started_on, {e} AS ended_on, \
-                 t.placement_type, t.legal_status, t.reason_new, t.reason_ended, t.team, \
-                 t.worker_id, t.long_term",
-                s = date_text("started_on"),
-                e = date_text("ended_on"),
-            ),
-            "placements",
-            &format!(
-                "AND t.id = t.child_id || '-' || {}",
-                date_text("started_on")
-            ),
-        )
-        .query()
-        .load(conn)
-        .await?;
-        stored.placements = by_child(placements, |x| &x.child_id);
-        let periods: Vec<StoredPeriod> = select(
-            &format!(
-                "t.id, t.child_id, {s} AS started_on, {e} AS ended_on, t.legal_status, \
-                 t.reason_ended, t.start_known, t.team, t.worker_id",
-                s = date_text("started_on"),
-                e = date_text("ended_on"),
-            ),
-            "cla_periods",
-            "ORDER BY t.child_id, t.started_on",
-        )
-        .query()
-        .load(conn)
-        .await?;
-        stored.periods = by_child(periods, |x| &x.child_id);
-        let reviews: Vec<StoredReview> = select(
-            &format!(
-                "t.id, t.child_id, t.cla_period_id, {h} AS held_on, {c} AS care_plan_updated_on, \
-                 t.team, t.worker_id",
-                h = date_text("held_on"),
-                c = date_text("care_plan_updated_on"),
-            ),
-            "cla_reviews",
-            &format!("AND t.id = t.child_id || '-' || {}", date_text("held_on")),
-        )
-        .query()
-        .load(conn)
-        .await?;
-        stored.reviews = by_child(reviews, |x| &x.child_id);
-        let adoptions: Vec<StoredAdoption> = select(
-            &format!(
-                "t.id, t.child_id, t.cla_period_id, {e} AS entered_care_on, \
-                 {a} AS adm_decision_on, {m} AS matched_on, {p} AS placed_on, \
-                 {o} AS adoption_order_on, t.foster_carer_adoption, {r} AS decision_reversed_on",
-                e = date_text("entered_care_on"),
-                a = date_text("adm_decision_on"),
-                m = date_text("matched_on"),
-                p = date_text("placed_on"),
-                o = date_text("adoption_order_on"),
-                r = date_text("decision_reversed_on"),
-            ),
-            "adoptions",
-            &format!(
-                "AND t.adm_decision_on IS NOT NULL AND t.id = t.child_id || '-' || {}",
-                date_text("adm_decision_on")
-            ),
-        )
-        .query()
-        .load(conn)
-        .await?;
-        for a in adoptions {
-            stored.adoptions.insert(a.id.clone(), a);
-        }
-        Ok(stored)
+        let rows = crate::db::ssda903::stored(conn, la, children).await?;
+        Ok(Stored {
+            adoptions: rows
+                .adoptions
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect(),
+            placements: by_child(rows.placements, |x| &x.child_id),
+            periods: by_child(rows.periods, |x| &x.child_id),
+            reviews: by_child(rows.reviews, |x| &x.child_id),
+        })
     }
 }
 
@@ -1391,16 +1204,6 @@ fn build(input: Input, stored: &Stored) -> Built {
 // ---------------------------------------------------------------------------------------------
 // Records of other types that refer to a superseded period.
 
-#[derive(QueryableByName)]
-struct Referrer {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    body: String,
-    #[diesel(sql_type = Text)]
-    period: String,
-}
-
 /// Re-point every stored record that refers to a superseded period (and is not already in the
 /// plan) to the period that took its place, so the pipeline can delete the old one.
 async fn repoint_referrers(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResult<()> {
@@ -1410,7 +1213,6 @@ async fn repoint_referrers(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResul
         .map(|(old, _, new)| (old.clone(), new.clone()))
         .collect();
     let old_ids: Vec<&String> = successor.keys().collect();
-    let old_json = serde_json::to_string(&old_ids).expect("ids serialise");
     for rt in types::ALL {
         for f in rt.fields {
             if !matches!(f.kind, Kind::Ref("cla-periods")) {
@@ -1423,17 +1225,7 @@ async fn repoint_referrers(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResul
                 .flatten()
                 .map(|r| r.id.clone())
                 .collect();
-            let mut sql = Sql::default();
-            let la_p = sql.bind(la.to_string());
-            let ids_p = sql.bind(old_json.clone());
-            sql.push(&format!(
-                "SELECT t.id, {json}::text AS body, t.{col} AS period FROM {table} t \
-                 WHERE t.la_code = {la_p} AND t.{col} IN (SELECT json_array_elements_text({ids_p}::json))",
-                json = crate::records::store::json_expr(rt),
-                col = ident(f.name),
-                table = ident(rt.table),
-            ));
-            let rows: Vec<Referrer> = sql.query().load(conn).await?;
+            let rows = crate::records::store::find_by(conn, la, rt, f.name, &old_ids).await?;
             for r in rows {
                 if planned.contains(&r.id) {
                     continue;
@@ -1443,7 +1235,7 @@ async fn repoint_referrers(conn: &mut Conn, la: &str, b: &mut Built) -> ApiResul
                     for k in ["id", "created_at", "updated_at"] {
                         m.remove(k);
                     }
-                    let new = successor.get(&r.period).cloned().flatten();
+                    let new = successor.get(&r.value).cloned().flatten();
                     m.insert(f.name.to_string(), text_json(&new));
                 }
                 b.push(rt, r.id, body, Source::default());

@@ -17,10 +17,19 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use driftwatch_error::{ApiError, ApiResult};
 
+pub mod audit;
 pub mod benchmarks;
+pub mod calendar;
 pub mod dfe_csc;
 pub mod figures;
+pub mod imports;
+pub mod keys;
 pub mod sql;
+pub mod ssda903;
+pub mod standards;
+
+/// An error of the database as diesel reports it (a streamed query's rows carry it).
+pub use diesel::result::Error as DbError;
 
 pub type Conn = AsyncPgConnection;
 pub type Pool = diesel_async::pooled_connection::deadpool::Pool<Conn>;
@@ -223,6 +232,13 @@ pub fn settle(e: ApiError) -> ApiError {
     }
 }
 
+/// `BEGIN` a transaction that is no authority's (the operator's commands on shared tables,
+/// such as `benchmarks import`); [`commit`] or [`rollback`] ends it.
+pub async fn begin(conn: &mut Conn) -> ApiResult<()> {
+    AnsiTransactionManager::begin_transaction(conn).await?;
+    Ok(())
+}
+
 /// `BEGIN` and set the authority for this transaction.
 pub async fn begin_tenant(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
     begin_with(conn, "", la_code).await
@@ -314,6 +330,29 @@ async fn begin_with(conn: &mut Conn, mode: &str, la_code: &str) -> ApiResult<()>
     Ok(())
 }
 
+/// Limit each statement of the current transaction to `timeout` (`SET LOCAL`), in place of the
+/// pool's per-statement limit (a streamed export lasts as long as its client reads).
+pub async fn set_local_statement_timeout(conn: &mut Conn, timeout: Duration) -> ApiResult<()> {
+    conn.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {}",
+        timeout.as_millis()
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Check the deferrable constraints at the end of the transaction (`deferred`), or from now
+/// on, checking what was deferred at once (`SET CONSTRAINTS ALL DEFERRED | IMMEDIATE`).
+pub async fn defer_constraints(conn: &mut Conn, deferred: bool) -> ApiResult<()> {
+    conn.batch_execute(if deferred {
+        "SET CONSTRAINTS ALL DEFERRED"
+    } else {
+        "SET CONSTRAINTS ALL IMMEDIATE"
+    })
+    .await?;
+    Ok(())
+}
+
 /// Point the current transaction at another authority (national figures compute each
 /// authority in turn, each under its own row-level security).
 pub async fn switch_tenant(conn: &mut Conn, la_code: &str) -> ApiResult<()> {
@@ -345,6 +384,29 @@ pub async fn bump_data_version(conn: &mut Conn, la_code: &str) -> ApiResult<()> 
         Some(after) => after(conn, la_code).await,
         None => mark_unbuilt(conn, la_code).await,
     }
+}
+
+/// An authority's data version: bumped in the same transaction as every write, with the time
+/// of that write (the validator of conditional requests).
+#[derive(diesel::QueryableByName, Debug, Clone, Copy)]
+pub struct DataVersion {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub version: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The authority's data version (version 0 at the epoch when it never wrote anything).
+pub async fn data_version(conn: &mut Conn, la_code: &str) -> ApiResult<DataVersion> {
+    let rows: Vec<DataVersion> =
+        diesel::sql_query("SELECT version, changed_at FROM data_versions WHERE la_code = $1")
+            .bind::<Text, _>(la_code)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().next().unwrap_or(DataVersion {
+        version: 0,
+        changed_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+    }))
 }
 
 /// Mark `la_code`'s judged-case store unbuilt (to be rebuilt whole when the store is on): what
@@ -419,14 +481,19 @@ pub async fn list_authorities(conn: &mut Conn) -> ApiResult<Vec<Authority>> {
     )
 }
 
-/// The DfE's three-digit code of an authority, if set.
-pub async fn dfe_code(conn: &mut Conn, la_code: &str) -> ApiResult<Option<String>> {
+/// One authority, if it exists (operator connection; the API's role sees only its own row).
+pub async fn authority(conn: &mut Conn, la_code: &str) -> ApiResult<Option<Authority>> {
     let rows: Vec<Authority> =
         diesel::sql_query("SELECT la_code, name, dfe_code FROM authorities WHERE la_code = $1")
             .bind::<Text, _>(la_code)
             .load(conn)
             .await?;
-    Ok(rows.into_iter().next().and_then(|a| a.dfe_code))
+    Ok(rows.into_iter().next())
+}
+
+/// The DfE's three-digit code of an authority, if set.
+pub async fn dfe_code(conn: &mut Conn, la_code: &str) -> ApiResult<Option<String>> {
+    Ok(authority(conn, la_code).await?.and_then(|a| a.dfe_code))
 }
 
 /// Set (or with `None` clear) an authority's DfE code, creating the authority if it is new.

@@ -9,6 +9,16 @@ use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
+use diesel_async::RunQueryDsl;
+use futures_util::Stream;
+
+use super::{Conn, DbError};
+use driftwatch_error::ApiResult;
+
+/// A row a statement's result can be read into: a struct with `#[derive(QueryableByName)]`
+/// (only this crate names diesel; its callers bound their row types by this trait).
+pub trait Row: diesel::QueryableByName<Pg> + Send + 'static {}
+impl<T: diesel::QueryableByName<Pg> + Send + 'static> Row for T {}
 
 #[derive(Debug, Clone)]
 enum Param {
@@ -91,6 +101,25 @@ impl Sql {
             text = text.replace(&format!("${}", i + 1), &lit);
         }
         text
+    }
+
+    /// Run the statement and read every row.
+    pub async fn fetch_all<R: Row>(&self, conn: &mut Conn) -> ApiResult<Vec<R>> {
+        Ok(self.query().load(conn).await?)
+    }
+
+    /// Run the statement and read its rows one at a time, as the server sends them (an export
+    /// in constant memory).
+    pub async fn fetch_stream<'c, R: Row>(
+        &self,
+        conn: &'c mut Conn,
+    ) -> Result<impl Stream<Item = Result<R, DbError>> + Send + 'c, DbError> {
+        self.query().load_stream::<R>(conn).await
+    }
+
+    /// Run the statement; the number of rows it touched.
+    pub async fn run(&self, conn: &mut Conn) -> ApiResult<usize> {
+        Ok(self.query().execute(conn).await?)
     }
 
     pub fn query(&self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {

@@ -436,6 +436,68 @@ pub async fn ids_of_children(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// A stored record found by the value of one of its columns.
+#[derive(QueryableByName, Debug)]
+pub struct Found {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    /// The record as API JSON.
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    /// The value of the column it was found by.
+    #[diesel(sql_type = Text)]
+    pub value: String,
+}
+
+/// Records of `rt` whose text column `col` (`id`, or a reference) is one of `values`.
+pub async fn find_by<S: serde::Serialize>(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    col: &str,
+    values: &[S],
+) -> ApiResult<Vec<Found>> {
+    let mut sql = Sql::default();
+    let la_p = sql.bind(la.to_string());
+    let values_p = sql.bind(serde_json::to_string(values).expect("values serialise"));
+    sql.push(&format!(
+        "SELECT t.id, {json}::text AS body, t.{col} AS value FROM {table} t \
+         WHERE t.la_code = {la_p} AND t.{col} IN (SELECT json_array_elements_text({values_p}::json))",
+        json = json_expr(rt),
+        col = ident(col),
+        table = ident(rt.table),
+    ));
+    sql.fetch_all(conn).await
+}
+
+/// Whether `la` has records of `rt` (of one of `kinds`, when `rt` has kinds and some are given).
+pub async fn has_records(
+    conn: &mut Conn,
+    la: &str,
+    rt: &RecordType,
+    kinds: &[String],
+) -> ApiResult<bool> {
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let by_kind = if kinds.is_empty() {
+        "$2::text[] IS NOT NULL"
+    } else {
+        "kind = ANY($2::text[])"
+    };
+    let row: Exists = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE la_code = $1 AND {by_kind}) AS found",
+        ident(rt.table)
+    ))
+    .bind::<Text, _>(la)
+    .bind::<diesel::sql_types::Array<Text>, _>(kinds)
+    .get_result(conn)
+    .await?;
+    Ok(row.found)
+}
+
 /// Records of other types that refer to `rt`/`id`.
 pub async fn referrers(
     conn: &mut Conn,
