@@ -6,7 +6,9 @@
 //! collide with ids from other routes: the child `dfe:{la_child_id}`, an episode's referral
 //! `dfe:{child}:{episode}`, a record of the episode `dfe:{child}:{episode}:{kind}:{dfe id}` (kind
 //! `cfa`, `cin`, `s47`, `cp`, `pl`; periods of care `cla`, named by their first placement; the
-//! initial conference of an enquiry `…:s47:{id}:icpc`; the adoption `…:adoption`).
+//! initial conference of an enquiry `…:s47:{id}:icpc`; the adoption `…:adoption`; a worker
+//! assignment `…:sw:{worker_id}:{start date}`, as SSDA903 keys SWEpisodes by `SW_DECOM`; a care
+//! leaver outcome `…:cl:{age}`, one per 17th-21st birthday as from OC3).
 //!
 //! Partial updates: each record starts from what is stored (its body as `GET` shows it) and
 //! takes only the members present in the payload. Purges delete the record and every record
@@ -14,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::Datelike;
 use serde_json::{Map, Value as Json, json};
 
 use super::payload::{Child, Code, Date, Episode, Leaf, purged};
@@ -35,6 +38,8 @@ const WRITTEN: &[&str] = &[
     "cla-periods",
     "placements",
     "adoptions",
+    "worker-assignments",
+    "care-leaver-outcomes",
 ];
 
 /// The id of a child sent as `la_child_id`.
@@ -96,6 +101,17 @@ impl Plan {
     }
     fn deleting(&self, rt: &str, id: &str) -> bool {
         self.deletes.get(rt).is_some_and(|s| s.contains(id))
+    }
+    /// The birth month (year, month) of child `cid` as this plan writes it.
+    fn birth_month(&self, cid: &str) -> Option<(i32, u32)> {
+        let child = self
+            .records
+            .get("children")?
+            .iter()
+            .rfind(|p| p.id == cid)?;
+        let m = child.body.get("birth_month")?.as_str()?;
+        let (y, m) = m.split_once('-')?;
+        Some((y.parse().ok()?, m.parse().ok()?))
     }
 }
 
@@ -222,6 +238,7 @@ pub async fn plan(conn: &mut Conn, la: &str, children: &[Child]) -> ApiResult<Im
         let cid = child_id(&la_child.0);
         let at = format!("/{i}");
         child(&mut plan, &stored, &cid, c, &at);
+        let birth = plan.birth_month(&cid);
         if let Some(eps) = c.social_care_episodes.get() {
             for (j, e) in eps.0.iter().enumerate() {
                 episode(
@@ -230,6 +247,7 @@ pub async fn plan(conn: &mut Conn, la: &str, children: &[Child]) -> ApiResult<Im
                     &cid,
                     e,
                     &format!("{at}/social_care_episodes/{j}"),
+                    birth,
                 );
             }
         }
@@ -315,7 +333,14 @@ fn child(plan: &mut Plan, stored: &Stored, cid: &str, c: &Child, at: &str) {
     }
 }
 
-fn episode(plan: &mut Plan, stored: &Stored, cid: &str, e: &Episode, at: &str) {
+fn episode(
+    plan: &mut Plan,
+    stored: &Stored,
+    cid: &str,
+    e: &Episode,
+    at: &str,
+    birth: Option<(i32, u32)>,
+) {
     let Some(eid) = e.social_care_episode_id.get() else {
         return;
     };
@@ -352,12 +377,6 @@ fn episode(plan: &mut Plan, stored: &Stored, cid: &str, e: &Episode, at: &str) {
     }
     if e.closure_date.is_present() || e.closure_reason.is_present() {
         plan.note("closures_not_kept");
-    }
-    if e.care_worker_details.is_present() {
-        plan.note("care_worker_details_not_kept");
-    }
-    if e.care_leavers.is_present() {
-        plan.note("care_leavers_not_kept");
     }
 
     // Sub-records: matched by id within the episode.
@@ -468,6 +487,8 @@ fn episode(plan: &mut Plan, stored: &Stored, cid: &str, e: &Episode, at: &str) {
     );
     placements(plan, stored, cid, &rid, e, at);
     adoption(plan, stored, cid, &rid, e, at);
+    workers(plan, stored, cid, &rid, e, at);
+    care_leaver(plan, stored, cid, &rid, e, at, birth);
 }
 
 /// Record type of each sub-record kind.
@@ -656,6 +677,183 @@ fn adoption(plan: &mut Plan, stored: &Stored, cid: &str, rid: &str, e: &Episode,
     plan.write("adoptions", id, b, &at);
 }
 
+/// `care_worker_details`: worker assignments, each matched by its worker and start date (the
+/// item has no id of its own; SSDA903 keys SWEpisodes by `SW_DECOM` the same way). An item
+/// without a start date updates the worker's latest assignment in the episode (written by this
+/// payload, else stored): a partial update ending it sends the worker and the end date. Items
+/// carry no `purge`: the assignments go with their episode or child. A worker id driftwatch
+/// cannot keep as a code (empty, or starting with `-`) is not written, counted
+/// `care_workers_without_worker_id`.
+fn workers(plan: &mut Plan, stored: &Stored, cid: &str, rid: &str, e: &Episode, at: &str) {
+    let Some(list) = e.care_worker_details.get() else {
+        return;
+    };
+    const RT: &str = "worker-assignments";
+    let mut out: BTreeMap<String, (Body, String)> = BTreeMap::new();
+    for (k, x) in list.0.iter().enumerate() {
+        let at = format!("{at}/care_worker_details/{k}");
+        let Some(w) = x
+            .worker_id
+            .get()
+            .map(|w| w.0.as_str())
+            .filter(|w| crate::records::validate::check_code(w).is_ok())
+        else {
+            plan.note("care_workers_without_worker_id");
+            continue;
+        };
+        let prefix = format!("{rid}:sw:{w}:");
+        let id = match date(&x.start_date) {
+            Some(d) => format!("{prefix}{}", d.as_str().unwrap_or_default()),
+            None => {
+                // The worker's latest assignment of the episode (ids end with the start date).
+                let latest = out
+                    .keys()
+                    .chain(stored.0.get(RT).into_iter().flat_map(|m| m.keys()))
+                    .filter(|id| id.starts_with(&prefix) && !plan.deleting(RT, id))
+                    .max()
+                    .cloned();
+                match latest {
+                    Some(id) => id,
+                    None => {
+                        plan.note("records_without_start_date");
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut b = match out.remove(&id) {
+            Some((b, _)) => b,
+            None => base(stored, RT, &id, cid),
+        };
+        b.insert("worker_id".into(), json!(w));
+        set_date(&mut b, "started_on", &x.start_date);
+        set_date(&mut b, "ended_on", &x.end_date);
+        out.insert(id, (b, at));
+    }
+    for (id, (b, at)) in out {
+        plan.write(RT, id, b, &at);
+    }
+}
+
+/// `care_leavers`: the episode's care leaver block, as care leaver outcomes, one per 17th-21st
+/// birthday (as SSDA903 OC3 gives them). The contact date says which birthday: the one whose
+/// year, from 3 months before it, holds the contact (by month: only the birth month is kept).
+/// `in_touch` is YES when the contact falls from 3 months before to 1 month after the birthday
+/// month (OC3's "around the birthday"), else NO, but a later contact never undoes a YES of the
+/// same birthday (the feed carries the latest contact only). `activity` (an F, P or G code; `0`
+/// not known) and `accommodation` (the type letter; the DfE's definition has no suitability)
+/// are the block's latest values. A block without a contact date updates the episode's latest
+/// outcome; with none stored, or without the child's birth month, or with the contact outside
+/// the 17th-21st birthdays' years, nothing is written (counted in the notes). `purge` deletes
+/// every outcome of the episode.
+fn care_leaver(
+    plan: &mut Plan,
+    stored: &Stored,
+    cid: &str,
+    rid: &str,
+    e: &Episode,
+    at: &str,
+    birth: Option<(i32, u32)>,
+) {
+    let Some(c) = e.care_leavers.get() else {
+        return;
+    };
+    const RT: &str = "care-leaver-outcomes";
+    let block = format!("{rid}:cl");
+    if purged(&c.purge) {
+        plan.purge(stored, &block);
+        return;
+    }
+    let at = format!("{at}/care_leavers");
+    // The block as stored: the episode's latest outcome (by birthday).
+    let latest = stored
+        .0
+        .get(RT)
+        .into_iter()
+        .flat_map(|m| m.iter())
+        .filter(|(k, _)| k.starts_with(&format!("{block}:")))
+        .max_by_key(|(_, b)| start_of(b, "birthday_month"));
+    let (id, mut b) = match c.contact_date.get() {
+        Some(Date(d)) => {
+            let Some((by, bm)) = birth else {
+                plan.note("care_leavers_without_birth_month");
+                return;
+            };
+            let Some((age, birthday, around)) = leaver_birthday((by, bm), *d) else {
+                plan.note("care_leavers_outside_17_to_21");
+                return;
+            };
+            let id = format!("{block}:{age}");
+            let mut b = match stored.get(RT, &id) {
+                Some(s) => s.clone(),
+                None => {
+                    // A new birthday: the block's other members carry over.
+                    let mut b = Body::new();
+                    if let Some((_, l)) = latest {
+                        for f in [
+                            "activity",
+                            "accommodation",
+                            "accommodation_suitable",
+                            "team",
+                            "worker_id",
+                        ] {
+                            if let Some(v) = l.get(f) {
+                                b.insert(f.into(), v.clone());
+                            }
+                        }
+                    }
+                    b
+                }
+            };
+            b.insert("child_id".into(), json!(cid));
+            b.insert("age".into(), json!(age));
+            b.insert("birthday_month".into(), json!(birthday));
+            b.insert(
+                "contacted_on".into(),
+                json!(d.format("%Y-%m-%d").to_string()),
+            );
+            let was = b.get("in_touch").and_then(|v| v.as_str()) == Some("YES");
+            b.insert(
+                "in_touch".into(),
+                json!(if around || was { "YES" } else { "NO" }),
+            );
+            (id, b)
+        }
+        None => match latest {
+            Some((id, b)) => (id.clone(), b.clone()),
+            None => {
+                plan.note("care_leavers_without_contact_date");
+                return;
+            }
+        },
+    };
+    if let Some(Code(a)) = c.activity.get() {
+        let a = a.to_ascii_uppercase();
+        let known =
+            a.len() == 2 && a.starts_with(['F', 'P', 'G']) && a.as_bytes()[1].is_ascii_digit();
+        if known {
+            b.insert("activity".into(), json!(a));
+        } else {
+            b.insert("activity".into(), Json::Null);
+            if a != "0" {
+                plan.note("codes_not_kept");
+            }
+        }
+    }
+    if let Some(Code(a)) = c.accommodation.get() {
+        let a = a.to_ascii_uppercase();
+        if types::CARE_LEAVER_ACCOMMODATION.contains(&a.as_str()) {
+            b.insert("accommodation".into(), json!(a));
+        } else {
+            b.insert("accommodation".into(), Json::Null);
+            if a != "0" {
+                plan.note("codes_not_kept");
+            }
+        }
+    }
+    plan.write(RT, id, b, &at);
+}
+
 /// The DfE member a driftwatch field of `rt` comes from, to point a problem at the payload.
 fn member(rt: &str, field: &str) -> Option<&'static str> {
     Some(match (rt, field) {
@@ -677,6 +875,10 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("adoptions", "adm_decision_on") => "initial_decision_date",
         ("adoptions", "matched_on") => "matched_date",
         ("adoptions", "placed_on") => "placed_date",
+        ("worker-assignments", "worker_id") => "worker_id",
+        ("care-leaver-outcomes", "contacted_on") => "contact_date",
+        ("care-leaver-outcomes", "activity") => "activity",
+        ("care-leaver-outcomes", "accommodation") => "accommodation",
         (_, "started_on") => "start_date",
         (_, "ended_on") => "end_date",
         _ => return None,
@@ -703,4 +905,75 @@ pub fn locate(mut e: FieldError) -> FieldError {
     e.line = None;
     e.column = None;
     e
+}
+
+/// The 17th-21st birthday a care leaver's contact on `contact` is about, for a child born in
+/// `birth` (year, month): the birthday whose year, from 3 months before its month, holds the
+/// contact's month. Its age, its month (`YYYY-MM`), and whether the contact is around it (from
+/// 3 months before to 1 month after its month). `None` outside the 17th-21st birthdays' years.
+fn leaver_birthday(birth: (i32, u32), contact: chrono::NaiveDate) -> Option<(i32, String, bool)> {
+    let (by, bm) = birth;
+    // Months from the birth month to the contact's month.
+    let k = (contact.year() * 12 + contact.month0() as i32) - (by * 12 + bm as i32 - 1);
+    let age = (k + 3).div_euclid(12);
+    (17..=21)
+        .contains(&age)
+        .then(|| (age, format!("{:04}-{bm:02}", by + age), k - 12 * age <= 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leaver_birthday;
+
+    fn on(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_contact_is_about_the_birthday_whose_year_holds_it() {
+        // Born June 2006: the 18th birthday is in June 2024; its year runs from March 2024
+        // (3 months before) to February 2025.
+        let b = (2006, 6);
+        // 3 months before the birthday month (March): the 18th, around it.
+        assert_eq!(
+            leaver_birthday(b, on("2024-03-01")),
+            Some((18, "2024-06".into(), true))
+        );
+        // 4 months before (February): still the 17th's year (from March 2023), not around it.
+        assert_eq!(
+            leaver_birthday(b, on("2024-02-29")),
+            Some((17, "2023-06".into(), false))
+        );
+        // 1 month after (July): around; 2 months after (August): the same birthday, not around.
+        assert_eq!(
+            leaver_birthday(b, on("2024-07-31")),
+            Some((18, "2024-06".into(), true))
+        );
+        assert_eq!(
+            leaver_birthday(b, on("2024-08-01")),
+            Some((18, "2024-06".into(), false))
+        );
+        // Before the 17th birthday's year (before March 2023) and after the 21st's (from March
+        // 2028): none.
+        assert_eq!(leaver_birthday(b, on("2023-02-28")), None);
+        assert_eq!(
+            leaver_birthday(b, on("2023-03-01")),
+            Some((17, "2023-06".into(), true))
+        );
+        assert_eq!(
+            leaver_birthday(b, on("2028-02-29")),
+            Some((21, "2027-06".into(), false))
+        );
+        assert_eq!(leaver_birthday(b, on("2028-03-01")), None);
+        // Born in November: 3 months before the birthday month crosses nothing odd (August).
+        assert_eq!(
+            leaver_birthday((2006, 11), on("2024-08-15")),
+            Some((18, "2024-11".into(), true))
+        );
+        // Born in February: 3 months before is November of the year before.
+        assert_eq!(
+            leaver_birthday((2006, 2), on("2023-11-30")),
+            Some((18, "2024-02".into(), true))
+        );
+    }
 }

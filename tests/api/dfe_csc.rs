@@ -43,8 +43,10 @@ async fn post(app: &TestApp, base: &str, path: &str, key: &str, body: &Value) ->
 
 const PATH: &str = "/children_social_care_data/334/children";
 
-/// One child with a full episode: referral, assessment, section 47 with ICPC, CP plan and two
-/// placements (the second a change of placement: one period of care).
+/// One child with a full episode: referral, assessment, section 47 with ICPC, CP plan, two
+/// social workers, a care leaver block (not kept for a child born in 2015: no 17th-21st
+/// birthday near the contact) and two placements (the second a change of placement: one
+/// period of care).
 fn full_child() -> Value {
     json!({
         "la_child_id": "C1",
@@ -81,6 +83,11 @@ fn full_child() -> Value {
                 "end_date": "2024-01-30"
             }],
             "child_protection_plans": [{"child_protection_plan_id": "P1", "start_date": "2024-01-30"}],
+            "care_worker_details": [
+                {"worker_id": "SW1001", "start_date": "2024-01-08", "end_date": "2024-03-01"},
+                {"worker_id": "SW1002", "start_date": "2024-03-01"}
+            ],
+            "care_leavers": {"contact_date": "2024-02-01", "activity": "F2", "accommodation": "D"},
             "child_looked_after_placements": [
                 {"child_looked_after_placement_id": "L1", "start_date": "2024-03-01",
                  "start_reason": "S", "placement_type": "U1", "postcode": "ZZ9 9QY",
@@ -139,7 +146,11 @@ async fn a_payload_is_mapped_merged_and_purged() {
     assert_eq!(counts(&r, "cp-plans"), (1, 0, 0, 0));
     assert_eq!(counts(&r, "cla-periods"), (1, 0, 0, 0));
     assert_eq!(counts(&r, "placements"), (2, 0, 0, 0));
+    assert_eq!(counts(&r, "worker-assignments"), (2, 0, 0, 0));
+    assert_eq!(counts(&r, "care-leaver-outcomes"), (0, 0, 0, 0));
     assert_eq!(r["report"]["notes"]["health_and_wellbeing_not_kept"], 1);
+    // Born March 2015, the contact of February 2024 is in the year of its 9th birthday.
+    assert_eq!(r["report"]["notes"]["care_leavers_outside_17_to_21"], 1);
     // It is in the import history too.
     let history = app.get_json("/v1/imports", &key).await;
     assert_eq!(history["data"][0]["format"], "dfe-csc");
@@ -183,10 +194,25 @@ async fn a_payload_is_mapped_merged_and_purged() {
     assert_eq!(l2["cla_period_id"], "dfe:C1:E1:cla:L1");
     assert_eq!(l2["placement_type"], "K2");
     assert_eq!(l2["reason_new"], "P");
+    let w = record(
+        &app,
+        &key,
+        "worker-assignments",
+        "dfe:C1:E1:sw:SW1001:2024-01-08",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (&w["worker_id"], &w["started_on"], &w["ended_on"]),
+        (&json!("SW1001"), &json!("2024-01-08"), &json!("2024-03-01"))
+    );
 
-    // A partial update: L2 ends (E11, adopted). Nothing else is sent, nothing else changes.
+    // A partial update: L2 ends (E11, adopted), and so does SW1002's allocation (sent without
+    // its start date: the worker's latest assignment in the episode). Nothing else is sent,
+    // nothing else changes.
     let delta = json!([{"la_child_id": "C1", "social_care_episodes": [{
         "social_care_episode_id": "E1",
+        "care_worker_details": [{"worker_id": "SW1002", "end_date": "2024-07-01"}],
         "child_looked_after_placements": [{"child_looked_after_placement_id": "L2",
             "end_date": "2024-07-01", "end_reason": "E11"}]}]}]);
     let (s, body) = post(&app, &app.base, PATH, &key, &delta).await;
@@ -195,6 +221,16 @@ async fn a_payload_is_mapped_merged_and_purged() {
     assert_eq!(counts(&r, "placements"), (0, 1, 1, 0)); // L2 changed, L1 re-derived unchanged
     assert_eq!(counts(&r, "cla-periods"), (0, 1, 0, 0)); // the period now ends
     assert_eq!(counts(&r, "children"), (0, 0, 1, 0));
+    assert_eq!(counts(&r, "worker-assignments"), (0, 1, 0, 0));
+    let w = record(
+        &app,
+        &key,
+        "worker-assignments",
+        "dfe:C1:E1:sw:SW1002:2024-03-01",
+    )
+    .await
+    .unwrap();
+    assert_eq!(w["ended_on"], "2024-07-01");
     let l2 = record(&app, &key, "placements", "dfe:C1:E1:pl:L2")
         .await
         .unwrap();
@@ -273,6 +309,8 @@ async fn a_payload_is_mapped_merged_and_purged() {
         ("cp-plans", "dfe:C1:E1:cp:P1"),
         ("cla-periods", "dfe:C1:E1:cla:L1"),
         ("placements", "dfe:C1:E1:pl:L1"),
+        ("worker-assignments", "dfe:C1:E1:sw:SW1001:2024-01-08"),
+        ("worker-assignments", "dfe:C1:E1:sw:SW1002:2024-03-01"),
     ] {
         assert!(record(&app, &key, t, id).await.is_none(), "{t} {id} kept");
     }
@@ -463,11 +501,17 @@ async fn identifying_values_are_dropped_at_the_door() {
         "ZZ9 9QX",
         "ZZ9 9QY",
         "2015-03-17",
+        // The second child's date of birth, and its 18th birthday's day (only months are kept).
+        "2006-03-17",
+        "2024-03-17",
     ];
     let mut bodies = Vec::new();
     // Accepted: the full child, and a second with the same values in other places.
     let mut second = full_child();
     second["la_child_id"] = json!("C2");
+    // A care leaver: born in March 2006, the contact of 1 February 2024 is about the 18th
+    // birthday (a care leaver outcome is written, with the birthday's month).
+    second["child_details"]["date_of_birth"] = json!("2006-03-17");
     let (s, body) = post(
         &app,
         &served.base,
@@ -545,6 +589,8 @@ async fn identifying_values_are_dropped_at_the_door() {
     }
     // The dump sees the feed's records (so a miss is not an empty dump).
     assert!(everything.contains("dfe:C2:E1:pl:L2"));
+    assert!(everything.contains("dfe:C2:E1:cl:18"));
+    assert!(everything.contains("dfe:C2:E1:sw:SW1001:2024-01-08"));
     assert!(everything.contains("2015-03-01")); // the birth month
     std::thread::sleep(Duration::from_millis(300));
     let log = served.log.lock().unwrap().join("\n");
@@ -698,7 +744,14 @@ fn day(n: i64) -> String {
 /// Child `i` of the sequence, fully described by `i` (deterministic): referral on day `i % 60`;
 /// an assessment from the next day, authorised `i % 50` days later; for every third child a
 /// section 47 enquiry from the day after the referral with its ICPC `i % 20` days later; for
-/// every fifth child a placement from ten days after the referral (a period of care).
+/// every fifth child a placement from ten days after the referral (a period of care). Social
+/// workers: `W{i % 7}` from the referral, open; for every fourth child `W` ends 20 days after
+/// the referral and `X{i % 5}` follows, open; for every eighth `X` ends 5 days later and
+/// `Y{i % 3}` follows, open (3 workers). Care leavers: children with `i % 10 == 7` are born on
+/// the 15th of month `m = (i / 10) % 6 + 1` of 2006 (18th birthday in month `m` of 2024) and
+/// carry a care leaver block: for `i % 20 == 7` a contact on the 20th of the birthday month,
+/// activity F2, accommodation D; for `i % 20 == 17` a contact three months after the birthday
+/// month, activity G4, accommodation B.
 struct Seq {
     i: i64,
 }
@@ -723,6 +776,36 @@ impl Seq {
     fn placement(&self) -> Option<i64> {
         (self.i % 5 == 0).then(|| self.referral() + 10)
     }
+    /// (worker, start day, end day) of each social worker.
+    fn workers(&self) -> Vec<(String, i64, Option<i64>)> {
+        let (i, r) = (self.i, self.referral());
+        let w = format!("W{}", i % 7);
+        match (i % 4 == 0, i % 8 == 0) {
+            (false, _) => vec![(w, r, None)],
+            (true, false) => vec![(w, r, Some(r + 20)), (format!("X{}", i % 5), r + 20, None)],
+            (true, true) => vec![
+                (w, r, Some(r + 20)),
+                (format!("X{}", i % 5), r + 20, Some(r + 25)),
+                (format!("Y{}", i % 3), r + 25, None),
+            ],
+        }
+    }
+    /// The birthday month `m` (of 2006 and 2024) of a care leaver.
+    fn leaver_month(&self) -> Option<i64> {
+        (self.i % 10 == 7).then_some((self.i / 10) % 6 + 1)
+    }
+    /// A care leaver's block: (contact date, activity, accommodation, in touch).
+    fn leaver(&self) -> Option<(String, &'static str, &'static str, &'static str)> {
+        let m = self.leaver_month()?;
+        Some(if self.i % 20 == 7 {
+            (format!("2024-{m:02}-20"), "F2", "D", "YES")
+        } else {
+            // Three months after the birthday month: outside "3 months before to 1 month
+            // after", so not in touch; still the 18th birthday's year (it runs from 3 months
+            // before it).
+            (format!("2024-{:02}-20", m + 3), "G4", "B", "NO")
+        })
+    }
     fn payload(&self) -> Value {
         let (a0, a1) = self.assessment();
         let mut e = json!({
@@ -742,9 +825,25 @@ impl Seq {
             e["child_looked_after_placements"] = json!([{"child_looked_after_placement_id": "L1",
                 "start_date": day(p), "start_reason": "S", "placement_type": "U1"}]);
         }
+        e["care_worker_details"] = self
+            .workers()
+            .into_iter()
+            .map(|(w, a, b)| match b {
+                Some(b) => json!({"worker_id": w, "start_date": day(a), "end_date": day(b)}),
+                None => json!({"worker_id": w, "start_date": day(a)}),
+            })
+            .collect();
+        if let Some((contact, activity, accommodation, _)) = self.leaver() {
+            e["care_leavers"] = json!({"contact_date": contact, "activity": activity,
+                "accommodation": accommodation, "purge": false});
+        }
+        let born = match self.leaver_month() {
+            Some(m) => format!("2006-{m:02}-15"),
+            None => format!("2015-{:02}-10", self.i % 12 + 1),
+        };
         json!({
             "la_child_id": self.cid(),
-            "child_details": {"date_of_birth": format!("2015-{:02}-10", self.i % 12 + 1),
+            "child_details": {"date_of_birth": born,
                 "sex": if self.i % 2 == 0 { "M" } else { "F" }, "ethnicity": "WBRI",
                 "disabilities": ["NONE"], "uasc_flag": false},
             "social_care_episodes": [e]
@@ -778,6 +877,26 @@ fn expect_child(exp: &mut Expected, s: &Seq) {
             json!({"held_on": day(icpc), "kind": "initial"}),
         );
     }
+    for (w, a, b) in s.workers() {
+        exp.insert(
+            (
+                "worker-assignments".into(),
+                format!("{r}:sw:{w}:{}", day(a)),
+            ),
+            json!({"worker_id": w, "started_on": day(a), "ended_on": b.map(day), "child_id": c}),
+        );
+    }
+    if let (Some(m), Some((contact, activity, accommodation, in_touch))) =
+        (s.leaver_month(), s.leaver())
+    {
+        // Born in month m of 2006: the 18th birthday is in month m of 2024.
+        exp.insert(
+            ("care-leaver-outcomes".into(), format!("{r}:cl:18")),
+            json!({"age": 18, "birthday_month": format!("2024-{m:02}"), "contacted_on": contact,
+                   "in_touch": in_touch, "activity": activity, "accommodation": accommodation,
+                   "accommodation_suitable": null, "child_id": c}),
+        );
+    }
     if let Some(p) = s.placement() {
         exp.insert(
             ("placements".into(), format!("{r}:pl:L1")),
@@ -790,7 +909,7 @@ fn expect_child(exp: &mut Expected, s: &Seq) {
     }
 }
 
-const SEQ_TYPES: [&str; 7] = [
+const SEQ_TYPES: [&str; 9] = [
     "children",
     "referrals",
     "assessments",
@@ -798,6 +917,8 @@ const SEQ_TYPES: [&str; 7] = [
     "cp-conferences",
     "cla-periods",
     "placements",
+    "worker-assignments",
+    "care-leaver-outcomes",
 ];
 
 /// Every stored record of the DfE namespace equals the expected set, field by field.
@@ -852,7 +973,7 @@ async fn put_v1(app: &TestApp, key: &str, exp: &Expected) {
                     json!(plain(id).trim_end_matches(":icpc")),
                 );
             }
-            "assessments" => {
+            "assessments" | "worker-assignments" | "care-leaver-outcomes" => {
                 o.insert("child_id".into(), json!(child));
             }
             _ => {}
@@ -883,13 +1004,34 @@ fn cases(f: &[Value]) -> Vec<u64> {
         .collect()
 }
 
-/// The figures of a few indicators the mapped records feed, with the authority left out.
+/// The cases holding of each indicator of `figures` over the months (the sum of the numerators).
+fn holding(f: &[Value]) -> Vec<u64> {
+    f.iter()
+        .map(|v| {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["numerator"].as_u64().unwrap_or(0))
+                .sum()
+        })
+        .collect()
+}
+
+/// The figures of a few indicators the mapped records feed, with the authority left out:
+/// assessment-duration, assessment-timeliness, icpc-timeliness, social-worker-changes-3plus
+/// (its cohort of 31 March 2024 is in March's row), care-leavers-in-touch, care-leavers-eet,
+/// care-leavers-suitable-accommodation (cases dated by the birthday's month).
 async fn figures(app: &TestApp, key: &str) -> Vec<Value> {
     let mut out = vec![];
     for ind in [
         "assessment-duration",
         "assessment-timeliness",
         "icpc-timeliness",
+        "social-worker-changes-3plus",
+        "care-leavers-in-touch",
+        "care-leavers-eet",
+        "care-leavers-suitable-accommodation",
     ] {
         let mut v = app
             .get_json(
@@ -935,6 +1077,11 @@ async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
         assert_eq!(s, 200, "batch {batch}: {body}");
         let r = receipt(&app, &key, &body).await;
         assert_eq!(counts(&r, "children"), (100, 0, 0, 0));
+        // Workers: 100 W, 25 X (i % 4 == 0) and the Y of i % 8 == 0: 13 in 0-99 (0..=96),
+        // 12 in 100-199 (104..=192), 13 in 200-299 (200..=296). Care leavers: 10 (i % 10 == 7).
+        let workers = [138, 137, 138][batch as usize];
+        assert_eq!(counts(&r, "worker-assignments"), (workers, 0, 0, 0));
+        assert_eq!(counts(&r, "care-leaver-outcomes"), (10, 0, 0, 0));
         for i in batch * 100..batch * 100 + 100 {
             expect_child(&mut exp, &Seq { i });
         }
@@ -952,7 +1099,13 @@ async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
     assert_eq!(figures(&app, &key).await, v1, "after the batches");
     // Every assessment is authorised by day 59 + 1 + 49 = 109 (April), within the months asked:
     // 300 cases of each assessment indicator; 100 ICPCs (i % 3 == 0).
-    assert_eq!(cases(&v1), vec![300, 300, 100]);
+    // Social workers, at 31 March 2024 (day 90): every child has a worker open that day (W
+    // from day <= 59, X from <= 79, Y from <= 84, none ended after): 300 cases; 3 workers for
+    // i % 8 == 0: 38 (0, 8, ..., 296). Care leavers: 30 outcomes (i % 10 == 7), birthdays in
+    // January to June 2024; in touch and F2 (in education, employment or training) for
+    // i % 20 == 7: 15; suitability is not in the DfE's definition: 0.
+    assert_eq!(cases(&v1), vec![300, 300, 100, 300, 30, 30, 30]);
+    assert_eq!(holding(&v1)[3..], [38, 15, 15, 0]);
 
     // Partial deltas: children 0-9 have their assessment authorised on day start + 5 instead
     // (only that member is sent); children 10-19 get a second assessment A2 from day 100,
@@ -980,13 +1133,87 @@ async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
             );
         }
     }
+    // Workers: children 21-23 get X9 from 5 days and Y9 from 6 days after the referral (W
+    // stays open: 3 workers); children 41-43 have W end 30 days after the referral, sent
+    // without its start date (the worker's latest assignment is the one matched).
+    for i in [21, 22, 23, 41, 42, 43] {
+        let s = Seq { i };
+        let (rd, r) = (s.referral(), format!("dfe:{}:E1", s.cid()));
+        let items = if i < 40 {
+            for (w, d) in [("X9", rd + 5), ("Y9", rd + 6)] {
+                exp.insert(
+                    ("worker-assignments".into(), format!("{r}:sw:{w}:{}", day(d))),
+                    json!({"worker_id": w, "started_on": day(d), "ended_on": null, "child_id": format!("dfe:{}", s.cid())}),
+                );
+            }
+            json!([{"worker_id": "X9", "start_date": day(rd + 5)},
+                   {"worker_id": "Y9", "start_date": day(rd + 6)}])
+        } else {
+            let w = format!("W{}", i % 7);
+            exp.get_mut(&(
+                "worker-assignments".into(),
+                format!("{r}:sw:{w}:{}", day(rd)),
+            ))
+            .unwrap()["ended_on"] = json!(day(rd + 30));
+            json!([{"worker_id": w, "end_date": day(rd + 30)}])
+        };
+        delta.push(json!({"la_child_id": s.cid(), "social_care_episodes": [{
+            "social_care_episode_id": "E1", "care_worker_details": items}]}));
+    }
+    // Care leavers, only the changed members: 57 and 77 (not in touch, G4) now F1; 67 (born
+    // January 2006, in touch) a later contact on 2024-05-20, four months after the birthday
+    // month: the same 18th birthday (its year runs from October 2023), still in touch (a later
+    // contact never undoes it); 87 (born March 2006) a contact on 2025-03-10, its 19th
+    // birthday's month: a new outcome, in touch, F2 and D carried from the block.
+    for (i, block) in [
+        (57, json!({"activity": "F1"})),
+        (77, json!({"activity": "F1"})),
+        (67, json!({"contact_date": "2024-05-20"})),
+        (87, json!({"contact_date": "2025-03-10"})),
+    ] {
+        let s = Seq { i };
+        let r = format!("dfe:{}:E1", s.cid());
+        match i {
+            57 | 77 => {
+                exp.get_mut(&("care-leaver-outcomes".into(), format!("{r}:cl:18")))
+                    .unwrap()["activity"] = json!("F1");
+            }
+            67 => {
+                exp.get_mut(&("care-leaver-outcomes".into(), format!("{r}:cl:18")))
+                    .unwrap()["contacted_on"] = json!("2024-05-20");
+            }
+            _ => {
+                exp.insert(
+                    ("care-leaver-outcomes".into(), format!("{r}:cl:19")),
+                    json!({"age": 19, "birthday_month": "2025-03", "contacted_on": "2025-03-10",
+                           "in_touch": "YES", "activity": "F2", "accommodation": "D",
+                           "accommodation_suitable": null, "child_id": format!("dfe:{}", s.cid())}),
+                );
+            }
+        }
+        delta.push(json!({"la_child_id": s.cid(), "social_care_episodes": [{
+            "social_care_episode_id": "E1", "care_leavers": block}]}));
+    }
     let (s, body) = post(&app, &app.base, PATH, &key, &Value::Array(delta)).await;
     assert_eq!(s, 200, "{body}");
     let r = receipt(&app, &key, &body).await;
     // 10 created (A2); 9 updated and 1 unchanged: child 5's A1 was already authorised on
     // start + 5 % 50 = start + 5.
     assert_eq!(counts(&r, "assessments"), (10, 9, 1, 0));
+    // 6 created (X9, Y9 of 21-23), 3 updated (W of 41-43); 1 created (87's 19th), 3 updated.
+    assert_eq!(counts(&r, "worker-assignments"), (6, 3, 0, 0));
+    assert_eq!(counts(&r, "care-leaver-outcomes"), (1, 3, 0, 0));
     compare_stored(&app, &key, &exp, "deltas").await;
+    put_v1(&app, &key2, &exp).await;
+    let v1 = figures(&app, &key2).await;
+    assert_eq!(figures(&app, &key).await, v1, "after the deltas");
+    // 310 assessments (A2 of 10 children, authorised on day 110, April). Social workers: 41-43
+    // have no worker open on 31 March (W ended on day 71-73 < 90) and are not looked after
+    // (not i % 5 == 0): 297 cases; 21-23 now had 3 workers: 38 + 3 = 41. Care leavers: still
+    // 30 outcomes in January-June 2024 (87's 19th is in March 2025); in touch 15 (67 stays);
+    // in education, employment or training 15 + 2 (57, 77).
+    assert_eq!(cases(&v1), vec![310, 310, 100, 297, 30, 30, 30]);
+    assert_eq!(holding(&v1)[3..], [41, 15, 17, 0]);
 
     // Purges: child S000 (everything about it), S001's episode (its referral and assessment;
     // the child stays), S005's placement (and the period it opened: no placement is left).
@@ -994,25 +1221,33 @@ async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
         {"la_child_id": "S000", "purge": true},
         {"la_child_id": "S001", "social_care_episodes": [{"social_care_episode_id": "E1", "purge": true}]},
         {"la_child_id": "S005", "social_care_episodes": [{"social_care_episode_id": "E1",
-            "child_looked_after_placements": [{"child_looked_after_placement_id": "L1", "purge": true}]}]}
+            "child_looked_after_placements": [{"child_looked_after_placement_id": "L1", "purge": true}]}]},
+        {"la_child_id": "S107", "social_care_episodes": [{"social_care_episode_id": "E1",
+            "care_leavers": {"purge": true}}]}
     ]);
     let (s, body) = post(&app, &app.base, PATH, &key, &purges).await;
     assert_eq!(s, 200, "{body}");
+    let r = receipt(&app, &key, &body).await;
+    // S000's W, X and Y (0 % 8 == 0) and S001's W; S107's outcome (its 18th).
+    assert_eq!(counts(&r, "worker-assignments"), (0, 0, 0, 4));
+    assert_eq!(counts(&r, "care-leaver-outcomes"), (0, 0, 0, 1));
     let mut gone = vec![];
     exp.retain(|(t, id), _| {
         let drop = id == "dfe:S000"
             || id.starts_with("dfe:S000:")
             || id.starts_with("dfe:S001:E1")
             || id == "dfe:S005:E1:pl:L1"
-            || id == "dfe:S005:E1:cla:L1";
+            || id == "dfe:S005:E1:cla:L1"
+            || id.starts_with("dfe:S107:E1:cl:");
         if drop {
             gone.push((t.clone(), id.clone()));
         }
         !drop
     });
     // S000: child, referral, assessment, enquiry, conference, placement, period (0 % 3 and
-    // 0 % 5 are 0); S001: referral, assessment; S005: placement, period.
-    assert_eq!(gone.len(), 7 + 2 + 2);
+    // 0 % 5 are 0), 3 workers; S001: referral, assessment, 1 worker; S005: placement, period;
+    // S107: its care leaver outcome.
+    assert_eq!(gone.len(), 10 + 3 + 2 + 1);
     compare_stored(&app, &key, &exp, "purges").await;
 
     // The same in LA2 through /v1: the deltas as PUTs, the purges as DELETEs.
@@ -1036,6 +1271,9 @@ async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
     let v1 = figures(&app, &key2).await;
     assert_eq!(figures(&app, &key).await, v1, "after the deltas and purges");
     // 300 + 10 (A2 of children 10-19, authorised on day 110, in April) - 2 (S000's and S001's
-    // A1); 100 - 1 ICPC (S000's).
-    assert_eq!(cases(&v1), vec![308, 308, 99]);
+    // A1); 100 - 1 ICPC (S000's). Social workers: 297 - S000 (it had 3) - S001 (no worker left,
+    // not looked after) = 295 cases, 41 - 1 = 40 holding (S005 keeps its open W). Care
+    // leavers: 30 - S107 (in touch, F2) = 29; in touch 14, EET 16, suitable 0.
+    assert_eq!(cases(&v1), vec![308, 308, 99, 295, 29, 29, 29]);
+    assert_eq!(holding(&v1)[3..], [40, 14, 16, 0]);
 }

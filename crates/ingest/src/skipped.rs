@@ -107,8 +107,6 @@ pub const DFE_CSC: &[&str] = &[
     "health_and_wellbeing/sdq_assessments",
     "social_care_episodes/closure_date",
     "social_care_episodes/closure_reason",
-    "social_care_episodes/care_worker_details",
-    "social_care_episodes/care_leavers",
     "child_and_family_assessments/factors",
     "child_looked_after_placements/postcode",
     "child_looked_after_placements/change_reason",
