@@ -112,13 +112,17 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// Each period as (label, first day, last day).
+    fn spans(p: &[Period]) -> Vec<(&str, NaiveDate, NaiveDate)> {
+        p.iter()
+            .map(|p| (p.label.as_str(), p.start, p.end))
+            .collect()
+    }
+
     #[test]
     fn months_are_clipped_to_the_range() {
         let p = periods(PeriodKind::Month, d("2024-01-15"), d("2024-03-10"));
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.label.as_str(), p.start, p.end))
-            .collect();
+        let got = spans(&p);
         assert_eq!(
             got,
             [
@@ -132,10 +136,7 @@ mod tests {
     #[test]
     fn financial_years_run_april_to_march() {
         let p = periods(PeriodKind::FinancialYear, d("2023-01-01"), d("2024-12-31"));
-        let got: Vec<_> = p
-            .iter()
-            .map(|p| (p.label.as_str(), p.start, p.end))
-            .collect();
+        let got = spans(&p);
         assert_eq!(
             got,
             [

@@ -145,6 +145,14 @@ fn gcol(name: &str) -> String {
     format!("grp_{name}")
 }
 
+/// The group columns of the grid, `grid.grp_a, grid.grp_b`.
+fn grid_columns(g: &[&str]) -> String {
+    g.iter()
+        .map(|x| format!("grid.{}", gcol(x)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `src` and `b`: the source joined to its child, with the requested groups, limited to cases
 /// started by the as-of date and to those `filter` (a condition on the source row `s`) keeps.
 /// `extra` are groups carried along for case rows.
@@ -455,6 +463,15 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                 ARRAY(SELECT least(p.pe, $2::date) FROM p WHERE least(p.pe, $2::date) >= p.ps ORDER BY p.ord) AS snaps)"
     ));
     let ended_in_den = "e.outcome IN ('met', 'missed')";
+    // What a period counts of the cases that ended in it (a basis-end summary's).
+    let ended_columns = format!(
+        "count(*) FILTER (WHERE {ended_in_den}) AS den, \
+         count(*) FILTER (WHERE e.outcome = 'met') AS num, \
+         avg(e.elapsed) FILTER (WHERE {ended_in_den}) AS mean, \
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS med, \
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS p90, \
+         count(*) FILTER (WHERE e.outcome = 'not_applicable') AS na"
+    );
     // Each case once: the period its `day` falls in (`alias` is the case relation).
     let bucketed = |alias: &str, day: &str| {
         format!(
@@ -479,13 +496,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
             // An average's period counts the cases of the 3 years ending at its end: a case
             // belongs to several periods, so this one joins.
             format!(
-                "comp AS (SELECT p.ord{gl}, \
-                   count(*) FILTER (WHERE {ended_in_den}) AS den, \
-                   count(*) FILTER (WHERE e.outcome = 'met') AS num, \
-                   avg(e.elapsed) FILTER (WHERE {ended_in_den}) AS mean, \
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS med, \
-                   percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS p90, \
-                   count(*) FILTER (WHERE e.outcome = 'not_applicable') AS na \
+                "comp AS (SELECT p.ord{gl}, {ended_columns} \
                  FROM e JOIN p ON e.out_on BETWEEN {first_day} AND p.pe \
                  WHERE e.out_on <= $2::date GROUP BY p.ord{gl})",
                 gl = group_list("e", g)
@@ -494,13 +505,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         ),
         (_, DateBasis::End) => (
             format!(
-                "comp AS (SELECT e.ord{gl}, \
-                   count(*) FILTER (WHERE {ended_in_den}) AS den, \
-                   count(*) FILTER (WHERE e.outcome = 'met') AS num, \
-                   avg(e.elapsed) FILTER (WHERE {ended_in_den}) AS mean, \
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS med, \
-                   percentile_cont(0.9) WITHIN GROUP (ORDER BY e.elapsed) FILTER (WHERE {ended_in_den}) AS p90, \
-                   count(*) FILTER (WHERE e.outcome = 'not_applicable') AS na \
+                "comp AS (SELECT e.ord{gl}, {ended_columns} \
                  FROM {from} AND e.out_on <= $2::date GROUP BY e.ord{gl})",
                 gl = group_list("e", g),
                 from = bucketed("e", "out_on"),
@@ -561,13 +566,7 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
     let groups_json = if g.is_empty() {
         "'[]'".to_string()
     } else {
-        format!(
-            "json_build_array({})::text",
-            g.iter()
-                .map(|x| format!("grid.{}", gcol(x)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("json_build_array({})::text", grid_columns(g))
     };
     let (open, overdue, snap_join) = if has_snap {
         (
@@ -659,13 +658,7 @@ fn snapshot_ctes(g: &[&str]) -> String {
     let partition = if g.is_empty() {
         String::new()
     } else {
-        format!(
-            "PARTITION BY {} ",
-            g.iter()
-                .map(|x| format!("grid.{}", gcol(x)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("PARTITION BY {} ", grid_columns(g))
     };
     format!(
         "sd AS (SELECT {gsel}v.ord, sum(v.dopen) AS dopen, sum(v.dover) AS dover \
@@ -795,6 +788,18 @@ pub(crate) fn case_parts(q: &CasesQuery) -> CaseParts {
         _ if worklist => vec![Some(not_ended_before(&format!("({x} + 1)")))],
         _ => vec![None],
     };
+    // The case CTEs of the list (of the cases `only_not_ended` keeps, when given).
+    let list_cases = |only_not_ended: Option<&str>| {
+        case_ctes(
+            q.indicator,
+            store.as_deref(),
+            &[],
+            &extra,
+            true,
+            only_not_ended,
+            q.limit,
+        )
+    };
     let (ctes, select) = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
@@ -813,15 +818,7 @@ pub(crate) fn case_parts(q: &CasesQuery) -> CaseParts {
                 format!(
                     "{cases}, \
                  r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x})",
-                    cases = case_ctes(
-                        q.indicator,
-                        store.as_deref(),
-                        &[],
-                        &extra,
-                        true,
-                        not_ended,
-                        q.limit
-                    ),
+                    cases = list_cases(not_ended),
                     status = timescale::status_sql("e", &x),
                 )
             };
@@ -853,15 +850,7 @@ pub(crate) fn case_parts(q: &CasesQuery) -> CaseParts {
             (
                 vec![format!(
                     "{cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b)",
-                    cases = case_ctes(
-                        q.indicator,
-                        store.as_deref(),
-                        &[],
-                        &extra,
-                        true,
-                        None,
-                        q.limit
-                    ),
+                    cases = list_cases(None),
                     // A cohort's cases: its members at the day statuses are judged at.
                     cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
                 )],

@@ -168,12 +168,23 @@ impl ImportPlan {
         self.notes.iter().find(|(k, _)| k == name).map(|(_, n)| *n)
     }
 
+    /// The step of type `path`, if the plan has one.
+    pub fn step(&self, path: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.rt.path == path)
+    }
+
+    /// The planned records of type `path` (panics when the plan has no step of that type).
+    pub fn records(&self, path: &str) -> &[PlannedRecord] {
+        &self
+            .step(path)
+            .unwrap_or_else(|| panic!("no {path} step"))
+            .records
+    }
+
     /// The planned body of record `id` of type `path` (panics when there is none).
     pub fn body(&self, path: &str, id: &str) -> &serde_json::Value {
         &self
-            .steps
-            .iter()
-            .find(|s| s.rt.path == path)
+            .step(path)
             .and_then(|s| s.records.iter().find(|r| r.id == id))
             .unwrap_or_else(|| panic!("no {path} {id}"))
             .body

@@ -1,6 +1,11 @@
 //! Record type descriptors: one static description per record type drives validation, storage,
 //! listing, CSV columns and the OpenAPI schema. Adding a record type is adding a descriptor (and
 //! its table in a migration); no handler is written for it.
+//!
+//! A descriptor is data: its fields are `Field` constructors (`Field::date(name, doc)`,
+//! `Field::one_of(name, CODES, doc)`, then `.required()` or `.or_default(..)`), a record about a
+//! child's case starts its fields with `case_fields![..]` (child, team, allocated worker), and
+//! `..RecordType::PLAIN` stands for the overlap rule and rules a type does not have.
 
 use driftwatch_error::{ApiError, FieldError};
 
@@ -39,7 +44,70 @@ pub struct Field {
     pub default: Option<&'static str>,
 }
 
+/// The descriptors are written with these constructors: a field is optional with no default
+/// unless `.required()` or `.or_default(..)` says otherwise.
 impl Field {
+    /// An optional field of `kind`.
+    pub const fn new(name: &'static str, kind: Kind, doc: &'static str) -> Field {
+        Field {
+            name,
+            kind,
+            required: false,
+            doc,
+            default: None,
+        }
+    }
+    /// A short code or label ([`Kind::Code`]).
+    pub const fn code(name: &'static str, doc: &'static str) -> Field {
+        Field::new(name, Kind::Code, doc)
+    }
+    /// One of `values` ([`Kind::Enum`]).
+    pub const fn one_of(
+        name: &'static str,
+        values: &'static [&'static str],
+        doc: &'static str,
+    ) -> Field {
+        Field::new(name, Kind::Enum(values), doc)
+    }
+    /// True or false ([`Kind::Bool`]).
+    pub const fn flag(name: &'static str, doc: &'static str) -> Field {
+        Field::new(name, Kind::Bool, doc)
+    }
+    /// A whole number from `min` to `max` ([`Kind::Int`]).
+    pub const fn int(name: &'static str, min: i64, max: i64, doc: &'static str) -> Field {
+        Field::new(name, Kind::Int { min, max }, doc)
+    }
+    /// A date ([`Kind::Date`]).
+    pub const fn date(name: &'static str, doc: &'static str) -> Field {
+        Field::new(name, Kind::Date, doc)
+    }
+    /// A month ([`Kind::Month`]).
+    pub const fn month(name: &'static str, doc: &'static str) -> Field {
+        Field::new(name, Kind::Month, doc)
+    }
+    /// An instant, or a date kept as date-only ([`Kind::Instant`]).
+    pub const fn instant(name: &'static str, doc: &'static str) -> Field {
+        Field::new(name, Kind::Instant, doc)
+    }
+    /// The id of a record of type `target` (its path name) of this authority ([`Kind::Ref`]).
+    pub const fn reference(name: &'static str, target: &'static str, doc: &'static str) -> Field {
+        Field::new(name, Kind::Ref(target), doc)
+    }
+    /// The same field, required.
+    pub const fn required(self) -> Field {
+        Field {
+            required: true,
+            ..self
+        }
+    }
+    /// The same field, taking `default` (a JSON literal) when absent or null.
+    pub const fn or_default(self, default: &'static str) -> Field {
+        Field {
+            default: Some(default),
+            ..self
+        }
+    }
+
     /// Column holding the London date of an instant field (`returned_at` -> `returned_on`).
     pub fn date_column(&self) -> String {
         match self.kind {
@@ -135,6 +203,21 @@ pub struct RecordType {
 }
 
 impl RecordType {
+    /// What a descriptor that has them leaves out: no overlap rule and no cross-field rules
+    /// (`..RecordType::PLAIN`). Its names, fields and list date are blank: every descriptor gives
+    /// its own (`every_descriptor_gives_its_names` checks).
+    pub const PLAIN: RecordType = RecordType {
+        path: "",
+        table: "",
+        schema: "",
+        doc: "",
+        fields: &[],
+        list_date: "",
+        list_date_doc: "",
+        no_overlap: None,
+        rules: &[],
+    };
+
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -163,45 +246,22 @@ pub const RHI_DECLINED_REASON: &[&str] = &[
     "other",
 ];
 
-const fn f(name: &'static str, kind: Kind, required: bool, doc: &'static str) -> Field {
-    Field {
-        name,
-        kind,
-        required,
-        doc,
-        default: None,
-    }
-}
-
-/// A field with a default (a JSON literal) taken when the member is absent or null.
-const fn fd(name: &'static str, kind: Kind, default: &'static str, doc: &'static str) -> Field {
-    Field {
-        name,
-        kind,
-        required: false,
-        doc,
-        default: Some(default),
-    }
-}
-
-const TEAM: Field = f(
-    "team",
-    Kind::Code,
-    false,
-    "Team responsible (a code or short name).",
-);
-const WORKER: Field = f(
-    "worker_id",
-    Kind::Code,
-    false,
-    "Pseudonymous id of the allocated worker.",
-);
-const CHILD: Field = f(
+const TEAM: Field = Field::code("team", "Team responsible (a code or short name).");
+const WORKER: Field = Field::code("worker_id", "Pseudonymous id of the allocated worker.");
+const CHILD: Field = Field::reference(
     "child_id",
-    Kind::Ref("children"),
-    true,
+    "children",
     "The child's id (a child record of this authority).",
-);
+)
+.required();
+
+/// The fields of a record about a child's case: the child, the team and the allocated worker,
+/// then the type's own.
+macro_rules! case_fields {
+    ($($own:expr),* $(,)?) => {
+        &[CHILD, TEAM, WORKER, $($own),*]
+    };
+}
 
 pub static CHILDREN: RecordType = RecordType {
     path: "children",
@@ -209,42 +269,16 @@ pub static CHILDREN: RecordType = RecordType {
     schema: "Child",
     doc: "A child, pseudonymous: the authority's own reference and a few characteristics used to group indicators. Never names, addresses, NHS numbers or free text.",
     fields: &[
-        f(
-            "birth_month",
-            Kind::Month,
-            false,
-            "Month and year of birth, `YYYY-MM`.",
-        ),
-        f(
-            "sex",
-            Kind::Enum(SEX),
-            false,
-            "M, F or U (unknown / not recorded).",
-        ),
-        f(
-            "ethnicity",
-            Kind::Enum(ETHNICITY),
-            false,
-            "DfE ethnicity code.",
-        ),
-        f(
-            "disability",
-            Kind::Bool,
-            false,
-            "Whether the child has a disability.",
-        ),
-        f(
-            "uasc",
-            Kind::Bool,
-            false,
-            "Unaccompanied asylum-seeking child.",
-        ),
+        Field::month("birth_month", "Month and year of birth, `YYYY-MM`."),
+        Field::one_of("sex", SEX, "M, F or U (unknown / not recorded)."),
+        Field::one_of("ethnicity", ETHNICITY, "DfE ethnicity code."),
+        Field::flag("disability", "Whether the child has a disability."),
+        Field::flag("uasc", "Unaccompanied asylum-seeking child."),
         TEAM,
     ],
     list_date: "updated_at",
     list_date_doc: "`from`/`to` select children whose record last changed in the range.",
-    no_overlap: None,
-    rules: &[],
+    ..RecordType::PLAIN
 };
 
 pub static MISSING_EPISODES: RecordType = RecordType {
@@ -252,68 +286,40 @@ pub static MISSING_EPISODES: RecordType = RecordType {
     table: "missing_episodes",
     schema: "MissingEpisode",
     doc: "A missing (or away) episode and its return home interview.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::one_of(
             "kind",
-            Kind::Enum(MISSING_KIND),
-            true,
+            MISSING_KIND,
             "`missing`, or `away` (absent without authorisation; needs no interview).",
-        ),
-        f(
-            "in_care",
-            Kind::Bool,
-            false,
-            "Whether the child was looked after at the time.",
-        ),
-        f(
-            "started_at",
-            Kind::Instant,
-            true,
-            "When the child went missing.",
-        ),
-        f(
+        )
+        .required(),
+        Field::flag("in_care", "Whether the child was looked after at the time."),
+        Field::instant("started_at", "When the child went missing.").required(),
+        Field::instant(
             "returned_at",
-            Kind::Instant,
-            false,
             "When the child returned; null while still missing.",
         ),
-        f(
+        Field::instant(
             "rhi_offered_at",
-            Kind::Instant,
-            false,
             "When a return home interview was offered.",
         ),
-        f(
+        Field::code(
             "rhi_provider",
-            Kind::Code,
-            false,
             "Who offers the interview (e.g. `LA` or a commissioned provider).",
         ),
-        f(
+        Field::flag(
             "rhi_accepted",
-            Kind::Bool,
-            false,
             "Whether the offer was accepted; false with a declined reason stops the 72-hour duty.",
         ),
-        f(
-            "rhi_held_at",
-            Kind::Instant,
-            false,
-            "When the interview was held.",
-        ),
-        f(
+        Field::instant("rhi_held_at", "When the interview was held."),
+        Field::one_of(
             "rhi_declined_reason",
-            Kind::Enum(RHI_DECLINED_REASON),
-            false,
+            RHI_DECLINED_REASON,
             "Why no interview was held, when declined.",
         ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select episodes that started in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("returned_at", "started_at"),
         Rule::NotBefore("rhi_held_at", "returned_at"),
@@ -325,6 +331,7 @@ pub static MISSING_EPISODES: RecordType = RecordType {
             message: "an accepted interview has no declined reason",
         },
     ],
+    ..RecordType::PLAIN
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -367,51 +374,35 @@ pub const ABUSE_CATEGORY: &[&str] = &["NEG", "PHY", "SAB", "EMO", "MUL"];
 /// `private_fostering` visits to the arrangement.
 pub const VISIT_KIND: &[&str] = &["cp", "cin", "cla", "private_fostering"];
 
-const REFERRAL_REF: Field = f(
-    "referral_id",
-    Kind::Ref("referrals"),
-    false,
-    "The referral this belongs to.",
-);
+const REFERRAL_REF: Field =
+    Field::reference("referral_id", "referrals", "The referral this belongs to.");
 
 pub static REFERRALS: RecordType = RecordType {
     path: "referrals",
     table: "referrals",
     schema: "Referral",
     doc: "A referral to children's social care and the front door's decision on it.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
-            "received_at",
-            Kind::Instant,
-            true,
-            "When the referral was received.",
-        ),
-        f(
+    fields: case_fields![
+        Field::instant("received_at", "When the referral was received.").required(),
+        Field::instant(
             "decision_at",
-            Kind::Instant,
-            false,
             "When the decision on the response was made; null while undecided (or, with `outcome` set, decided at a time not recorded).",
         ),
-        f(
+        Field::one_of(
             "source",
-            Kind::Enum(REFERRAL_SOURCE),
-            false,
+            REFERRAL_SOURCE,
             "Who referred: DfE referral source code (1A-10).",
         ),
-        f(
+        Field::one_of(
             "outcome",
-            Kind::Enum(REFERRAL_OUTCOME),
-            false,
+            REFERRAL_OUTCOME,
             "The decision: `nfa`, `early_help`, `threshold_visit`, `assessment` or `strategy_discussion`. Set without `decision_at`, it records a decision made at a time not recorded (a referral imported from the CIN census that went on to an assessment or a section 47 enquiry): such a referral forms no `referral-decision` case.",
         ),
     ],
     list_date: "received_on",
     list_date_doc: "`from`/`to` select referrals received in the range.",
-    no_overlap: None,
     rules: &[Rule::NotBefore("decision_at", "received_at")],
+    ..RecordType::PLAIN
 };
 
 pub static ASSESSMENTS: RecordType = RecordType {
@@ -419,37 +410,27 @@ pub static ASSESSMENTS: RecordType = RecordType {
     table: "assessments",
     schema: "Assessment",
     doc: "A child and family (single) assessment. Its 45-working-day clock starts at the referral.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::reference(
             "referral_id",
-            Kind::Ref("referrals"),
-            true,
+            "referrals",
             "The referral the assessment answers (its received date starts the clock).",
-        ),
-        f("started_on", Kind::Date, true, "Assessment start date."),
-        f(
+        )
+        .required(),
+        Field::date("started_on", "Assessment start date.").required(),
+        Field::date(
             "authorised_on",
-            Kind::Date,
-            false,
             "Date the manager authorised the completed assessment; null while open.",
         ),
-        f(
-            "outcome",
-            Kind::Enum(ASSESSMENT_OUTCOME),
-            false,
-            "What the assessment led to.",
-        ),
+        Field::one_of("outcome", ASSESSMENT_OUTCOME, "What the assessment led to."),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select assessments started in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("authorised_on", "started_on"),
         Rule::RequiresWith("outcome", "authorised_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
@@ -457,51 +438,30 @@ pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
     table: "strategy_discussions",
     schema: "StrategyDiscussion",
     doc: "A strategy discussion (or meeting) about possible significant harm, with police participation and, when late, why.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         REFERRAL_REF,
-        f(
+        Field::instant(
             "concern_identified_at",
-            Kind::Instant,
-            false,
             "When the concern needing a strategy discussion was identified (the clock start). Null when not recorded (a discussion imported from the CIN census or Annex A, which give only its date): such a discussion forms no `strategy-discussion-timeliness` case.",
         ),
-        f(
+        Field::instant(
             "held_at",
-            Kind::Instant,
-            false,
             "When the discussion was held; null while not yet held.",
         ),
-        f(
-            "police_invited",
-            Kind::Bool,
-            false,
-            "Whether the police were invited.",
-        ),
-        f(
-            "police_attended",
-            Kind::Bool,
-            false,
-            "Whether the police took part.",
-        ),
-        f(
+        Field::flag("police_invited", "Whether the police were invited."),
+        Field::flag("police_attended", "Whether the police took part."),
+        Field::one_of(
             "delay_reason",
-            Kind::Enum(DELAY_REASON),
-            false,
+            DELAY_REASON,
             "Why it was not held sooner: `none`, `police_unavailable`, `partner_unavailable`, `family_unavailable` or `other`.",
         ),
-        f(
+        Field::flag(
             "s47_initiated",
-            Kind::Bool,
-            false,
             "Whether the discussion decided to start a section 47 enquiry.",
         ),
     ],
     list_date: "concern_identified_on",
     list_date_doc: "`from`/`to` select discussions whose concern was identified in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("held_at", "concern_identified_at"),
         Rule::RequiresWith("police_attended", "held_at"),
@@ -512,6 +472,7 @@ pub static STRATEGY_DISCUSSIONS: RecordType = RecordType {
             message: "police who were not invited cannot have attended (`police_invited` is false)",
         },
     ],
+    ..RecordType::PLAIN
 };
 
 pub static THRESHOLD_VISITS: RecordType = RecordType {
@@ -519,23 +480,18 @@ pub static THRESHOLD_VISITS: RecordType = RecordType {
     table: "threshold_visits",
     schema: "ThresholdVisit",
     doc: "A visit to decide whether a referral meets the threshold for statutory work, and its outcome.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         REFERRAL_REF,
-        f("visited_on", Kind::Date, true, "Date of the visit."),
-        f(
+        Field::date("visited_on", "Date of the visit.").required(),
+        Field::one_of(
             "outcome",
-            Kind::Enum(THRESHOLD_OUTCOME),
-            false,
+            THRESHOLD_OUTCOME,
             "`statutory_work`, `step_down` (to early help) or `nfa`; null until decided.",
         ),
     ],
     list_date: "visited_on",
     list_date_doc: "`from`/`to` select visits made in the range.",
-    no_overlap: None,
-    rules: &[],
+    ..RecordType::PLAIN
 };
 
 pub static SECTION47_ENQUIRIES: RecordType = RecordType {
@@ -543,39 +499,27 @@ pub static SECTION47_ENQUIRIES: RecordType = RecordType {
     table: "section47_enquiries",
     schema: "Section47Enquiry",
     doc: "A section 47 child protection enquiry. The initial conference is due 15 working days after the strategy discussion that started it.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::reference(
             "strategy_discussion_id",
-            Kind::Ref("strategy-discussions"),
-            false,
+            "strategy-discussions",
             "The strategy discussion that started the enquiry.",
         ),
-        f(
+        Field::date(
             "started_on",
-            Kind::Date,
-            true,
             "Start date (CIN census `S47ActualStartDate`).",
-        ),
-        f(
-            "completed_on",
-            Kind::Date,
-            false,
-            "Date the enquiry concluded.",
-        ),
-        f(
+        )
+        .required(),
+        Field::date("completed_on", "Date the enquiry concluded."),
+        Field::flag(
             "icpc_required",
-            Kind::Bool,
-            false,
             "Whether an initial child protection conference is needed (false: CIN `ICPCnotRequired`).",
         ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select enquiries started in the range.",
-    no_overlap: None,
     rules: &[Rule::NotBefore("completed_on", "started_on")],
+    ..RecordType::PLAIN
 };
 
 pub static CP_PLANS: RecordType = RecordType {
@@ -583,93 +527,69 @@ pub static CP_PLANS: RecordType = RecordType {
     table: "cp_plans",
     schema: "CpPlan",
     doc: "A child protection plan.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::date(
             "started_on",
-            Kind::Date,
-            true,
             "Plan start (the initial or transfer-in conference).",
-        ),
-        f("ended_on", Kind::Date, false, "Plan end; null while open."),
-        f(
+        )
+        .required(),
+        Field::date("ended_on", "Plan end; null while open."),
+        Field::one_of(
             "initial_category",
-            Kind::Enum(ABUSE_CATEGORY),
-            false,
+            ABUSE_CATEGORY,
             "Initial category of abuse (DfE: NEG, PHY, SAB, EMO, MUL).",
         ),
-        f(
+        Field::one_of(
             "latest_category",
-            Kind::Enum(ABUSE_CATEGORY),
-            false,
+            ABUSE_CATEGORY,
             "Latest category of abuse.",
         ),
-        f(
+        Field::int(
             "previous_plans",
-            Kind::Int { min: 0, max: 99 },
-            false,
+            0,
+            99,
             "Number of previous child protection plans the child had, at any time and in any authority (CIN census `NumberOfPreviousCPP`, Annex A List 7); null when unknown.",
         ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
-    no_overlap: None,
     rules: &[Rule::NotBefore("ended_on", "started_on")],
+    ..RecordType::PLAIN
 };
 
-const CP_PLAN_REF: Field = f(
-    "cp_plan_id",
-    Kind::Ref("cp-plans"),
-    false,
-    "The child protection plan.",
-);
-const CIN_PLAN_REF: Field = f(
-    "cin_plan_id",
-    Kind::Ref("cin-plans"),
-    false,
-    "The child in need plan.",
-);
+const CP_PLAN_REF: Field = Field::reference("cp_plan_id", "cp-plans", "The child protection plan.");
+const CIN_PLAN_REF: Field = Field::reference("cin_plan_id", "cin-plans", "The child in need plan.");
 
 pub static CP_CONFERENCES: RecordType = RecordType {
     path: "cp-conferences",
     table: "cp_conferences",
     schema: "CpConference",
     doc: "A child protection conference: `initial`, `review` or `transfer_in`.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::one_of(
             "kind",
-            Kind::Enum(CONFERENCE_KIND),
-            true,
+            CONFERENCE_KIND,
             "`initial`, `review` or `transfer_in`.",
-        ),
-        f(
+        )
+        .required(),
+        Field::reference(
             "s47_enquiry_id",
-            Kind::Ref("section47-enquiries"),
-            false,
+            "section47-enquiries",
             "For an initial conference: the section 47 enquiry it follows.",
         ),
-        f(
+        Field::reference(
             "cp_plan_id",
-            Kind::Ref("cp-plans"),
-            false,
+            "cp-plans",
             "The plan the conference started (initial, transfer-in) or reviewed (required for a review).",
         ),
-        f("held_on", Kind::Date, true, "Date the conference was held."),
-        f(
+        Field::date("held_on", "Date the conference was held.").required(),
+        Field::flag(
             "outcome_plan",
-            Kind::Bool,
-            false,
             "Initial/transfer-in: whether a plan was made; review: whether the plan continues.",
         ),
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select conferences held in the range.",
-    no_overlap: None,
     rules: &[
         Rule::Forbid {
             when: &[Is::Text("kind", "review"), Is::Missing("cp_plan_id")],
@@ -687,6 +607,7 @@ pub static CP_CONFERENCES: RecordType = RecordType {
             message: "a transfer-in conference follows another authority's enquiry",
         },
     ],
+    ..RecordType::PLAIN
 };
 
 pub static CORE_GROUPS: RecordType = RecordType {
@@ -694,22 +615,13 @@ pub static CORE_GROUPS: RecordType = RecordType {
     table: "core_groups",
     schema: "CoreGroup",
     doc: "A core group meeting on a child protection plan.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
-            "cp_plan_id",
-            Kind::Ref("cp-plans"),
-            true,
-            "The child protection plan.",
-        ),
-        f("held_on", Kind::Date, true, "Date of the meeting."),
+    fields: case_fields![
+        Field::reference("cp_plan_id", "cp-plans", "The child protection plan.").required(),
+        Field::date("held_on", "Date of the meeting.").required(),
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select meetings held in the range.",
-    no_overlap: None,
-    rules: &[],
+    ..RecordType::PLAIN
 };
 
 pub static CIN_PLANS: RecordType = RecordType {
@@ -717,18 +629,15 @@ pub static CIN_PLANS: RecordType = RecordType {
     table: "cin_plans",
     schema: "CinPlan",
     doc: "A child in need plan.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         REFERRAL_REF,
-        f("started_on", Kind::Date, true, "Plan start."),
-        f("ended_on", Kind::Date, false, "Plan end; null while open."),
+        Field::date("started_on", "Plan start.").required(),
+        Field::date("ended_on", "Plan end; null while open."),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select plans started in the range.",
-    no_overlap: None,
     rules: &[Rule::NotBefore("ended_on", "started_on")],
+    ..RecordType::PLAIN
 };
 
 pub static VISITS: RecordType = RecordType {
@@ -736,47 +645,34 @@ pub static VISITS: RecordType = RecordType {
     table: "visits",
     schema: "Visit",
     doc: "A statutory visit to a child. A `cp` visit refers to its child protection plan (`cp_plan_id`), a `cin` visit to its child in need plan (`cin_plan_id`), a `cla` visit to the placement the child is in (`placement_id`), a `private_fostering` visit to the arrangement (`private_fostering_id`): exactly the one reference its kind names.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::one_of(
             "kind",
-            Kind::Enum(VISIT_KIND),
-            true,
+            VISIT_KIND,
             "`cp`, `cin`, `cla` or `private_fostering`.",
-        ),
+        )
+        .required(),
         CP_PLAN_REF,
         CIN_PLAN_REF,
-        f(
+        Field::reference(
             "placement_id",
-            Kind::Ref("placements"),
-            false,
+            "placements",
             "For a `cla` visit: the placement the child was visited in.",
         ),
-        f(
+        Field::reference(
             "private_fostering_id",
-            Kind::Ref("private-fostering"),
-            false,
+            "private-fostering",
             "For a `private_fostering` visit: the private fostering arrangement.",
         ),
-        f("visited_on", Kind::Date, true, "Date of the visit."),
-        f(
+        Field::date("visited_on", "Date of the visit.").required(),
+        Field::flag(
             "child_seen",
-            Kind::Bool,
-            false,
             "Whether the child was seen (only visits with the child seen count for visit frequency).",
         ),
-        f(
-            "seen_alone",
-            Kind::Bool,
-            false,
-            "Whether the child was seen alone.",
-        ),
+        Field::flag("seen_alone", "Whether the child was seen alone."),
     ],
     list_date: "visited_on",
     list_date_doc: "`from`/`to` select visits made in the range.",
-    no_overlap: None,
     rules: &[
         Rule::Custom(|r, errors| {
             // The reference must match the kind: exactly the one reference the kind names; the
@@ -806,6 +702,7 @@ pub static VISITS: RecordType = RecordType {
             message: "a child seen alone was seen: `child_seen` must be true",
         },
     ],
+    ..RecordType::PLAIN
 };
 
 /// Exactly one of a CIN or CP plan reference.
@@ -827,18 +724,15 @@ pub static PLAN_REVIEWS: RecordType = RecordType {
     table: "plan_reviews",
     schema: "PlanReview",
     doc: "A review of a child in need plan (or of a child protection plan outside a conference). Child protection review conferences are `cp-conferences` of kind `review`.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         CIN_PLAN_REF,
         CP_PLAN_REF,
-        f("held_on", Kind::Date, true, "Date of the review."),
+        Field::date("held_on", "Date of the review.").required(),
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select reviews held in the range.",
-    no_overlap: None,
     rules: &[NOT_BOTH_PLANS, SOME_PLAN],
+    ..RecordType::PLAIN
 };
 
 pub static PLAN_ACTIONS: RecordType = RecordType {
@@ -846,40 +740,32 @@ pub static PLAN_ACTIONS: RecordType = RecordType {
     table: "plan_actions",
     schema: "PlanAction",
     doc: "An action on a child in need or child protection plan, with its timescale (a target date) and when it was done.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         CIN_PLAN_REF,
         CP_PLAN_REF,
-        f(
+        Field::date(
             "agreed_on",
-            Kind::Date,
-            true,
             "Date the action was agreed (at the conference, core group or review).",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "target_date",
-            Kind::Date,
-            false,
             "The action's timescale; null when the plan gave it none.",
         ),
-        f(
+        Field::date(
             "completed_on",
-            Kind::Date,
-            false,
             "Date the action was completed; null while outstanding.",
         ),
     ],
     list_date: "agreed_on",
     list_date_doc: "`from`/`to` select actions agreed in the range.",
-    no_overlap: None,
     rules: &[
         NOT_BOTH_PLANS,
         SOME_PLAN,
         Rule::NotBefore("target_date", "agreed_on"),
         Rule::NotBefore("completed_on", "agreed_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -930,52 +816,36 @@ pub const CARE_LEAVER_REVIEW_KIND: &[&str] = &["pathway_plan", "review", "closed
 pub const HOMELESS_OUTCOME: &[&str] = &["accommodated_s20", "s17_support", "declined", "other"];
 pub const AUDIT_GRADE: &[&str] = &["outstanding", "good", "requires_improvement", "inadequate"];
 
-const CLA_PERIOD_REF: Field = f(
-    "cla_period_id",
-    Kind::Ref("cla-periods"),
-    true,
-    "The period of care.",
-);
+const CLA_PERIOD_REF: Field =
+    Field::reference("cla_period_id", "cla-periods", "The period of care.").required();
 
 pub static CLA_PERIODS: RecordType = RecordType {
     path: "cla-periods",
     table: "cla_periods",
     schema: "ClaPeriod",
     doc: "A period of care: from the day the child started to be looked after to the day they ceased (SSDA903: from an episode with RNE = S to the first episode with DEC set and REC other than X1). One child's periods must not overlap (one may end on the day the next starts). `start_known` false marks a period that began before the imported data: it gives no first-review, second-review, initial-health-assessment or PEP case, and all its review intervals count as subsequent. A series of short breaks (legal status V3/V4 on the period and on every one of its placements: regulation 48) gives no children-in-care cases and is measured by short-break-review; a mixed period counts as care.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::date(
             "started_on",
-            Kind::Date,
-            true,
             "Date the child started to be looked after (SSDA903 DECOM of the starting episode).",
-        ),
-        f(
-            "ended_on",
-            Kind::Date,
-            false,
-            "Date the child ceased to be looked after; null while in care.",
-        ),
-        f(
+        )
+        .required(),
+        Field::date("ended_on", "Date the child ceased to be looked after; null while in care."),
+        Field::one_of(
             "legal_status",
-            Kind::Enum(LEGAL_STATUS),
-            false,
+            LEGAL_STATUS,
             "Current legal status (SSDA903 LS): C1, C2, D1, E1, V2, V3, V4, L1, L2, L3, J1, J2, J3.",
         ),
-        f(
+        Field::one_of(
             "reason_ended",
-            Kind::Enum(REASON_ENDED),
-            false,
+            REASON_ENDED,
             "Why the period ended (SSDA903 REC, e.g. E11 adopted, E41 residence order, E43/E44 SGO).",
         ),
-        fd(
+        Field::flag(
             "start_known",
-            Kind::Bool,
-            "true",
             "False when the period began before the imported data (its first episode is not RNE = S): `started_on` is then the first date seen. Default true.",
-        ),
+        )
+        .or_default("true"),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select periods started in the range.",
@@ -996,56 +866,42 @@ pub static PLACEMENTS: RecordType = RecordType {
     table: "placements",
     schema: "Placement",
     doc: "A placement within a period of care. Social worker visits are due within a week of its start, then every 6 weeks; after its first year a long-term placement (intended to last until the child is 18) every 3 months.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         CLA_PERIOD_REF,
-        f("started_on", Kind::Date, true, "Placement start."),
-        f(
-            "ended_on",
-            Kind::Date,
-            false,
-            "Placement end; null while the child is there.",
-        ),
-        f(
+        Field::date("started_on", "Placement start.").required(),
+        Field::date("ended_on", "Placement end; null while the child is there."),
+        Field::one_of(
             "placement_type",
-            Kind::Enum(PLACEMENT_TYPE),
-            false,
+            PLACEMENT_TYPE,
             "SSDA903 placement type (PLACE), e.g. U1-U6 foster care, K2 children's home, A3-A6 placed for adoption.",
         ),
-        f(
+        Field::flag(
             "long_term",
-            Kind::Bool,
-            false,
             "Whether the placement is intended to last until the child is 18 (visits every 3 months after its first year).",
         ),
-        f(
+        Field::one_of(
             "legal_status",
-            Kind::Enum(LEGAL_STATUS),
-            false,
+            LEGAL_STATUS,
             "SSDA903 legal status during this episode (LS).",
         ),
-        f(
+        Field::one_of(
             "reason_new",
-            Kind::Enum(REASON_NEW_EPISODE),
-            false,
+            REASON_NEW_EPISODE,
             "SSDA903 reason for the new episode (RNE): S started to be looked after, L, P, T, U or B a change within the period of care.",
         ),
-        f(
+        Field::one_of(
             "reason_ended",
-            Kind::Enum(EPISODE_REASON_ENDED),
-            false,
+            EPISODE_REASON_ENDED,
             "SSDA903 reason the episode ceased (REC): X1 the period of care continues, any other code ends it. Only with `ended_on`.",
         ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select placements started in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("ended_on", "started_on"),
         Rule::RequiresWith("reason_ended", "ended_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 pub static CLA_REVIEWS: RecordType = RecordType {
@@ -1053,33 +909,22 @@ pub static CLA_REVIEWS: RecordType = RecordType {
     table: "cla_reviews",
     schema: "ClaReview",
     doc: "A statutory review of a looked-after child's care plan, and the day the care plan was updated after it. A review belongs to the child's period of care that contains its date (on a day when one period ends and the next starts, the earlier one); a review in no period is kept with a null `cla_period_id` and forms no case.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::reference(
             "cla_period_id",
-            Kind::Ref("cla-periods"),
-            false,
+            "cla-periods",
             "The period of care the review belongs to; null for a review in no period.",
         ),
-        f(
-            "held_on",
-            Kind::Date,
-            true,
-            "Date of the review (SSDA903 REVIEW).",
-        ),
-        f(
+        Field::date("held_on", "Date of the review (SSDA903 REVIEW).").required(),
+        Field::date(
             "care_plan_updated_on",
-            Kind::Date,
-            false,
             "Date the care plan was updated after the review; null while not yet.",
         ),
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select reviews held in the range.",
-    no_overlap: None,
     rules: &[Rule::NotBefore("care_plan_updated_on", "held_on")],
+    ..RecordType::PLAIN
 };
 
 pub static HEALTH_ASSESSMENTS: RecordType = RecordType {
@@ -1087,33 +932,18 @@ pub static HEALTH_ASSESSMENTS: RecordType = RecordType {
     table: "health_assessments",
     schema: "HealthAssessment",
     doc: "A statutory health assessment of a looked-after child: `initial` or `review`. It belongs to its `cla_period_id`, or, when that is null, to the child's period of care containing `completed_on`.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::reference(
             "cla_period_id",
-            Kind::Ref("cla-periods"),
-            false,
+            "cla-periods",
             "The period of care; null to take the child's period containing `completed_on`.",
         ),
-        f(
-            "kind",
-            Kind::Enum(HEALTH_ASSESSMENT_KIND),
-            true,
-            "`initial` or `review`.",
-        ),
-        f(
-            "completed_on",
-            Kind::Date,
-            true,
-            "Date the assessment was completed.",
-        ),
+        Field::one_of("kind", HEALTH_ASSESSMENT_KIND, "`initial` or `review`.").required(),
+        Field::date("completed_on", "Date the assessment was completed.").required(),
     ],
     list_date: "completed_on",
     list_date_doc: "`from`/`to` select assessments completed in the range.",
-    no_overlap: None,
-    rules: &[],
+    ..RecordType::PLAIN
 };
 
 pub static PEPS: RecordType = RecordType {
@@ -1121,27 +951,19 @@ pub static PEPS: RecordType = RecordType {
     table: "peps",
     schema: "Pep",
     doc: "A personal education plan for a looked-after child.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
+    fields: case_fields![
         CLA_PERIOD_REF,
-        f(
+        Field::date(
             "initiated_on",
-            Kind::Date,
-            false,
             "Date the plan was initiated (the first PEP meeting); `pep-initial` measures to it.",
         ),
-        f(
+        Field::date(
             "completed_on",
-            Kind::Date,
-            false,
             "Date the plan was completed, if known. A PEP needs `initiated_on` or `completed_on`.",
         ),
     ],
     list_date: "completed_on",
     list_date_doc: "`from`/`to` select plans completed in the range.",
-    no_overlap: None,
     rules: &[
         Rule::Forbid {
             when: &[Is::Missing("initiated_on"), Is::Missing("completed_on")],
@@ -1150,6 +972,7 @@ pub static PEPS: RecordType = RecordType {
         },
         Rule::NotBefore("completed_on", "initiated_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 pub static PERMANENCE_PLANS: RecordType = RecordType {
@@ -1157,50 +980,39 @@ pub static PERMANENCE_PLANS: RecordType = RecordType {
     table: "permanence_plans",
     schema: "PermanencePlan",
     doc: "The decision that a permanence option is the plan for a child (`decided_on`) and when it was achieved, or ended unachieved. `achieved_on` means: the order made (special guardianship, child arrangements, adoption), the long-term foster match approved, or the child returned home.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::reference(
             "cla_period_id",
-            Kind::Ref("cla-periods"),
-            false,
+            "cla-periods",
             "The period of care, if the child is looked after.",
         ),
-        f(
+        Field::one_of(
             "plan_type",
-            Kind::Enum(PERMANENCE_PLAN_TYPE),
-            true,
+            PERMANENCE_PLAN_TYPE,
             "`adoption`, `sgo`, `long_term_fostering`, `cao` or `return_home`.",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "decided_on",
-            Kind::Date,
-            true,
             "Date of the decision that this is the plan (the clock start).",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "achieved_on",
-            Kind::Date,
-            false,
             "Date the plan was achieved (order made, match approved, child home); null while not.",
         ),
-        f(
+        Field::date(
             "ended_on",
-            Kind::Date,
-            false,
             "Date the plan ended without being achieved; null otherwise.",
         ),
-        f(
+        Field::one_of(
             "ended_reason",
-            Kind::Enum(PERMANENCE_ENDED_REASON),
-            false,
+            PERMANENCE_ENDED_REASON,
             "Why it ended unachieved: `plan_changed`, `court_refused`, `left_care` or `other`.",
         ),
     ],
     list_date: "decided_on",
     list_date_doc: "`from`/`to` select plans decided in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("achieved_on", "decided_on"),
         Rule::NotBefore("ended_on", "decided_on"),
@@ -1211,6 +1023,7 @@ pub static PERMANENCE_PLANS: RecordType = RecordType {
             message: "an achieved plan did not end unachieved: give `achieved_on` or `ended_on`, not both",
         },
     ],
+    ..RecordType::PLAIN
 };
 
 pub static ADOPTIONS: RecordType = RecordType {
@@ -1218,74 +1031,49 @@ pub static ADOPTIONS: RecordType = RecordType {
     table: "adoptions",
     schema: "Adoption",
     doc: "A child's adoption journey (Annex A list 10, SSDA903 AD1 and placed-for-adoption): the milestones the adoption scorecard measures. A1 runs from entering care to moving in with the adopters (for a foster-carer adoption, to the start of the foster placement: the A10 rule); A2 from the placement order to the match.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::reference(
             "cla_period_id",
-            Kind::Ref("cla-periods"),
-            false,
+            "cla-periods",
             "The period of care that ends (or is to end) in adoption.",
         ),
-        f(
+        Field::date(
             "entered_care_on",
-            Kind::Date,
-            true,
             "Date the child entered care (the start of the period of care that ends in adoption).",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "adm_decision_on",
-            Kind::Date,
-            false,
             "Date of the agency decision maker's decision that the child should be placed for adoption.",
         ),
-        f(
+        Field::date(
             "placement_order_on",
-            Kind::Date,
-            false,
             "Date of the placement order (court authority to place).",
         ),
-        f(
+        Field::date(
             "matched_on",
-            Kind::Date,
-            false,
             "Date the child was matched with the prospective adopters.",
         ),
-        f(
+        Field::date(
             "placed_on",
-            Kind::Date,
-            false,
             "Date the child was placed for adoption (moved in with the adopters).",
         ),
-        f(
-            "adoption_order_on",
-            Kind::Date,
-            false,
-            "Date of the adoption order.",
-        ),
-        f(
+        Field::date("adoption_order_on", "Date of the adoption order."),
+        Field::flag(
             "foster_carer_adoption",
-            Kind::Bool,
-            false,
             "Whether the child was adopted by their foster carers.",
         ),
-        f(
+        Field::date(
             "foster_placement_started_on",
-            Kind::Date,
-            false,
             "For a foster-carer adoption: the day the child's placement with those carers began (A1 ends there: the A10 rule).",
         ),
-        f(
+        Field::date(
             "decision_reversed_on",
-            Kind::Date,
-            false,
             "Date of the decision that the child should no longer be placed for adoption.",
         ),
     ],
     list_date: "entered_care_on",
     list_date_doc: "`from`/`to` select children who entered care in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("adm_decision_on", "entered_care_on"),
         Rule::NotBefore("placement_order_on", "entered_care_on"),
@@ -1316,6 +1104,7 @@ pub static ADOPTIONS: RecordType = RecordType {
             }
         }),
     ],
+    ..RecordType::PLAIN
 };
 
 pub static CARE_LEAVER_REVIEWS: RecordType = RecordType {
@@ -1323,27 +1112,18 @@ pub static CARE_LEAVER_REVIEWS: RecordType = RecordType {
     table: "care_leaver_reviews",
     schema: "CareLeaverReview",
     doc: "Pathway planning for a care leaver, one record per event: `pathway_plan` (the plan was made: the anchor the first review is due from), `review` (a pathway plan review) or `closed` (pathway planning ended: the young person left the service). Reviews are due every 6 months from the plan or the previous review until the first `closed` record, and at the latest the young person's 25th birthday.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::one_of(
             "kind",
-            Kind::Enum(CARE_LEAVER_REVIEW_KIND),
-            true,
+            CARE_LEAVER_REVIEW_KIND,
             "`pathway_plan`, `review` or `closed`.",
-        ),
-        f(
-            "held_on",
-            Kind::Date,
-            true,
-            "Date of the plan, the review or the closure.",
-        ),
+        )
+        .required(),
+        Field::date("held_on", "Date of the plan, the review or the closure.").required(),
     ],
     list_date: "held_on",
     list_date_doc: "`from`/`to` select events in the range.",
-    no_overlap: None,
-    rules: &[],
+    ..RecordType::PLAIN
 };
 
 pub static PRIVATE_FOSTERING: RecordType = RecordType {
@@ -1351,36 +1131,25 @@ pub static PRIVATE_FOSTERING: RecordType = RecordType {
     table: "private_fostering",
     schema: "PrivateFostering",
     doc: "A private fostering notification and the arrangement it concerns. Its visits are `visits` of kind `private_fostering`.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::date(
             "notified_on",
-            Kind::Date,
-            true,
             "Date the authority received the notification (the initial visit is due 7 working days later).",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "arrangement_started_on",
-            Kind::Date,
-            false,
             "Date the arrangement began (null: not known, or only proposed).",
         ),
-        f(
-            "ended_on",
-            Kind::Date,
-            false,
-            "Date the arrangement ended; null while it continues.",
-        ),
+        Field::date("ended_on", "Date the arrangement ended; null while it continues."),
     ],
     list_date: "notified_on",
     list_date_doc: "`from`/`to` select notifications received in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("ended_on", "notified_on"),
         Rule::NotBefore("ended_on", "arrangement_started_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 pub static EHE_REGISTRATIONS: RecordType = RecordType {
@@ -1388,36 +1157,28 @@ pub static EHE_REGISTRATIONS: RecordType = RecordType {
     table: "ehe_registrations",
     schema: "EheRegistration",
     doc: "A child registered as electively home educated, and the first visit to them.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::date(
             "registered_on",
-            Kind::Date,
-            true,
             "Date the child was registered as home educated.",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "first_visit_on",
-            Kind::Date,
-            false,
             "Date of the first visit; null while not visited.",
         ),
-        f(
+        Field::date(
             "ended_on",
-            Kind::Date,
-            false,
             "Date home education ended (e.g. back to school); null while it continues.",
         ),
     ],
     list_date: "registered_on",
     list_date_doc: "`from`/`to` select registrations in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("first_visit_on", "registered_on"),
         Rule::NotBefore("ended_on", "registered_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 pub static HOMELESS_PRESENTATIONS: RecordType = RecordType {
@@ -1425,39 +1186,27 @@ pub static HOMELESS_PRESENTATIONS: RecordType = RecordType {
     table: "homeless_presentations",
     schema: "HomelessPresentation",
     doc: "A 16- or 17-year-old presenting as homeless, whether they were told of their right to be accommodated under section 20, and the outcome.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
+    fields: case_fields![
+        Field::date(
             "presented_on",
-            Kind::Date,
-            true,
             "Date the young person presented as homeless.",
-        ),
-        f(
-            "age",
-            Kind::Int { min: 16, max: 17 },
-            true,
-            "Age at presentation: 16 or 17.",
-        ),
-        f(
+        )
+        .required(),
+        Field::int("age", 16, 17, "Age at presentation: 16 or 17.").required(),
+        Field::date(
             "advised_s20_on",
-            Kind::Date,
-            false,
             "Date they were told of their right to be accommodated under section 20; null if not.",
         ),
-        f(
+        Field::one_of(
             "outcome",
-            Kind::Enum(HOMELESS_OUTCOME),
-            false,
+            HOMELESS_OUTCOME,
             "`accommodated_s20`, `s17_support`, `declined` (declined accommodation) or `other`.",
         ),
     ],
     list_date: "presented_on",
     list_date_doc: "`from`/`to` select presentations in the range.",
-    no_overlap: None,
     rules: &[Rule::NotBefore("advised_s20_on", "presented_on")],
+    ..RecordType::PLAIN
 };
 
 pub static CASE_AUDITS: RecordType = RecordType {
@@ -1466,42 +1215,33 @@ pub static CASE_AUDITS: RecordType = RecordType {
     schema: "CaseAudit",
     doc: "A case file audit: of a child's case (`child_id`) or of a team's work (`team`), by the auditing team, with its due date, completion and grade.",
     fields: &[
-        f(
+        Field::reference(
             "child_id",
-            Kind::Ref("children"),
-            false,
+            "children",
             "The child whose case was audited, if the audit is of one child's case.",
         ),
-        f(
+        Field::code(
             "team",
-            Kind::Code,
-            false,
             "The team whose work was audited (else the child's team).",
         ),
-        f(
+        Field::code(
             "auditor_team",
-            Kind::Code,
-            false,
             "The team responsible for completing the audit.",
         ),
         WORKER,
-        f("due_on", Kind::Date, true, "Date the audit is due."),
-        f(
+        Field::date("due_on", "Date the audit is due.").required(),
+        Field::date(
             "completed_on",
-            Kind::Date,
-            false,
             "Date the audit was completed; null while outstanding.",
         ),
-        f(
+        Field::one_of(
             "grade",
-            Kind::Enum(AUDIT_GRADE),
-            false,
+            AUDIT_GRADE,
             "`outstanding`, `good`, `requires_improvement` or `inadequate`.",
         ),
     ],
     list_date: "due_on",
     list_date_doc: "`from`/`to` select audits due in the range.",
-    no_overlap: None,
     rules: &[
         Rule::RequiresWith("grade", "completed_on"),
         Rule::Forbid {
@@ -1510,6 +1250,7 @@ pub static CASE_AUDITS: RecordType = RecordType {
             message: "an audit is of a child's case (`child_id`) or of a team (`team`): give one",
         },
     ],
+    ..RecordType::PLAIN
 };
 
 // Social workers and care leavers' outcomes (issue 13): national measures of stability and of
@@ -1533,38 +1274,33 @@ pub static WORKER_ASSIGNMENTS: RecordType = RecordType {
     fields: &[
         CHILD,
         TEAM,
-        f(
+        Field::code(
             "worker_id",
-            Kind::Code,
-            true,
             "Pseudonymous id of the social worker (SSDA903 `SW_ID`).",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "started_on",
-            Kind::Date,
-            true,
             "Date the worker started working with the child (`SW_DECOM`).",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "ended_on",
-            Kind::Date,
-            false,
             "Date the worker stopped working with the child (`SW_DEC`); null while allocated.",
         ),
-        f(
+        Field::one_of(
             "reason",
-            Kind::Enum(SW_REASON),
-            false,
+            SW_REASON,
             "Why the allocation ended (SSDA903 `SW_REASON` code), with `ended_on`.",
         ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select allocations that started in the range.",
-    no_overlap: None,
     rules: &[
         Rule::NotBefore("ended_on", "started_on"),
         Rule::RequiresWith("reason", "ended_on"),
     ],
+    ..RecordType::PLAIN
 };
 
 /// SSDA903 OC3 `IN_TOUCH`: YES (the authority is in touch), NO (not in touch), DIED, REFU (the
@@ -1585,57 +1321,39 @@ pub static CARE_LEAVER_OUTCOMES: RecordType = RecordType {
     table: "care_leaver_outcomes",
     schema: "CareLeaverOutcome",
     doc: "What the authority knew of a care leaver around their 17th to 21st birthday (SSDA903 OC3; Annex A list 9; the DfE CSC API's `care_leavers`): in touch, activity (education, employment or training) and accommodation, one record per birthday. The care leaver measures (`care-leavers-in-touch`, `care-leavers-eet`, `care-leavers-suitable-accommodation`) count them by the birthday's month. Pathway plan reviews are `care-leaver-reviews`.",
-    fields: &[
-        CHILD,
-        TEAM,
-        WORKER,
-        f(
-            "age",
-            Kind::Int { min: 17, max: 21 },
-            true,
-            "The birthday this is about: 17 to 21.",
-        ),
-        f(
+    fields: case_fields![
+        Field::int("age", 17, 21, "The birthday this is about: 17 to 21.").required(),
+        Field::month(
             "birthday_month",
-            Kind::Month,
-            true,
             "`YYYY-MM`: the month of that birthday (the birth month plus `age` years); the measures date the record by it.",
-        ),
-        f(
+        )
+        .required(),
+        Field::date(
             "contacted_on",
-            Kind::Date,
-            false,
             "Date of the latest contact around the birthday (Annex A `Latest Date of Contact`; the CSC API's `contact_date`).",
         ),
-        f(
+        Field::one_of(
             "in_touch",
-            Kind::Enum(CARE_LEAVER_IN_TOUCH),
-            false,
+            CARE_LEAVER_IN_TOUCH,
             "SSDA903 `IN_TOUCH`: `YES`, `NO`, `DIED`, `REFU` (refuses contact), `NREQ` (no longer requires services), `RHOM` (returned home for 6 months or more); null: not recorded.",
         ),
-        f(
+        Field::code(
             "activity",
-            Kind::Code,
-            false,
             "SSDA903 `ACTIV`: `F1`..`F3`/`P1`..`P3` (full-/part-time higher education, other education, training or employment; any F or P code is in education, employment or training), `G4`..`G6` (not, owing to illness or disability, other reasons, pregnancy or parenting); null or `0`: not known.",
         ),
-        f(
+        Field::one_of(
             "accommodation",
-            Kind::Enum(CARE_LEAVER_ACCOMMODATION),
-            false,
+            CARE_LEAVER_ACCOMMODATION,
             "Type of accommodation, the letter of SSDA903 `ACCOM` (B parents or relatives, C community home, D semi-independent, E supported lodgings, G abroad, H deported, K ordinary lodgings, R not known, S no fixed abode, T foyer, U independent living, V emergency, W bed and breakfast, X custody, Y other, Z former foster carers).",
         ),
-        f(
+        Field::flag(
             "accommodation_suitable",
-            Kind::Bool,
-            false,
             "Whether the accommodation is suitable (the digit of SSDA903 `ACCOM`: 1 suitable, 2 not); null: not known.",
         ),
     ],
     list_date: "birthday_month",
     list_date_doc: "`from`/`to` select records whose birthday month starts in the range.",
-    no_overlap: None,
-    rules: &[],
+    ..RecordType::PLAIN
 };
 
 /// Every record type, in dependency order (a type only refers to types before it).
@@ -1672,4 +1390,24 @@ pub static ALL: &[&RecordType] = &[
 
 pub fn by_path(path: &str) -> Option<&'static RecordType> {
     ALL.iter().copied().find(|t| t.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_descriptor_gives_its_names_fields_and_list_date() {
+        // `..RecordType::PLAIN` leaves these blank: a descriptor must not.
+        for t in ALL {
+            assert!(!t.path.is_empty() && !t.schema.is_empty() && !t.doc.is_empty());
+            assert_eq!(t.table, t.path.replace('-', "_"), "{}", t.path);
+            assert!(!t.fields.is_empty(), "{}", t.path);
+            assert!(
+                !t.list_date.is_empty() && !t.list_date_doc.is_empty(),
+                "{}",
+                t.path
+            );
+        }
+    }
 }

@@ -318,6 +318,23 @@ const SEX_CODES: &[(&str, &str)] = &[("1", "M"), ("2", "F"), ("M", "M"), ("F", "
 const MISSING_CODES: &[(&str, &str)] = &[("M", "missing"), ("A", "away")];
 const FLAG_CODES: &[(&str, &str)] = &[("1", "true"), ("0", "false")];
 
+/// Each row of `table` as `read` makes it from the row's cells; a row with problems is left out
+/// and its problems added to `problems`.
+fn read_rows<'t, T>(
+    t: &'t Tables,
+    table: Table,
+    problems: &mut Vec<FieldError>,
+    mut read: impl FnMut(&mut Cells<'t>, &'t Row) -> T,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for row in t.of(table) {
+        let mut c = Cells::new(row);
+        let v = read(&mut c, row);
+        out.extend(c.finish(v, problems));
+    }
+    out
+}
+
 impl Input {
     fn parse(t: &Tables) -> Input {
         let mut input = Input {
@@ -326,23 +343,20 @@ impl Input {
             ..Input::default()
         };
         let problems = &mut input.problems;
-        for row in t.of(Table::Header) {
-            let mut c = Cells::new(row);
+        input.children = read_rows(t, Table::Header, problems, |c, row| {
             let id = c.required_text("CHILD");
             let birth_month = c.date("DOB").map(|d| d.format("%Y-%m").to_string());
             let sex = c.code("SEX", SEX_CODES);
             let ethnicity = c.text("ETHNIC");
-            let v = ChildIn {
+            ChildIn {
                 id,
                 birth_month,
                 sex,
                 ethnicity,
                 source: row.source.clone(),
-            };
-            input.children.extend(c.finish(v, problems));
-        }
-        for row in t.of(Table::Episodes) {
-            let mut c = Cells::new(row);
+            }
+        });
+        input.episodes = read_rows(t, Table::Episodes, problems, |c, row| {
             let child = c.required_text("CHILD");
             let decom = c.required_date("DECOM");
             let dec = c.date("DEC");
@@ -355,26 +369,22 @@ impl Input {
                 ls: c.text("LS").map(|s| s.to_ascii_uppercase()),
                 place: c.text("PLACE").map(|s| s.to_ascii_uppercase()),
             };
-            let v = EpisodeIn {
+            EpisodeIn {
                 child,
                 ep,
                 source: row.source.clone(),
-            };
-            input.episodes.extend(c.finish(v, problems));
-        }
-        for row in t.of(Table::Reviews) {
-            let mut c = Cells::new(row);
+            }
+        });
+        input.reviews = read_rows(t, Table::Reviews, problems, |c, row| {
             let child = c.required_text("CHILD");
             let held_on = c.required_date("REVIEW").unwrap_or_default();
-            let v = ReviewIn {
+            ReviewIn {
                 child,
                 held_on,
                 source: row.source.clone(),
-            };
-            input.reviews.extend(c.finish(v, problems));
-        }
-        for row in t.of(Table::Missing) {
-            let mut c = Cells::new(row);
+            }
+        });
+        input.missing = read_rows(t, Table::Missing, problems, |c, row| {
             let child = c.required_text("CHILD");
             let kind = c.code("MISSING", MISSING_CODES);
             if kind.is_none() && row.get("MISSING").is_empty() {
@@ -383,64 +393,57 @@ impl Input {
             }
             let started = c.required_date("MIS_START").unwrap_or_default();
             let returned = c.date("MIS_END");
-            let v = MissingIn {
+            MissingIn {
                 child,
                 kind: kind.unwrap_or("missing"),
                 started,
                 returned,
                 source: row.source.clone(),
-            };
-            input.missing.extend(c.finish(v, problems));
-        }
-        for row in t.of(Table::Ad1) {
-            let mut c = Cells::new(row);
-            let v = AdoptionIn {
-                child: c.required_text("CHILD"),
-                decided: c.required_date("DATE_INT"),
-                matched: c.date("DATE_MATCH"),
-                foster_carer: c.code("FOSTER_CARE", FLAG_CODES).map(|f| f == "true"),
-                reversed: None,
-                source: row.source.clone(),
-            };
-            input.adoptions.extend(c.finish(v, problems));
-        }
-        for row in t.of(Table::PlacedForAdoption) {
-            let mut c = Cells::new(row);
-            let v = AdoptionIn {
+            }
+        });
+        input.adoptions = read_rows(t, Table::Ad1, problems, |c, row| AdoptionIn {
+            child: c.required_text("CHILD"),
+            decided: c.required_date("DATE_INT"),
+            matched: c.date("DATE_MATCH"),
+            foster_carer: c.code("FOSTER_CARE", FLAG_CODES).map(|f| f == "true"),
+            reversed: None,
+            source: row.source.clone(),
+        });
+        input.adoptions.extend(read_rows(
+            t,
+            Table::PlacedForAdoption,
+            problems,
+            |c, row| AdoptionIn {
                 child: c.required_text("CHILD"),
                 decided: c.required_date("DATE_PLACED"),
                 reversed: c.date("DATE_PLACED_CEASED"),
                 source: row.source.clone(),
                 ..AdoptionIn::default()
-            };
-            input.adoptions.extend(c.finish(v, problems));
-        }
+            },
+        ));
         let sw_reasons: Vec<(&str, &'static str)> =
             types::SW_REASON.iter().map(|c| (*c, *c)).collect();
-        for row in t.of(Table::SwEpisodes) {
-            let mut c = Cells::new(row);
+        input.sw_episodes = read_rows(t, Table::SwEpisodes, problems, |c, row| {
             let child = c.required_text("CHILD");
             let worker = c.required_text("SW_ID");
             let started = c.required_date("SW_DECOM").unwrap_or_default();
             let ended = c.date("SW_DEC");
             let reason = c.code("SW_REASON", &sw_reasons);
             // SW_DEC before SW_DECOM, or a reason without SW_DEC: the record type's rules say so.
-            let v = SwEpisodeIn {
+            SwEpisodeIn {
                 child,
                 worker,
                 started,
                 ended,
                 reason,
                 source: row.source.clone(),
-            };
-            input.sw_episodes.extend(c.finish(v, problems));
-        }
+            }
+        });
         let in_touch: Vec<(&str, &'static str)> = types::CARE_LEAVER_IN_TOUCH
             .iter()
             .map(|c| (*c, *c))
             .collect();
-        for row in t.of(Table::Oc3) {
-            let mut c = Cells::new(row);
+        input.oc3 = read_rows(t, Table::Oc3, problems, |c, row| {
             let child = c.required_text("CHILD");
             let dob = c.required_date("DOB").unwrap_or_default();
             let in_touch = c.code("IN_TOUCH", &in_touch);
@@ -479,7 +482,7 @@ impl Input {
                     }
                 }
             }
-            let v = Oc3In {
+            Oc3In {
                 child,
                 dob,
                 in_touch,
@@ -487,18 +490,12 @@ impl Input {
                 accommodation,
                 suitable,
                 source: row.source.clone(),
-            };
-            input.oc3.extend(c.finish(v, problems));
-        }
+            }
+        });
         input.latest = input.episodes.iter().map(|e| e.ep.decom).max();
         if t.rows.contains_key(&Table::Uasc) {
-            let mut set = BTreeSet::new();
-            for row in t.of(Table::Uasc) {
-                let mut c = Cells::new(row);
-                let child = c.required_text("CHILD");
-                set.extend(c.finish(child, problems));
-            }
-            input.uasc = Some(set);
+            let children = read_rows(t, Table::Uasc, problems, |c, _| c.required_text("CHILD"));
+            input.uasc = Some(children.into_iter().collect());
         }
         input
     }
@@ -586,6 +583,22 @@ impl Built {
             .entry(rt.path)
             .or_default()
             .push(PlannedRecord { id, body, source });
+    }
+
+    /// One record of `rt` per key: of rows the files repeat, the last (counted under `note`,
+    /// as [`Built::last_per_key`]); `body_of` makes its body from its id and row.
+    fn push_last_per_key<T>(
+        &mut self,
+        rt: &'static RecordType,
+        note: &str,
+        rows: Vec<T>,
+        key: impl Fn(&T) -> String,
+        body_of: impl Fn(&str, T) -> (Json, Source),
+    ) {
+        for (id, row) in self.last_per_key(note, rows, key) {
+            let (body, source) = body_of(&id, row);
+            self.push(rt, id, body, source);
+        }
     }
 
     fn note(&mut self, name: &str, n: u64) {
@@ -706,24 +719,27 @@ fn build_oc3(b: &mut Built, rows: Vec<Oc3In>, latest: Option<NaiveDate>) {
             ))),
         }
     }
-    let by_key = b.last_per_key("oc3_repeated_in_files", kept, |((age, _), r)| {
-        format!("{}-{age}", r.child)
-    });
-    for (id, ((age, month), r)) in by_key {
-        let body = obj(vec![
-            ("child_id", json!(r.child)),
-            ("age", json!(age)),
-            ("birthday_month", json!(month.format("%Y-%m").to_string())),
-            ("in_touch", text_json(&r.in_touch.map(String::from))),
-            ("activity", text_json(&r.activity)),
-            ("accommodation", text_json(&r.accommodation)),
-            (
-                "accommodation_suitable",
-                r.suitable.map(Json::Bool).unwrap_or(Json::Null),
-            ),
-        ]);
-        b.push(&types::CARE_LEAVER_OUTCOMES, id, body, r.source);
-    }
+    b.push_last_per_key(
+        &types::CARE_LEAVER_OUTCOMES,
+        "oc3_repeated_in_files",
+        kept,
+        |((age, _), r)| format!("{}-{age}", r.child),
+        |_, ((age, month), r)| {
+            let body = obj(vec![
+                ("child_id", json!(r.child)),
+                ("age", json!(age)),
+                ("birthday_month", json!(month.format("%Y-%m").to_string())),
+                ("in_touch", text_json(&r.in_touch.map(String::from))),
+                ("activity", text_json(&r.activity)),
+                ("accommodation", text_json(&r.accommodation)),
+                (
+                    "accommodation_suitable",
+                    r.suitable.map(Json::Bool).unwrap_or(Json::Null),
+                ),
+            ]);
+            (body, r.source)
+        },
+    );
 }
 
 /// One episode of a child after merging the import with what is stored.
@@ -798,53 +814,58 @@ fn build(input: Input, stored: &Stored) -> Built {
 
     // Children: one per CHILD (a later row of the same child wins).
     let uasc = input.uasc;
-    let children = b.last_per_key("children_repeated_in_files", input.children, |c| {
-        c.id.clone()
-    });
-    for (id, c) in children {
-        let body = obj(vec![
-            ("birth_month", text_json(&c.birth_month)),
-            ("sex", text_json(&c.sex.map(String::from))),
-            ("ethnicity", text_json(&c.ethnicity)),
-            (
-                "uasc",
-                uasc.as_ref()
-                    .map(|s| Json::Bool(s.contains(&id)))
-                    .unwrap_or(Json::Null),
-            ),
-        ]);
-        b.push(&types::CHILDREN, id, body, c.source);
-    }
+    b.push_last_per_key(
+        &types::CHILDREN,
+        "children_repeated_in_files",
+        input.children,
+        |c| c.id.clone(),
+        |id, c| {
+            let uasc = uasc.as_ref().map(|s| Json::Bool(s.contains(id)));
+            let body = obj(vec![
+                ("birth_month", text_json(&c.birth_month)),
+                ("sex", text_json(&c.sex.map(String::from))),
+                ("ethnicity", text_json(&c.ethnicity)),
+                ("uasc", uasc.unwrap_or(Json::Null)),
+            ]);
+            (body, c.source)
+        },
+    );
 
     // Missing episodes: one per child + start.
-    let missing = b.last_per_key("missing_repeated_in_files", input.missing, |m| {
-        format!("{}-{}", m.child, m.started)
-    });
-    for (id, m) in missing {
-        let body = obj(vec![
-            ("child_id", json!(m.child)),
-            ("kind", json!(m.kind)),
-            ("in_care", json!(true)),
-            ("started_at", date_json(Some(m.started))),
-            ("returned_at", date_json(m.returned)),
-        ]);
-        b.push(&types::MISSING_EPISODES, id, body, m.source);
-    }
+    b.push_last_per_key(
+        &types::MISSING_EPISODES,
+        "missing_repeated_in_files",
+        input.missing,
+        |m| format!("{}-{}", m.child, m.started),
+        |_, m| {
+            let body = obj(vec![
+                ("child_id", json!(m.child)),
+                ("kind", json!(m.kind)),
+                ("in_care", json!(true)),
+                ("started_at", date_json(Some(m.started))),
+                ("returned_at", date_json(m.returned)),
+            ]);
+            (body, m.source)
+        },
+    );
 
     // Social worker episodes: one per child + SW_DECOM.
-    let sw = b.last_per_key("sw_episodes_repeated_in_files", input.sw_episodes, |w| {
-        format!("{}-{}", w.child, w.started)
-    });
-    for (id, w) in sw {
-        let body = obj(vec![
-            ("child_id", json!(w.child)),
-            ("worker_id", json!(w.worker)),
-            ("started_on", date_json(Some(w.started))),
-            ("ended_on", date_json(w.ended)),
-            ("reason", text_json(&w.reason.map(String::from))),
-        ]);
-        b.push(&types::WORKER_ASSIGNMENTS, id, body, w.source);
-    }
+    b.push_last_per_key(
+        &types::WORKER_ASSIGNMENTS,
+        "sw_episodes_repeated_in_files",
+        input.sw_episodes,
+        |w| format!("{}-{}", w.child, w.started),
+        |_, w| {
+            let body = obj(vec![
+                ("child_id", json!(w.child)),
+                ("worker_id", json!(w.worker)),
+                ("started_on", date_json(Some(w.started))),
+                ("ended_on", date_json(w.ended)),
+                ("reason", text_json(&w.reason.map(String::from))),
+            ]);
+            (body, w.source)
+        },
+    );
 
     // Care leavers (OC3): one per child and birthday (17 to 21) in the collection year.
     if !input.oc3.is_empty() {

@@ -210,12 +210,7 @@ fn the_2017_18_return_plans_one_record_per_distinct_source_key() {
     assert_eq!(note(&plan, "reviews_in_no_period"), 5757);
     assert_eq!(note(&plan, "rows_ignored:oc2.csv"), 2675);
     // uasc.csv lists 132 distinct children, all in the header.
-    let children = &plan
-        .steps
-        .iter()
-        .find(|s| s.rt.path == "children")
-        .unwrap()
-        .records;
+    let children = plan.records("children");
     assert_eq!(
         children.iter().filter(|r| r.body["uasc"] == true).count(),
         132
@@ -244,12 +239,7 @@ fn the_xml_return_plans_the_same_way() {
     assert_eq!(c["placements"], 459);
     assert_eq!(c["missing-episodes"], 6);
     // 12 HEADERs have <UASC>1</UASC> (and a DUC).
-    let children = &plan
-        .steps
-        .iter()
-        .find(|s| s.rt.path == "children")
-        .unwrap()
-        .records;
+    let children = plan.records("children");
     assert_eq!(
         children.iter().filter(|r| r.body["uasc"] == true).count(),
         12
@@ -296,13 +286,8 @@ fn sw_episodes_become_worker_assignments_one_per_child_and_start() {
     assert_eq!(plan.problems.len(), 1, "{:?}", plan.problems);
     assert_eq!(plan.problems[0].line, Some(6));
     assert_eq!(note(&plan, "sw_episodes_repeated_in_files"), 1);
-    let step = plan
-        .steps
-        .iter()
-        .find(|s| s.rt.path == "worker-assignments")
-        .unwrap();
-    let by_id: BTreeMap<&str, &Json> = step
-        .records
+    let by_id: BTreeMap<&str, &Json> = plan
+        .records("worker-assignments")
         .iter()
         .map(|r| (r.id.as_str(), &r.body))
         .collect();
