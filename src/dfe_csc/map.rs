@@ -369,14 +369,29 @@ fn episode(
         }
         _ => {}
     }
+    // The episode's closure (CIN census CINclosureDate / ReasonForClosure) on its referral. A
+    // reason without a closure date (sent or stored) is not kept: driftwatch keeps a reason
+    // only with the day.
+    set_date(&mut r, "closed_on", &e.closure_date);
+    set_code(
+        plan,
+        &mut r,
+        "closure_reason",
+        &e.closure_reason,
+        types::CLOSURE_REASON,
+        same,
+    );
+    if r.get("closure_reason").is_some_and(|v| !v.is_null())
+        && r.get("closed_on").is_none_or(|v| v.is_null())
+    {
+        r.insert("closure_reason".into(), Json::Null);
+        plan.note("closure_reasons_without_closure_date");
+    }
     let referral = r.get("received_at").is_some_and(|v| !v.is_null());
     if referral {
         plan.write("referrals", rid.clone(), r, at);
     } else {
         plan.note("episodes_without_referral_date");
-    }
-    if e.closure_date.is_present() || e.closure_reason.is_present() {
-        plan.note("closures_not_kept");
     }
 
     // Sub-records: matched by id within the episode.
@@ -561,9 +576,14 @@ fn placements(plan: &mut Plan, stored: &Stored, cid: &str, rid: &str, e: &Episod
             types::EPISODE_REASON_ENDED,
             same,
         );
-        if x.change_reason.is_present() {
-            plan.note("placement_change_reasons_not_kept");
-        }
+        set_code(
+            plan,
+            &mut b,
+            "change_reason",
+            &x.change_reason,
+            types::PLACEMENT_CHANGE_REASON,
+            same,
+        );
         all.insert(id, (b, format!("{at}/child_looked_after_placements/{k}")));
     }
     let mut ordered: Vec<(String, Body, String)> = Vec::new();
@@ -865,6 +885,8 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("children", "uasc") => "uasc_flag",
         ("referrals", "received_at") => "referral_date",
         ("referrals", "source") => "referral_source",
+        ("referrals", "closed_on") => "closure_date",
+        ("referrals", "closure_reason") => "closure_reason",
         ("assessments", "authorised_on") => "authorisation_date",
         ("section47-enquiries", "completed_on") => "end_date",
         ("section47-enquiries", "icpc_required") => "icpc_required_flag",
@@ -872,6 +894,7 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("placements", "reason_new") => "start_reason",
         ("placements", "reason_ended") => "end_reason",
         ("placements", "placement_type") => "placement_type",
+        ("placements", "change_reason") => "change_reason",
         ("adoptions", "adm_decision_on") => "initial_decision_date",
         ("adoptions", "matched_on") => "matched_date",
         ("adoptions", "placed_on") => "placed_date",
