@@ -6,7 +6,8 @@
 //! collide with ids from other routes: the child `dfe:{la_child_id}`, an episode's referral
 //! `dfe:{child}:{episode}`, a record of the episode `dfe:{child}:{episode}:{kind}:{dfe id}` (kind
 //! `cfa`, `cin`, `s47`, `cp`, `pl`; periods of care `cla`, named by their first placement; the
-//! initial conference of an enquiry `…:s47:{id}:icpc`; the adoption `…:adoption`; a worker
+//! initial conference of an enquiry `…:s47:{id}:icpc`; the adoption `…:adoption` and its
+//! permanence plan `…:adoption:plan`; a worker
 //! assignment `…:sw:{worker_id}:{start date}`, as SSDA903 keys SWEpisodes by `SW_DECOM`; a care
 //! leaver outcome `…:cl:{age}`, one per 17th-21st birthday as from OC3).
 //!
@@ -38,6 +39,7 @@ const WRITTEN: &[&str] = &[
     "cla-periods",
     "placements",
     "adoptions",
+    "permanence-plans",
     "worker-assignments",
     "care-leaver-outcomes",
 ];
@@ -694,6 +696,19 @@ fn adoption(plan: &mut Plan, stored: &Stored, cid: &str, rid: &str, e: &Episode,
         plan.note("adoptions_without_period_of_care");
         return;
     }
+    // The permanence plan: adoption, decided on the agency decision (`initial_decision_date`),
+    // in the same period of care. The feed carries no adoption order, so it stays not achieved
+    // here (a PUT or an SSDA903 import gives the order to the adoption record).
+    if let Some(decided) = b.get("adm_decision_on").filter(|v| !v.is_null()) {
+        let pid = format!("{id}:plan");
+        let mut p = base(stored, "permanence-plans", &pid, cid);
+        p.insert("plan_type".into(), json!("adoption"));
+        p.insert("decided_on".into(), decided.clone());
+        if let Some(period) = b.get("cla_period_id") {
+            p.insert("cla_period_id".into(), period.clone());
+        }
+        plan.write("permanence-plans", pid, p, &at);
+    }
     plan.write("adoptions", id, b, &at);
 }
 
@@ -898,6 +913,7 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("adoptions", "adm_decision_on") => "initial_decision_date",
         ("adoptions", "matched_on") => "matched_date",
         ("adoptions", "placed_on") => "placed_date",
+        ("permanence-plans", "decided_on") => "initial_decision_date",
         ("worker-assignments", "worker_id") => "worker_id",
         ("care-leaver-outcomes", "contacted_on") => "contact_date",
         ("care-leaver-outcomes", "activity") => "activity",

@@ -1388,3 +1388,82 @@ async fn closures_and_placement_change_reasons_are_kept() {
     let p: Value = res.json().await.unwrap();
     assert_eq!(p["errors"][0]["pointer"], "/closure_reason");
 }
+
+/// The adoption block gives the adoption record its dates and the child a permanence plan of
+/// adoption, decided on the agency decision (issue 21, item 4: "adoption → permanence and
+/// adoption dates").
+#[tokio::test]
+async fn adoption_gives_the_adoption_dates_and_a_permanence_plan() {
+    let app = TestApp::spawn().await;
+    let key = setup(&app).await;
+    // In care from 1 March 2024 (L1, S); decision 1 June, matched 1 September, placed
+    // 1 October.
+    let body = json!([{"la_child_id": "D1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "referral_date": "2024-02-01",
+        "child_looked_after_placements": [
+            {"child_looked_after_placement_id": "L1", "start_date": "2024-03-01",
+             "start_reason": "S", "placement_type": "U1"}
+        ],
+        "adoption": {"initial_decision_date": "2024-06-01", "matched_date": "2024-09-01",
+                     "placed_date": "2024-10-01"}
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "adoptions"), (1, 0, 0, 0));
+    assert_eq!(counts(&r, "permanence-plans"), (1, 0, 0, 0));
+    let a = record(&app, &key, "adoptions", "dfe:D1:E1:adoption")
+        .await
+        .unwrap();
+    assert_eq!(a["entered_care_on"], "2024-03-01"); // the period's start (L1)
+    assert_eq!(a["adm_decision_on"], "2024-06-01");
+    assert_eq!(a["matched_on"], "2024-09-01");
+    assert_eq!(a["placed_on"], "2024-10-01");
+    assert_eq!(a["cla_period_id"], "dfe:D1:E1:cla:L1");
+    let p = record(&app, &key, "permanence-plans", "dfe:D1:E1:adoption:plan")
+        .await
+        .unwrap();
+    assert_eq!(p["plan_type"], "adoption");
+    assert_eq!(p["decided_on"], "2024-06-01");
+    assert_eq!(p["cla_period_id"], "dfe:D1:E1:cla:L1");
+    // The feed has no adoption order: not achieved.
+    assert_eq!(p["achieved_on"], Value::Null);
+
+    // Partial: a corrected decision date moves the plan's decision; the match stays.
+    let body = json!([{"la_child_id": "D1", "social_care_episodes": [{
+        "social_care_episode_id": "E1", "adoption": {"initial_decision_date": "2024-06-15"}
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "permanence-plans"), (0, 1, 0, 0));
+    let p = record(&app, &key, "permanence-plans", "dfe:D1:E1:adoption:plan")
+        .await
+        .unwrap();
+    assert_eq!(p["decided_on"], "2024-06-15");
+    let a = record(&app, &key, "adoptions", "dfe:D1:E1:adoption")
+        .await
+        .unwrap();
+    assert_eq!(a["matched_on"], "2024-09-01");
+
+    // Purging the adoption block deletes the adoption and its plan; the placement stays.
+    let body = json!([{"la_child_id": "D1", "social_care_episodes": [{
+        "social_care_episode_id": "E1", "adoption": {"purge": true}
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "adoptions"), (0, 0, 0, 1));
+    assert_eq!(counts(&r, "permanence-plans"), (0, 0, 0, 1));
+    assert!(
+        record(&app, &key, "permanence-plans", "dfe:D1:E1:adoption:plan")
+            .await
+            .is_none()
+    );
+    assert!(
+        record(&app, &key, "placements", "dfe:D1:E1:pl:L1")
+            .await
+            .is_some()
+    );
+}
