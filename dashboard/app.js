@@ -133,32 +133,52 @@ async function loadBoard() {
   say("");
 }
 
-function seriesOf(rows, id) {
-  return rows.filter((r) => r.indicator_id === id);
+// An indicator's own rows; the scorecard also carries, after them, its rows of one age group
+// where the DfE publishes the measure by age group (care leavers 17-18, 19-21), which carry
+// `age_group`.
+function seriesOf(rows, id, ageGroup) {
+  return rows.filter((r) => r.indicator_id === id && (r.age_group ?? null) === (ageGroup ?? null));
+}
+
+function ageGroupsOf(rows, id) {
+  const seen = [];
+  for (const r of rows) {
+    if (r.indicator_id === id && r.age_group != null && !seen.includes(r.age_group)) seen.push(r.age_group);
+  }
+  return seen;
+}
+
+function boardRow(ind, series, heading, ageGroup) {
+  const last = series[series.length - 1];
+  const tr = el("tr", { "data-indicator": ind.id, "data-period": last.period });
+  if (ageGroup) tr.dataset.ageGroup = ageGroup;
+  tr.append(
+    el("th", { scope: "row", class: ageGroup ? "sub" : "" }, heading),
+    el("td", { class: "num", "data-field": "value", "data-raw": String(last.value), text: fmtValue(last.value, last.value_unit) }),
+    el("td", { class: "num", "data-field": "target", "data-raw": String(last.target), text: last.target === null ? "–" : fmtValue(last.target, last.value_unit) }),
+    el("td", { "data-field": "rag", "data-raw": String(last.rag) }, ragBadge(last.rag)),
+    el("td", {}, sparkline(series.map((r) => r.value), series.map((r) => r.period), last.value_unit)),
+    standingCell(last),
+    el("td", { class: "num", "data-field": "denominator", "data-raw": String(last.denominator), text: String(last.denominator) }),
+    el("td", { class: "num", "data-field": "open", "data-raw": String(last.open_at_period_end), text: last.open_at_period_end ?? "–" }),
+    el("td", { class: "num", "data-field": "overdue", "data-raw": String(last.overdue_at_period_end), text: last.overdue_at_period_end ?? "–" }),
+  );
+  return tr;
 }
 
 function renderBoard() {
   const tbody = $("scorecard").querySelector("tbody");
   tbody.replaceChildren();
+  const rows = state.scorecard.rows;
   for (const ind of state.catalogue) {
-    const series = seriesOf(state.scorecard.rows, ind.id);
+    const series = seriesOf(rows, ind.id);
     if (!series.length) continue;
-    const last = series[series.length - 1];
     const open = el("button", { type: "button", class: "link", text: ind.title });
     open.addEventListener("click", () => showDetail(ind.id));
-    const tr = el("tr", { "data-indicator": ind.id, "data-period": last.period });
-    tr.append(
-      el("th", { scope: "row" }, open),
-      el("td", { class: "num", "data-field": "value", "data-raw": String(last.value), text: fmtValue(last.value, last.value_unit) }),
-      el("td", { class: "num", "data-field": "target", "data-raw": String(last.target), text: last.target === null ? "–" : fmtValue(last.target, last.value_unit) }),
-      el("td", { "data-field": "rag", "data-raw": String(last.rag) }, ragBadge(last.rag)),
-      el("td", {}, sparkline(series.map((r) => r.value), series.map((r) => r.period), last.value_unit)),
-      standingCell(last),
-      el("td", { class: "num", "data-field": "denominator", "data-raw": String(last.denominator), text: String(last.denominator) }),
-      el("td", { class: "num", "data-field": "open", "data-raw": String(last.open_at_period_end), text: last.open_at_period_end ?? "–" }),
-      el("td", { class: "num", "data-field": "overdue", "data-raw": String(last.overdue_at_period_end), text: last.overdue_at_period_end ?? "–" }),
-    );
-    tbody.append(tr);
+    tbody.append(boardRow(ind, series, open));
+    for (const g of ageGroupsOf(rows, ind.id)) {
+      tbody.append(boardRow(ind, seriesOf(rows, ind.id, g), el("span", { text: `aged ${g}` }), g));
+    }
   }
   const kindName = { month: "month", quarter: "quarter", financial_year: "financial year" }[state.scorecard.kind];
   $("scorecard-caption").textContent = `Every indicator for the ${kindName} to ${state.scorecard.to}, with its trend over the last ${PERIODS_SHOWN} periods. Select an indicator for its chart and cases.`;

@@ -48,6 +48,42 @@ pub fn linked(indicator_id: &str, groups: &Map<String, Value>) -> Option<&'stati
     })
 }
 
+/// The groups a table of `indicator_id`'s rows by `requested` groups lacks for the measures of
+/// one group (e.g. `age_group` for care leavers aged 17-18 and 19-21): the table gains the
+/// indicator's rows by those groups too (`of_one_group` keeps the measures' rows). Empty when
+/// every linked measure is the whole indicator or its groups are requested already.
+pub fn measure_groups(indicator_id: &str, requested: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = measures()
+        .iter()
+        .filter(|m| m.indicator().is_some_and(|i| i.id == indicator_id))
+        .flat_map(|m| m.indicator_group.keys())
+        .filter(|g| !requested.contains(g))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every group any measure is of, not in `requested`: the columns a table gains for the rows
+/// `measure_groups` adds (null in the others).
+pub fn measure_group_columns(requested: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = measures()
+        .iter()
+        .flat_map(|m| m.indicator_group.keys())
+        .filter(|g| !requested.contains(g))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a row of `indicator_id` with `groups` is the figure of a measure of one group.
+pub fn of_one_group(indicator_id: &str, groups: &Map<String, Value>) -> bool {
+    linked(indicator_id, groups).is_some_and(|m| !m.indicator_group.is_empty())
+}
+
 /// The neighbours' numeric values among `rows` (one year's), symbols and absent ones left out.
 pub fn neighbour_values(rows: &[&store::StoredValue], neighbours: &[store::Neighbour]) -> Vec<f64> {
     neighbours
@@ -197,6 +233,36 @@ mod tests {
             Some("care-leavers-eet-19-21".into())
         );
         assert_eq!(id(linked("rhi-timeliness", &groups(&[]))), None);
+    }
+
+    #[test]
+    fn the_measures_of_one_group_are_rows_by_that_group() {
+        let none: Vec<String> = vec![];
+        // care-leavers-eet's measures are its 17-18 and 19-21 rows: add age_group.
+        assert_eq!(measure_groups("care-leavers-eet", &none), vec!["age_group"]);
+        assert_eq!(
+            measure_groups("care-leavers-suitable-accommodation", &["team".into()]),
+            vec!["age_group"]
+        );
+        // Asked for already, or no measure of one group (cp-plan-repeat is the whole
+        // indicator), or no measure at all (care-leavers-in-touch): nothing to add.
+        assert!(measure_groups("care-leavers-eet", &["age_group".into()]).is_empty());
+        assert!(measure_groups("cp-plan-repeat", &none).is_empty());
+        assert!(measure_groups("care-leavers-in-touch", &none).is_empty());
+        assert_eq!(measure_group_columns(&none), vec!["age_group"]);
+        assert!(measure_group_columns(&["age_group".into()]).is_empty());
+        // Only the rows of a measure's group are kept: 17-18 and 19-21, not a row without it
+        // or of another indicator.
+        assert!(of_one_group(
+            "care-leavers-eet",
+            &groups(&[("age_group", "17-18"), ("team", "North")])
+        ));
+        assert!(!of_one_group("care-leavers-eet", &groups(&[])));
+        assert!(!of_one_group(
+            "care-leavers-eet",
+            &groups(&[("age_group", "22+")])
+        ));
+        assert!(!of_one_group("cp-plan-repeat", &groups(&[])));
     }
 
     #[test]

@@ -87,6 +87,10 @@ fn render_figures(
 pub enum FigureScope<'a> {
     /// One authority (the caller's).
     Authority(&'a str),
+    /// One authority's figures beside the DfE's published ones (the scorecard): the tag also
+    /// covers the published figures imported and the authority's DfE code, which a benchmarks
+    /// import or `authorities set --dfe-code` changes without moving the data version.
+    Published(&'a str),
     /// Every authority with data; the transaction starts as the caller's authority and
     /// switches to each in turn.
     National { home: &'a str },
@@ -115,12 +119,12 @@ pub async fn serve_figures(
     }
     let fresh = no_cache(req);
     let (tenant, tag_la) = match scope {
-        FigureScope::Authority(la) => (la, la),
+        FigureScope::Authority(la) | FigureScope::Published(la) => (la, la),
         FigureScope::National { home } => (home, "*"),
     };
     let (out, tag, v) = db::with_tenant_snapshot(&state.pool, tenant, async |conn| {
         let versions: Versions = match scope {
-            FigureScope::Authority(la) => {
+            FigureScope::Authority(la) | FigureScope::Published(la) => {
                 vec![(la.to_string(), conditional::data_version(conn, la).await?)]
             }
             FigureScope::National { .. } => db::figures::data_versions(conn)
@@ -146,7 +150,16 @@ pub async fn serve_figures(
                 .max()
                 .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
         };
-        let tag = conditional::etag(req, tag_la, v, format, as_of);
+        let tag_scope = match scope {
+            FigureScope::Published(la) => {
+                format!(
+                    "{tag_la}|{}",
+                    db::benchmarks::reference_version(conn, la).await?
+                )
+            }
+            _ => tag_la.to_string(),
+        };
+        let tag = conditional::etag(req, &tag_scope, v, format, as_of);
         if conditional::not_modified(req, &tag) {
             return Ok((Out::NotModified, tag, v));
         }
@@ -263,7 +276,9 @@ pub async fn current_rows(
 }
 
 /// The scorecard's rows: every indicator's rows in catalogue order, each with its linked
-/// published measure's standing (`benchmarks::standing::extend_rows`).
+/// published measure's standing (`benchmarks::standing::extend_rows`). Where a measure is of
+/// one group of its indicator (care leavers aged 17-18, 19-21), the indicator's rows by that
+/// group follow its own, those of the measures' groups kept (`standing::measure_groups`).
 pub async fn scorecard_rows(
     state: &AppState,
     conn: &mut db::Conn,
@@ -272,9 +287,54 @@ pub async fn scorecard_rows(
     spec: &SummarySpec,
     fresh: bool,
 ) -> ApiResult<Vec<SummaryRow>> {
-    let inds: Vec<&'static Indicator> = CATALOGUE.iter().collect();
-    let mut rows = authority_rows_of(state, conn, la, version, &inds, spec, fresh).await?;
-    crate::benchmarks::standing::extend_rows(conn, la, &mut rows).await?;
+    use crate::benchmarks::standing;
+    let mut standards = None;
+    let mut rows = Vec::new();
+    for ind in CATALOGUE {
+        let r = authority_rows(
+            state,
+            conn,
+            la,
+            Tenant::Set,
+            version,
+            ind,
+            spec,
+            fresh,
+            &mut standards,
+        )
+        .await?;
+        rows.extend(r.iter().cloned());
+        let by = standing::measure_groups(ind.id, &spec.groups);
+        if by.is_empty() {
+            continue;
+        }
+        let by_group = SummarySpec {
+            from: spec.from,
+            to: spec.to,
+            as_of: spec.as_of,
+            periods: spec.periods.clone(),
+            groups: spec.groups.iter().cloned().chain(by).collect(),
+            basis: spec.basis,
+        };
+        let r = authority_rows(
+            state,
+            conn,
+            la,
+            Tenant::Set,
+            version,
+            ind,
+            &by_group,
+            fresh,
+            &mut standards,
+        )
+        .await?;
+        rows.extend(
+            r.iter()
+                .filter(|r| standing::of_one_group(ind.id, &r.groups))
+                .cloned(),
+        );
+    }
+    standing::extend_rows(conn, la, &mut rows).await?;
     Ok(rows)
 }
 

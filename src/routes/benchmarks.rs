@@ -167,6 +167,9 @@ pub struct Figure {
     pub denominator: Option<f64>,
     /// The file it was imported from.
     pub source_file: Option<String>,
+    /// Why there is no value when the DfE does not publish one for this area at all (not a
+    /// symbol): e.g. a measure published for England only. Null otherwise.
+    pub not_published: Option<String>,
 }
 
 impl Tabular for Figure {
@@ -191,6 +194,7 @@ const FIGURE_COLUMNS: &[&str] = &[
     "numerator",
     "denominator",
     "source_file",
+    "not_published",
 ];
 
 /// The statistical neighbours' figures.
@@ -250,6 +254,8 @@ pub struct BenchmarkResponse {
     pub year: i32,
     /// The authority's DfE code.
     pub la: String,
+    /// The authority's figure; for a measure the DfE publishes for England only, its value is
+    /// null and `not_published` says so (England's figure is still given).
     pub authority: Figure,
     pub england: Option<Figure>,
     pub region: Option<Figure>,
@@ -280,6 +286,7 @@ fn figure(role: &'static str, v: &store::StoredValue) -> Figure {
         numerator: v.numerator,
         denominator: v.denominator,
         source_file: Some(v.source_file.clone()),
+        not_published: None,
     }
 }
 
@@ -297,6 +304,7 @@ fn absent(role: &'static str, code: &str) -> Figure {
         numerator: None,
         denominator: None,
         source_file: None,
+        not_published: None,
     }
 }
 
@@ -320,7 +328,7 @@ fn summary_figure(role: &'static str, value: Option<f64>) -> Figure {
     responses(
         (status = 200, description = "The authority's standing", body = BenchmarkResponse,
          content((BenchmarkResponse = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 404, description = "No such measure, no figures for the year, or no such authority", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such measure, no figures for the year, or no such authority (for a measure published for England only: an authority no published figure or neighbour model knows)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad parameters, or your authority has no DfE code and `la` is not given", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["read:indicators"]))
@@ -401,16 +409,36 @@ pub async fn get_benchmark(
                     .find(|r| r.level == level && r.area_code == code)
                     .copied()
             };
-            let Some(own_row) = find("local_authority", &la) else {
-                return Err(ApiError::NotFound(format!(
-                    "no authority with DfE code {la} in the {year} figures of `{}`",
-                    m.id
-                )));
+            let own_row = find("local_authority", &la);
+            // A measure with no authority's row in the year is published for England only:
+            // the authority's value is not published (null, with the reason), not unknown.
+            let by_authority = this.iter().any(|r| r.level == "local_authority");
+            let authority = match own_row {
+                Some(r) => figure("authority", r),
+                None if !by_authority => {
+                    let Some(known) = store::known_authority(conn, &la).await? else {
+                        return Err(ApiError::NotFound(format!(
+                            "no authority with DfE code {la} in the published figures"
+                        )));
+                    };
+                    Figure {
+                        area_name: known.area_name,
+                        ons_code: known.ons_code,
+                        not_published: Some(england_only(&m.id, year)),
+                        ..absent("authority", &la)
+                    }
+                }
+                None => {
+                    return Err(ApiError::NotFound(format!(
+                        "no authority with DfE code {la} in the {year} figures of `{}`",
+                        m.id
+                    )));
+                }
             };
+            let own_value = own_row.and_then(|r| r.value);
             let england = this.iter().find(|r| r.level == "national").copied();
             let region = own_row
-                .region_code
-                .as_deref()
+                .and_then(|r| r.region_code.as_deref())
                 .and_then(|c| find("regional", c));
             let sn = store::neighbours(conn, model, &la).await?;
             let members: Vec<Figure> = sn
@@ -419,6 +447,9 @@ pub async fn get_benchmark(
                     let mut f = find("local_authority", &n.neighbour_code)
                         .map(|r| figure("neighbour", r))
                         .unwrap_or_else(|| absent("neighbour", &n.neighbour_code));
+                    if !by_authority {
+                        f.not_published = Some(england_only(&m.id, year));
+                    }
                     f.neighbour_rank = Some(n.rank);
                     f.closeness = Some(n.closeness.clone());
                     f
@@ -430,7 +461,7 @@ pub async fn get_benchmark(
                 .filter(|r| r.level == "local_authority")
                 .filter_map(|r| r.value)
                 .collect();
-            let rank = own_row.value.and_then(|v| {
+            let rank = own_value.and_then(|v| {
                 let position = bm::rank(v, &ranked, m.polarity);
                 Some(Rank {
                     position,
@@ -445,10 +476,16 @@ pub async fn get_benchmark(
             let england_p = england
                 .filter(|_| m.is_proportion())
                 .and_then(|e| bm::proportion(e.value, e.numerator, e.denominator));
-            let own_p = bm::proportion(own_row.value, own_row.numerator, own_row.denominator);
+            let own_p = own_row.and_then(|r| bm::proportion(r.value, r.numerator, r.denominator));
             let significance = match (england_p, m.is_proportion()) {
                 (Some((e, e_counts)), true) => {
-                    bm::funnel(Some(e), own_p.map(|o| o.0), own_row.denominator, m.polarity).map(
+                    bm::funnel(
+                        Some(e),
+                        own_p.map(|o| o.0),
+                        own_row.and_then(|r| r.denominator),
+                        m.polarity,
+                    )
+                    .map(
                         |funnel| Significance {
                             basis: if e_counts && own_p.is_none_or(|o| o.1) {
                                 "counts"
@@ -481,12 +518,12 @@ pub async fn get_benchmark(
                 measure: view(m, latest),
                 year,
                 la: la.clone(),
-                authority: figure("authority", own_row),
+                authority,
                 england: england.map(|e| figure("england", e)),
                 region: region.map(|r| figure("region", r)),
                 neighbours,
                 rank,
-                change_on_previous_year: own_row.value.zip(previous).map(|(v, p)| v - p),
+                change_on_previous_year: own_value.zip(previous).map(|(v, p)| v - p),
                 previous_year_value: previous,
                 significance,
                 computed,
@@ -505,6 +542,13 @@ pub async fn get_benchmark(
             rows_response(f, FIGURE_COLUMNS, &rows)
         }
     })
+}
+
+/// Why an authority has no figure of a measure published for England only.
+fn england_only(measure: &str, year: i32) -> String {
+    format!(
+        "the DfE publishes `{measure}` for England only: no local authority's figure for {year}"
+    )
 }
 
 /// driftwatch's own figure for the financial year ending 31 March `year`, through the engine's

@@ -35,6 +35,11 @@ use driftwatch_engine::summary::{SummaryResponse, summary_columns};
 /// indicator has no published measure, nothing is imported, or your authority has no DfE code
 /// (`driftwatch authorities set LA --dfe-code NNN`). CSV and NDJSON carry the same columns
 /// (not the xlsx workbook).
+///
+/// Where a measure is of one group of its indicator (the care leaver measures, by
+/// `age_group` 17-18 and 19-21), the indicator's rows by that group follow its own rows (those
+/// of the measures' groups, as the summary by that group gives them), each beside its measure;
+/// they carry `age_group`, a column after the requested groups (empty on the other rows).
 #[utoipa::path(
     tag = "indicators",
     params(SummaryParams, FormatParam),
@@ -65,7 +70,7 @@ pub async fn scorecard(
     let spec = parse_spec(&p, state.settings.max_periods, None)?;
     let la = caller.la_code.clone();
     let groups: Vec<&str> = spec.groups.iter().map(String::as_str).collect();
-    let mut columns = summary_columns(&groups);
+    let columns = summary_columns(&groups);
     let fresh = no_cache(&req);
     if xlsx {
         let inds: Vec<_> = CATALOGUE.iter().collect();
@@ -73,11 +78,18 @@ pub async fn scorecard(
         let book = crate::http::xlsx::scorecard(&rows, &columns)?;
         return Ok(crate::http::xlsx::response(book, "scorecard"));
     }
+    // Rows of the measures of one group (care leavers aged 17-18, 19-21) carry that group.
+    let extra = standing::measure_group_columns(&spec.groups);
+    let groups: Vec<&str> = groups
+        .into_iter()
+        .chain(extra.iter().map(String::as_str))
+        .collect();
+    let mut columns = summary_columns(&groups);
     columns.extend(standing::COLUMNS.iter().map(|c| c.to_string()));
     serve_figures(
         &req,
         &state,
-        FigureScope::Authority(&la),
+        FigureScope::Published(&la),
         format,
         spec.as_of,
         columns,

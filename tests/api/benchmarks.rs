@@ -78,6 +78,138 @@ pub(crate) fn fixture(dir: &std::path::Path) {
     .unwrap();
 }
 
+/// The adoption measure's England-only file: 2025 total 01:06 (18 months), 2024 total 01:08
+/// (20 months), and a 2025 row of one age (not the measure's `Total`).
+fn adoption_fixture(dir: &std::path::Path) {
+    let head = "time_period,time_identifier,geographic_level,country_code,country_name,cla_group,stage_of_adoption_process,age_start_poc,number";
+    let row = |year: i32, age: &str, v: &str| {
+        format!(
+            "{year},Reporting year,National,E92000001,England,Age on starting final period of care,6. Total average time between entry into care and adoption,{age},{v}"
+        )
+    };
+    let rows = [
+        row(2025, "Total", "01:06"),
+        row(2025, "Aged 1", "01:02"),
+        row(2024, "Total", "01:08"),
+    ];
+    std::fs::write(
+        dir.join("adoption-fixture.csv"),
+        format!("{head}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+}
+
+/// A measure the DfE publishes for England only (the adoption measure): asked about an
+/// authority, it answers with England's figure and the authority's value null, saying it is not
+/// published; an authority no published figure or neighbour model knows is still a 404.
+#[tokio::test]
+async fn an_england_only_measure_gives_england_and_says_the_authority_is_not_published() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read").await;
+    let dir = folder("england-only");
+    fixture(&dir);
+    // First only the neighbour model and the adoption file: 334 is known by the model alone.
+    let d3 = dir.join("d3-fixture.csv");
+    let held = dir.join("held");
+    std::fs::create_dir_all(&held).unwrap();
+    std::fs::rename(&d3, held.join("d3-fixture.csv")).unwrap();
+    adoption_fixture(&dir);
+    let (ok, out, err) = cli(&app, &["benchmarks", "import", dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(
+            "adoption-fixture.csv: loaded 2 rows (adoption-entry-to-adoption-months 2024-2025)"
+        ),
+        "{out}"
+    );
+    let m = "/v1/benchmarks/adoption-entry-to-adoption-months";
+    let b = app.get_json(&format!("{m}?la=334"), &key).await;
+    assert_eq!(b["year"], 2025);
+    assert_eq!(b["la"], "334");
+    // England: 01:06 = 1 * 12 + 6 = 18 months.
+    assert_eq!(b["england"]["value"], 18.0);
+    assert_eq!(b["england"]["value_text"], "01:06");
+    let a = &b["authority"];
+    assert_eq!(a["role"], "authority");
+    assert_eq!(a["area_code"], "334");
+    assert_eq!(a["area_name"], "Solihull"); // the neighbour model's name
+    assert_eq!(a["value"], Value::Null);
+    assert_eq!(a["symbol"], Value::Null);
+    assert_eq!(
+        a["not_published"],
+        "the DfE publishes `adoption-entry-to-adoption-months` for England only: no local authority's figure for 2025"
+    );
+    // Nothing to rank, compare or difference; no region row; the neighbours listed, none
+    // published.
+    assert_eq!(b["rank"], Value::Null);
+    assert_eq!(b["significance"], Value::Null);
+    assert_eq!(b["change_on_previous_year"], Value::Null);
+    assert_eq!(b["region"], Value::Null);
+    let n = &b["neighbours"];
+    assert_eq!(n["members"].as_array().unwrap().len(), 6);
+    assert_eq!(n["counted"], 0);
+    assert_eq!(n["mean"], Value::Null);
+    assert!(
+        n["members"][0]["not_published"]
+            .as_str()
+            .unwrap()
+            .contains("England only")
+    );
+    // A figure the DfE did publish carries no reason.
+    assert_eq!(b["england"]["not_published"], Value::Null);
+    // The previous year too: 01:08 = 20 months.
+    let b = app.get_json(&format!("{m}?la=334&year=2024"), &key).await;
+    assert_eq!(b["england"]["value"], 20.0);
+    assert_eq!(b["authority"]["value"], Value::Null);
+
+    // With the authority's figures of another measure imported, its name and ONS code come
+    // from its latest published row.
+    let (ok, out, err) = cli(
+        &app,
+        &[
+            "benchmarks",
+            "import",
+            held.join("d3-fixture.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let b = app.get_json(&format!("{m}?la=334"), &key).await;
+    assert_eq!(
+        (
+            b["authority"]["area_name"].clone(),
+            b["authority"]["ons_code"].clone()
+        ),
+        (json!("Authority 334"), json!("E0334"))
+    );
+    // CSV: the reason is a column.
+    let csv = app
+        .get(&format!("{m}?la=334&format=csv"), &key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].ends_with(",source_file,not_published"), "{csv}");
+    assert!(
+        lines[1].starts_with("authority,334,E0334,Authority 334,"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].ends_with("for England only: no local authority's figure for 2025"),
+        "{csv}"
+    );
+    assert!(lines[2].starts_with("england,E92000001,"), "{csv}");
+    assert!(lines[2].ends_with(",adoption-fixture.csv,"), "{csv}");
+
+    // An authority nothing published knows: 404, as for a measure published by authority.
+    let res = app.get(&format!("{m}?la=999"), &key).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn close(v: &Value, want: f64) {
     let got = v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
     assert!((got - want).abs() < 1e-6, "got {got}, want {want}");
@@ -485,13 +617,14 @@ async fn the_published_files_import_and_read_back_equal() {
             .send()
             .await
             .unwrap();
-        // The adoption measure is England only: no authority rows, a 404 naming the code.
-        let want = if id.starts_with("adoption-") {
-            404
-        } else {
-            200
-        };
-        assert_eq!(res.status(), want, "{id}");
+        assert_eq!(res.status(), 200, "{id}");
+        // The adoption measure is England only: England's figure, Solihull's not published.
+        if id.starts_with("adoption-") {
+            let b: Value = res.json().await.unwrap();
+            assert!(b["england"]["value"].is_f64(), "{b}");
+            assert_eq!(b["authority"]["value"], Value::Null);
+            assert!(b["authority"]["not_published"].is_string(), "{b}");
+        }
     }
     // The adoption measure's yy:mm durations read as months: 2025's total is a number.
     let n: N = diesel::sql_query(

@@ -219,7 +219,7 @@ async fn scorecard_formats_groups_and_conditional_requests() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "indicator_id,la_code,period,period_start,period_end,team,denominator,numerator,value,value_unit,median_elapsed,p90_elapsed,elapsed_unit,open_at_period_end,overdue_at_period_end,not_applicable,target,rag,benchmark_measure,benchmark_year,england_value,neighbours_median,neighbours_mean,england_significance,england_comparison,england_significance_99_8,england_comparison_99_8"
+        "indicator_id,la_code,period,period_start,period_end,team,age_group,denominator,numerator,value,value_unit,median_elapsed,p90_elapsed,elapsed_unit,open_at_period_end,overdue_at_period_end,not_applicable,target,rag,benchmark_measure,benchmark_year,england_value,neighbours_median,neighbours_mean,england_significance,england_comparison,england_significance_99_8,england_comparison_99_8"
     );
     let ndjson = app
         .get(&format!("/v1/scorecard?{Q}&format=ndjson"), &key)
@@ -376,4 +376,301 @@ async fn scorecard_rows_carry_england_neighbours_and_significance() {
         line.ends_with(",cp-plan-repeat,2025,25.0,20.0,21.0,higher,worse,higher,worse"),
         "{line}"
     );
+}
+
+/// The cached scorecard follows the published figures (issue 20): a `driftwatch benchmarks
+/// import` or a new DfE code changes its tag, so a plain request (no `Cache-Control`) after
+/// either shows the new figures, and a client's old `If-None-Match` gets them too.
+#[tokio::test]
+async fn a_benchmarks_import_or_a_dfe_code_refreshes_the_cached_scorecard() {
+    let (app, key) = setup().await;
+    let dir = crate::benchmarks::folder("scorecard-refresh");
+    crate::benchmarks::fixture(&dir);
+    let (ok, out, err) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let q = "/v1/scorecard?from=2024-01-01&to=2024-12-31&as_of=2024-12-31&period=year";
+    let read = async |tag: Option<&str>| {
+        let mut req = app.get(q, &key);
+        if let Some(t) = tag {
+            req = req.header("If-None-Match", t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let tag = res.headers()["etag"].to_str().unwrap().to_string();
+        let body: Value = if status == 200 {
+            res.json().await.unwrap()
+        } else {
+            Value::Null
+        };
+        let england = body["data"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .find(|r| r["indicator_id"] == "cp-plan-repeat")
+                    .unwrap()["england_value"]
+                    .clone()
+            })
+            .unwrap_or(Value::Null);
+        (status, tag, england)
+    };
+    // No DfE code: null, and served again from the cache (304 on its tag).
+    let (s, tag0, e) = read(None).await;
+    assert_eq!((s, e), (200, Value::Null));
+    assert_eq!(read(Some(&tag0)).await.0, 304);
+    // The DfE code given (no data write): a new tag, England's 25.0 from the fixture.
+    let mut conn = app.conn().await;
+    driftwatch::db::set_dfe_code(&mut conn, "LA1", Some("334"))
+        .await
+        .unwrap();
+    let (s, tag1, e) = read(Some(&tag0)).await;
+    assert_eq!((s, e), (200, json!(25.0)));
+    assert_ne!(tag1, tag0);
+    assert_eq!(read(Some(&tag1)).await.0, 304);
+    let (s, _, e) = read(None).await; // the cached rendering, same figures
+    assert_eq!((s, e), (200, json!(25.0)));
+
+    // A newer file for 2025: England now 1000 plans, 300 repeat (30.0).
+    let newer = dir.join("newer");
+    std::fs::create_dir_all(&newer).unwrap();
+    let fixture = std::fs::read_to_string(dir.join("d3-fixture.csv")).unwrap();
+    let text = fixture.replace(
+        "2025,Reporting year,National,E92000001,England,,,,,,Child Protection Plans which are a second or subsequent plan,1000,250,25.0",
+        "2025,Reporting year,National,E92000001,England,,,,,,Child Protection Plans which are a second or subsequent plan,1000,300,30.0",
+    );
+    assert_ne!(text, fixture);
+    std::fs::write(newer.join("d3-newer.csv"), text).unwrap();
+    let (ok, out, err) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", newer.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("replaced cp-plan-repeat 2025"), "{out}");
+    // Read plainly: the new England value, under a new tag (the old one is not a 304).
+    let (s, tag2, e) = read(Some(&tag1)).await;
+    assert_eq!((s, e), (200, json!(30.0)));
+    assert_ne!(tag2, tag1);
+    // The same file again changes nothing: the tag stays, 304.
+    let (ok, out, _) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", newer.to_str().unwrap()]);
+    assert!(ok && out.contains("unchanged"), "{out}");
+    assert_eq!(read(Some(&tag2)).await.0, 304);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A care leaver activity file in the DfE's form, 2025: England 17-18 600 of 1000 in education,
+/// employment or training (60), 19-21 500 of 1000 (50); 334 17-18 5 of 10 (50); its closest
+/// neighbour 330 17-18 7 of 10 (70) (no 19-21 rows for either authority).
+fn care_leavers_fixture(dir: &std::path::Path) {
+    let head = "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,old_la_code,la_name,new_la_code,care_leaver_age,breakdown,care_leaver_count,care_leaver_percent";
+    let row = |level: &str, la: &str, age: &str, breakdown: &str, n: &str, pct: &str| {
+        let (rc, rn, code, name, ons) = match la {
+            "" => ("", "", "", "", String::new()),
+            la => (
+                "E12000005",
+                "West Midlands",
+                la,
+                "Authority",
+                format!("E0{la}"),
+            ),
+        };
+        format!(
+            "2025,Reporting year,{level},E92000001,England,{rc},{rn},{code},{name},{ons},{age},{breakdown},{n},{pct}"
+        )
+    };
+    let eet = "\"Total in education, employment or training\"";
+    let (y, o) = ("17 to 18 years", "19 to 21 years");
+    let rows = [
+        row("National", "", y, "Total", "1000", "100"),
+        row("National", "", y, eet, "600", "60"),
+        row("National", "", o, "Total", "1000", "100"),
+        row("National", "", o, eet, "500", "50"),
+        row("Local authority", "334", y, "Total", "10", "100"),
+        row("Local authority", "334", y, eet, "5", "50"),
+        row("Local authority", "330", y, "Total", "10", "100"),
+        row("Local authority", "330", y, eet, "7", "70"),
+    ];
+    std::fs::write(
+        dir.join("care-leavers-fixture.csv"),
+        format!("{head}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+}
+
+/// The care leaver measures are published by age group (17-18, 19-21), so the scorecard
+/// carries the care leaver indicators' rows by `age_group` too, right after each one's own
+/// rows: each the same row as the summary by `age_group` gives, beside its measure's published
+/// figures.
+#[tokio::test]
+async fn the_scorecard_carries_the_age_group_care_leaver_measures() {
+    let (app, key) = setup().await;
+    let dir = crate::benchmarks::folder("scorecard-age-groups");
+    crate::benchmarks::fixture(&dir);
+    care_leavers_fixture(&dir);
+    let (ok, out, err) =
+        crate::security_keys::cli(&app, &["benchmarks", "import", dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("care-leavers-fixture.csv: loaded 4 rows (care-leavers-eet-17-18 2025, care-leavers-eet-19-21 2025)"),
+        "{out}"
+    );
+    let mut conn = app.conn().await;
+    driftwatch::db::set_dfe_code(&mut conn, "LA1", Some("334"))
+        .await
+        .unwrap();
+    // Birthdays in 2024: two aged 17-18 in education (F2), five aged 19-21 not (G5).
+    let outcomes = [
+        ("y1", 17, "2024-02", "F2"),
+        ("y2", 18, "2024-05", "F2"),
+        ("o1", 19, "2024-01", "G5"),
+        ("o2", 19, "2024-03", "G5"),
+        ("o3", 20, "2024-06", "G5"),
+        ("o4", 21, "2024-09", "G5"),
+        ("o5", 21, "2024-11", "G5"),
+    ];
+    for (id, age, month, activity) in outcomes {
+        app.put_ok(
+            &format!("/v1/children/{id}"),
+            &key,
+            json!({"birth_month": "2005-01", "team": "Leaving Care"}),
+        )
+        .await;
+        put(
+            &app,
+            &key,
+            "care-leaver-outcomes",
+            &format!("{id}-{age}"),
+            json!({"child_id": id, "age": age, "birthday_month": month, "in_touch": "YES", "activity": activity}),
+        )
+        .await;
+    }
+    let q = "from=2024-01-01&to=2024-12-31&as_of=2024-12-31&period=year";
+    let card = app.get_json(&format!("/v1/scorecard?{q}"), &key).await;
+    let rows = card["data"].as_array().unwrap();
+    let at = rows
+        .iter()
+        .position(|r| r["indicator_id"] == "care-leavers-eet")
+        .unwrap();
+    // Its own row, all ages: 2 of 7; no published measure of all ages.
+    let all = &rows[at];
+    assert!(all.get("age_group").is_none(), "{all}");
+    assert_eq!(
+        (all["denominator"].clone(), all["numerator"].clone()),
+        (json!(7), json!(2))
+    );
+    assert_eq!(all["benchmark_measure"], Value::Null);
+    // Then 17-18: 2 of 2 = 100.0 against England 600/1000 = 0.6 with n = 2:
+    // sqrt(0.6 * 0.4 / 2) = sqrt(0.12) = 0.3464102; 95% limits 0.6 -/+ 1.959964 * 0.3464102
+    // = 0.6 -/+ 0.6789515 -> 0 (clipped), 1 (clipped): 1.0 is on the upper limit, not beyond:
+    // similar. Neighbours (334's: 330 70, the others without a figure): median = mean = 70.
+    let y = &rows[at + 1];
+    assert_eq!(y["indicator_id"], "care-leavers-eet");
+    assert_eq!(y["age_group"], "17-18");
+    assert_eq!(
+        (
+            y["denominator"].clone(),
+            y["numerator"].clone(),
+            y["value"].clone()
+        ),
+        (json!(2), json!(2), json!(100.0))
+    );
+    assert_eq!(y["benchmark_measure"], "care-leavers-eet-17-18");
+    assert_eq!(y["benchmark_year"], 2025);
+    assert_eq!(y["england_value"], 60.0);
+    assert_eq!(y["neighbours_median"], 70.0);
+    assert_eq!(y["neighbours_mean"], 70.0);
+    assert_eq!(y["england_significance"], "similar");
+    assert_eq!(y["england_comparison"], "similar");
+    // 19-21: 0 of 5 = 0.0 against 500/1000 = 0.5 with n = 5: sqrt(0.25 / 5) = 0.2236068;
+    // 95% lower 0.5 - 1.959964 * 0.2236068 = 0.5 - 0.4382613 = 0.0617387 > 0: lower, and
+    // worse (higher is better); 99.8% lower 0.5 - 3.090232 * 0.2236068 = -0.1909942 -> 0,
+    // which 0.0 is on: similar. No neighbour has a 19-21 figure: no median or mean.
+    let o = &rows[at + 2];
+    assert_eq!(o["age_group"], "19-21");
+    assert_eq!(
+        (
+            o["denominator"].clone(),
+            o["numerator"].clone(),
+            o["value"].clone()
+        ),
+        (json!(5), json!(0), json!(0.0))
+    );
+    assert_eq!(o["benchmark_measure"], "care-leavers-eet-19-21");
+    assert_eq!(o["england_value"], 50.0);
+    assert_eq!(o["neighbours_median"], Value::Null);
+    assert_eq!(
+        (
+            o["england_significance"].clone(),
+            o["england_comparison"].clone()
+        ),
+        (json!("lower"), json!("worse"))
+    );
+    assert_eq!(
+        (
+            o["england_significance_99_8"].clone(),
+            o["england_comparison_99_8"].clone()
+        ),
+        (json!("similar"), json!("similar"))
+    );
+    // Then the next indicator's rows.
+    assert_ne!(rows[at + 3]["indicator_id"], "care-leavers-eet");
+    // The age-group rows are the summary's by age_group, to the field.
+    let by_age = app
+        .get_json(
+            &format!("/v1/indicators/care-leavers-eet/summary?{q}&group_by=age_group"),
+            &key,
+        )
+        .await;
+    let part = summary_part(&json!({"data": [y.clone(), o.clone()]}));
+    assert_eq!(part, by_age["data"].as_array().unwrap().clone());
+    // Suitable accommodation has measures by age group too (not imported here): its rows
+    // by age group are there, linked, with no published figures.
+    let s = rows
+        .iter()
+        .find(|r| {
+            r["indicator_id"] == "care-leavers-suitable-accommodation" && r["age_group"] == "19-21"
+        })
+        .unwrap();
+    assert_eq!(s["benchmark_measure"], "care-leavers-suitable-19-21");
+    assert_eq!(s["benchmark_year"], Value::Null);
+    // In touch has no published measure: no rows by age group.
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["indicator_id"] == "care-leavers-in-touch" && r.get("age_group").is_some())
+    );
+
+    // CSV: an age_group column after the requested groups, empty on the other rows.
+    let csv = app
+        .get(&format!("/v1/scorecard?{q}&group_by=team&format=csv"), &key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines.next().unwrap().starts_with(
+            "indicator_id,la_code,period,period_start,period_end,team,age_group,denominator,"
+        ),
+        "{csv}"
+    );
+    let leaving_care: Vec<&str> = lines
+        .filter(|l| l.starts_with("care-leavers-eet,") && l.contains(",Leaving Care,"))
+        .collect();
+    assert_eq!(leaving_care.len(), 3, "{csv}");
+    assert!(leaving_care[0].contains(",Leaving Care,,7,2,"), "{csv}");
+    assert!(
+        leaving_care[1].contains(",Leaving Care,17-18,2,2,"),
+        "{csv}"
+    );
+    assert!(
+        leaving_care[2].contains(",Leaving Care,19-21,5,0,"),
+        "{csv}"
+    );
+    assert!(
+        leaving_care[2]
+            .ends_with(",care-leavers-eet-19-21,2025,50.0,,,lower,worse,similar,similar"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

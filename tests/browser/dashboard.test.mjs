@@ -49,14 +49,16 @@ try {
   });
   const card = await api(`/v1/scorecard?period=month&from=${range.from}&to=${range.to}&as_of=${asOf}`);
   const latest = new Map();
-  for (const r of card.data) latest.set(r.indicator_id, r); // rows are in period order
+  // Rows are in period order; an indicator's rows of one age group (care leavers, issue 20)
+  // are grid rows of their own.
+  for (const r of card.data) latest.set(`${r.indicator_id}|${r.age_group ?? ""}`, r);
   const gridRows = await page.$$eval("#scorecard tbody tr", (trs) => trs.map((tr) => {
     const f = (name) => tr.querySelector(`[data-field="${name}"]`).getAttribute("data-raw");
-    return { id: tr.dataset.indicator, period: tr.dataset.period, value: f("value"), target: f("target"), rag: f("rag"),
+    return { id: `${tr.dataset.indicator}|${tr.dataset.ageGroup ?? ""}`, period: tr.dataset.period, value: f("value"), target: f("target"), rag: f("rag"),
       denominator: f("denominator"), open: f("open"), overdue: f("overdue"), standing: f("standing"),
       shown: tr.querySelector('[data-field="value"]').textContent };
   }));
-  assert.equal(gridRows.length, latest.size, "one grid row per indicator");
+  assert.equal(gridRows.length, latest.size, "one grid row per indicator (and age group)");
   let nonEmpty = 0;
   for (const g of gridRows) {
     const r = latest.get(g.id);

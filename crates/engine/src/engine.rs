@@ -740,10 +740,15 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
     let from_p = q.from.map(|f| sql.bind_date(f));
     // The worklists (`open`, `overdue`) hold only cases not ended by `x`, i.e. not before the
     // day after it: only those are read and judged; the status filter below still decides
-    // between open and overdue.
-    let not_ended = matches!(q.status, Some("open" | "overdue"))
-        .then(|| not_ended_before(&format!("({x} + 1)")));
-    let rows = match q.indicator.kind {
+    // between open and overdue. From the store, in branches read through its open-case index
+    // in due-date order (`store_worklist`).
+    let worklist = matches!(q.status, Some("open" | "overdue"));
+    let branches: Vec<Option<String>> = match q.status {
+        Some(s) if worklist && q.store => store_worklist(s, &x).into_iter().map(Some).collect(),
+        _ if worklist => vec![Some(not_ended_before(&format!("({x} + 1)")))],
+        _ => vec![None],
+    };
+    let rows: Vec<String> = match q.indicator.kind {
         IndicatorKind::Timeliness | IndicatorKind::Average => {
             if q.from.is_some() || q.to.is_some() {
                 // An average's period counts the 3 years ending at its end: `from` reaches
@@ -757,8 +762,9 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     "((r.out_on BETWEEN {from} AND {x}) OR (r.start_on <= {x} AND (r.out_on IS NULL OR r.out_on > {x})))"
                 ));
             }
-            format!(
-                "WITH {cases}, \
+            let branch = |not_ended: Option<&str>| {
+                format!(
+                    "WITH {cases}, \
                  r AS (SELECT e.*, {status} AS status FROM e WHERE e.start_on <= {x}) \
                  SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    CASE WHEN r.start_has_time THEN to_json(r.start_at)#>>'{{}}' ELSE r.start_on::text END AS start, \
@@ -771,17 +777,19 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                    CASE WHEN r.status = 'overdue' THEN ({x} - r.due_on) END AS days_overdue, \
                    r.measured_in, r.due_on AS sort_on, {extra_json} AS extra \
                  FROM r",
-                cases = case_ctes(
-                    q.indicator,
-                    store.as_deref(),
-                    &[],
-                    &extra,
-                    true,
-                    not_ended.as_deref(),
-                    q.limit
-                ),
-                status = timescale::status_sql("e", &x),
-            )
+                    cases = case_ctes(
+                        q.indicator,
+                        store.as_deref(),
+                        &[],
+                        &extra,
+                        true,
+                        not_ended,
+                        q.limit
+                    ),
+                    status = timescale::status_sql("e", &x),
+                )
+            };
+            branches.iter().map(|b| branch(b.as_deref())).collect()
         }
         IndicatorKind::Proportion | IndicatorKind::Cohort => {
             if q.from.is_some() || q.to.is_some() {
@@ -791,7 +799,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                     .unwrap_or("'-infinity'::date".into());
                 filters.push(format!("r.start_on BETWEEN {from} AND {x}"));
             }
-            format!(
+            vec![format!(
                 "WITH {cohort}{cases}, r AS (SELECT b.*, CASE WHEN b.holds THEN 'met' ELSE 'missed' END AS status FROM b) \
                  SELECT {ind_p} AS indicator_id, r.case_id, r.child_id, r.team, r.worker_id, \
                    r.start_on::text AS start, NULL::text AS due, NULL::text AS \"end\", r.status, \
@@ -809,7 +817,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
                 ),
                 // A cohort's cases: its members at the day statuses are judged at.
                 cohort = cohort_days_cte(q.indicator, &format!("SELECT {x} AS at")),
-            )
+            )]
         }
     };
     if let Some(s) = q.status {
@@ -834,14 +842,46 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         let ip = sql.bind(id.clone());
         filters.push(format!("({sort}, r.case_id) > ({dp}::date, {ip})"));
     }
-    let mut text = rows;
+    let mut tail = String::new();
     if !filters.is_empty() {
-        text += &format!(" WHERE {}", filters.join(" AND "));
+        tail += &format!(" WHERE {}", filters.join(" AND "));
     }
-    text += &format!(" ORDER BY {sort}, r.case_id");
-    if let Some(n) = q.page {
-        text += &format!(" LIMIT {n}");
-    }
+    tail += &format!(" ORDER BY {sort}, r.case_id");
+    let limit = q.page.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let text = match &rows[..] {
+        [one] => format!("{one}{tail}{limit}"),
+        // Each branch its own page, in order; the page is the first rows of their merge.
+        more => format!(
+            "SELECT * FROM ({}) w ORDER BY w.sort_on, w.case_id{limit}",
+            more.iter()
+                .map(|b| format!("({b}{tail}{limit})"))
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ")
+        ),
+    };
     sql.push(&text);
     sql
+}
+
+/// A worklist (`status` `open` or `overdue`, judged as of the day expression `x`) read from the
+/// judged-case store: the conditions on the stored row `s` of the branches [`cases_sql`] reads
+/// and merges. Its cases are those not ended by `x` (`timescale::status_sql`: `out_on` none or
+/// after `x`), in two branches, each a page of its own in due-date order: the cases not ended
+/// at all, read in that order through the partial index `judged_cases_open_due (la_code,
+/// indicator_id, due_on, case_id) WHERE out_on IS NULL` (a first page reads about its own
+/// length of index entries), and those ending after `x` (only for a past day: a handful),
+/// through `judged_cases_out`, sorted. Each also bounds the due date so that the index scan
+/// starts (overdue) or stops (open) at `x`: an overdue case's due date is on or before `x` (a
+/// timed `hours` case is due at an instant before the end of `x`, so on a London day up to
+/// `x`; any other before `x`), an open case's on or after it. The status filter of
+/// [`cases_sql`] still decides: these narrow the read, never the rows.
+fn store_worklist(status: &str, x: &str) -> [String; 2] {
+    let due = match status {
+        "overdue" => format!("s.due_on <= {x}"),
+        _ => format!("s.due_on >= {x}"),
+    };
+    [
+        format!("s.out_on IS NULL AND {due}"),
+        format!("s.out_on > {x} AND {due}"),
+    ]
 }

@@ -1,5 +1,6 @@
 //! Funnel-plot limits for a proportion against a comparator (England), as Public Health England's
-//! Fingertips does it.
+//! Fingertips does it: **Wilson score funnel limits**, exactly as PHEindicatormethods'
+//! `calculate_funnel_limits(statistic = "proportion")` computes them.
 //!
 //! Reference: R package PHEindicatormethods (ukhsa-collaboration/PHEindicatormethods, read at
 //! commit 093fd288, Dec 2024): `R/Funnels.R` `calculate_funnel_limits()` (statistic =
@@ -15,9 +16,14 @@
 //! limit = av ± z · sqrt(av (1 − av) / n)      z = 1.959964 (95%), 3.090232 (99.8%)
 //! ```
 //!
-//! which is what this module computes (the package's longer expression equals it to rounding;
-//! a test checks it against a row of the package's own test output). So a value is outside the
-//! funnel exactly when its own Wilson interval excludes the comparator.
+//! which is what this module computes. The package's longer expression equals it exactly (the
+//! algebra is in the test `limits_are_the_packages_sigma_adjustment_exactly`, which also
+//! evaluates the package's expression transliterated); another test checks a row of the
+//! package's own test output. So a value is outside the funnel exactly when its own Wilson
+//! score interval (`phe_proportion`'s, `wilson_lower` / `wilson_upper`) excludes the
+//! comparator: the Wilson score test, which is how Fingertips judges a proportion "significantly
+//! higher/lower than England". (Cross-checked with statsmodels' `proportion_confint(method =
+//! "wilson")` when the tests were written; the tests do not need Python.)
 //!
 //! This is *not* the Wilson interval evaluated at the comparator,
 //! `(2n·av + z² ∓ z·sqrt(z² + 4n·av(1−av))) / (2(n + z²))`: that is the confidence interval of an
@@ -237,6 +243,102 @@ mod tests {
         let b = band(p, 75, Z_99_8);
         assert!((b.lower * 100.0 - 66.544121).abs() < 1e-5);
         assert!((b.upper * 100.0 - 94.740774).abs() < 1e-5);
+    }
+
+    /// PHEindicatormethods' `sigma_adjustment(p, population, average_proportion, side,
+    /// multiplier)` (R/utils.R at commit 093fd288), transliterated term by term with
+    /// multiplier 1: the package's own expression for the proportion funnel limits.
+    fn sigma_adjustment(p: f64, population: f64, average_proportion: f64, high: bool) -> f64 {
+        // qnorm(0.975) and qnorm(0.999): the package's two funnel levels.
+        let q = if p == 0.975 { Z_95 } else { Z_99_8 };
+        let (a, n, q2) = (average_proportion, population, q * q);
+        let first_part = a * (n / q2 + 1.0);
+        let adj = ((-8.0 * a * (n / q2 + 1.0)).powi(2)
+            - 64.0 * (1.0 / q2 + 1.0 / n) * a * (n * (a * (n / q2 + 2.0) - 1.0) + q2 * (a - 1.0)))
+            .sqrt();
+        let last_part = 1.0 / q2 + 1.0 / n;
+        let adj_return = if high {
+            (first_part + adj / 8.0) / last_part
+        } else {
+            (first_part - adj / 8.0) / last_part
+        };
+        adj_return / n
+    }
+
+    /// The Wilson score interval of `x` events in `n` at the level of `z`, as
+    /// PHEindicatormethods' `wilson_lower` / `wilson_upper` (what `phe_proportion` reports).
+    fn wilson(x: f64, n: f64, z: f64) -> (f64, f64) {
+        let root = z * (z * z + 4.0 * x * (1.0 - x / n)).sqrt();
+        let den = 2.0 * (n + z * z);
+        (
+            (2.0 * x + z * z - root) / den,
+            (2.0 * x + z * z + root) / den,
+        )
+    }
+
+    #[test]
+    fn limits_are_the_packages_sigma_adjustment_exactly() {
+        // Algebra: with k = n / z^2, sigma_adjustment is (a (k + 1) +/- adj / 8) / (k + 1),
+        // and adj^2 / 64 / (k + 1)^2 = a^2 - a (a (k + 2) - 1 + (a - 1) / k) / (k + 1)
+        // = a (1 - a) (1 + 1/k) / (k + 1) = a (1 - a) / k = z^2 a (1 - a) / n, so the limits
+        // are a +/- z sqrt(a (1 - a) / n): `funnel_limits`. Checked over a grid of England
+        // proportions, denominators and both levels, unclipped where the package is too.
+        for a in [0.01, 0.1, 0.225811, 0.25, 0.5, 0.8064, 0.97] {
+            for n in [5u64, 17, 40, 100, 1000, 632830] {
+                for (p, z) in [(0.975, Z_95), (0.999, Z_99_8)] {
+                    let b = band(a, n, z);
+                    let (lo, hi) = (
+                        sigma_adjustment(p, n as f64, a, false),
+                        sigma_adjustment(p, n as f64, a, true),
+                    );
+                    assert!((b.upper - hi.min(1.0)).abs() < 1e-9, "{a} {n} {p}: {hi}");
+                    assert!((b.lower - lo.max(0.0)).abs() < 1e-9, "{a} {n} {p}: {lo}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn limits_are_where_the_wilson_score_interval_meets_england_worked_by_hand() {
+        // England 0.25, denominator 1000: sqrt(0.25 * 0.75 / 1000) = sqrt(0.0001875)
+        // = 0.0136931.
+        //   95%:   1.959964 * 0.0136931 = 0.0268379 -> 0.2231621, 0.2768379
+        //   99.8%: 3.090232 * 0.0136931 = 0.0423147 -> 0.2076853, 0.2923147
+        let b = band(0.25, 1000, Z_95);
+        close(b.lower, 0.2231621);
+        close(b.upper, 0.2768379);
+        let b = band(0.25, 1000, Z_99_8);
+        close(b.lower, 0.2076853);
+        close(b.upper, 0.2923147);
+        // The Wilson score interval (phe_proportion's) of a value on the upper 95% limit,
+        // x = 276.83791 of 1000, z^2 = 3.8414588:
+        //   4x(1 - x/n) = 800.79473; z sqrt(3.8414588 + 800.79473) = 1.959964 * 28.366110
+        //   = 55.596559; lower = (553.67582 + 3.8414588 - 55.596559) / (2 * 1003.8414588)
+        //   = 501.92073 / 2007.6829 = 0.25: it touches England, so the limit is the last
+        //   value not significantly different. (statsmodels' proportion_confint(276.83791,
+        //   1000, alpha=0.05, method="wilson") gives the same 0.2500000.)
+        let (lower, _) = wilson(0.2768379 * 1000.0, 1000.0, Z_95);
+        assert!((lower - 0.25).abs() < 1e-6, "{lower}");
+        // And of one on the lower limit, the upper bound is England.
+        let (_, upper) = wilson(band(0.25, 1000, Z_99_8).lower * 1000.0, 1000.0, Z_99_8);
+        close(upper, 0.25);
+        // Not the Wilson interval of England's own proportion at n = 1000, which is
+        // (500 + 3.8414588 -/+ 1.959964 sqrt(3.8414588 + 750)) / 2007.6829
+        // = 0.2241531, 0.2777603: a narrower lower and wider upper side than the funnel.
+        let (lo, hi) = wilson(250.0, 1000.0, Z_95);
+        close(lo, 0.2241531);
+        close(hi, 0.2777603);
+        assert!((b.lower - lo).abs() > 1e-3);
+
+        // Small n: England 0.25 with n = 4: sqrt(0.1875 / 4) = 0.2165064; 95% upper
+        // 0.25 + 1.959964 * 0.2165064 = 0.6743447 (lower 0.25 - 0.4243447 < 0, clipped to 0).
+        // So 4/4 = 1.0 is significantly higher, as its own Wilson interval says: lower bound
+        // (8 + 3.8414588 - 1.959964 * sqrt(3.8414588 + 0)) / (2 * 7.8414588)
+        // = (11.8414588 - 3.8414588) / 15.6829176 = 0.5101092 > 0.25.
+        let b = band(0.25, 4, Z_95);
+        close(b.upper, 0.6743447);
+        assert_eq!(b.lower, 0.0);
+        close(wilson(4.0, 4.0, Z_95).0, 0.5101092);
     }
 
     #[test]

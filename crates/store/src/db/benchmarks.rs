@@ -114,6 +114,12 @@ pub async fn import(
     sha256: &str,
     parsed: &Parsed,
 ) -> ApiResult<Outcome> {
+    // One import at a time (readers are not blocked): sources are then numbered in the order
+    // their imports commit, so the latest source id versions what readers see
+    // (`reference_version`), and two imports of the same file cannot race.
+    diesel::sql_query("LOCK TABLE benchmark_sources IN SHARE ROW EXCLUSIVE MODE")
+        .execute(conn)
+        .await?;
     let known: Vec<SourceRow> = diesel::sql_query(
         "SELECT id, file_name, imported_at FROM benchmark_sources WHERE sha256 = $1",
     )
@@ -332,4 +338,59 @@ pub async fn neighbours(conn: &mut Conn, model: &str, dfe_code: &str) -> ApiResu
     .bind::<Text, _>(dfe_code)
     .load(conn)
     .await?)
+}
+
+/// An authority the published figures know, by its DfE code.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct KnownAuthority {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub area_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ons_code: Option<String>,
+}
+
+/// The authority with DfE code `dfe_code` as the latest published figure of any measure names
+/// it, else as a neighbour model does (name only); None when neither knows the code. For a
+/// measure published for England only, which has no row of the authority to say it exists.
+pub async fn known_authority(conn: &mut Conn, dfe_code: &str) -> ApiResult<Option<KnownAuthority>> {
+    let rows: Vec<KnownAuthority> = diesel::sql_query(
+        "SELECT area_name, ons_code FROM ( \
+           (SELECT 1 AS k, area_name, ons_code FROM benchmark_values \
+             WHERE level = 'local_authority' AND area_code = $1 ORDER BY year DESC LIMIT 1) \
+           UNION ALL \
+           (SELECT 2, la_name, NULL FROM statistical_neighbours \
+             WHERE model IN ('2025', '2021') AND dfe_code = $1 ORDER BY model DESC LIMIT 1) \
+         ) u ORDER BY k LIMIT 1",
+    )
+    .bind::<Text, _>(dfe_code)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}
+
+#[derive(QueryableByName)]
+struct Reference {
+    #[diesel(sql_type = BigInt)]
+    source: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    dfe_code: Option<String>,
+}
+
+/// What a response carrying published figures beside authority `la`'s own depends on besides
+/// its data version, as a token for its cache tag: the latest imported source (every import
+/// that changes anything adds one, with an id above every earlier one; an unchanged file adds
+/// none) and the authority's DfE code.
+pub async fn reference_version(conn: &mut Conn, la: &str) -> ApiResult<String> {
+    let r: Reference = diesel::sql_query(
+        "SELECT coalesce((SELECT max(id) FROM benchmark_sources), 0) AS source, \
+                (SELECT dfe_code FROM authorities WHERE la_code = $1) AS dfe_code",
+    )
+    .bind::<Text, _>(la)
+    .get_result(conn)
+    .await?;
+    Ok(format!(
+        "published {} dfe {}",
+        r.source,
+        r.dfe_code.as_deref().unwrap_or("-")
+    ))
 }
