@@ -6,7 +6,8 @@
 //! collide with ids from other routes: the child `dfe:{la_child_id}`, an episode's referral
 //! `dfe:{child}:{episode}`, a record of the episode `dfe:{child}:{episode}:{kind}:{dfe id}` (kind
 //! `cfa`, `cin`, `s47`, `cp`, `pl`; periods of care `cla`, named by their first placement; the
-//! initial conference of an enquiry `…:s47:{id}:icpc`; the adoption `…:adoption`; a worker
+//! initial conference of an enquiry `…:s47:{id}:icpc`; the adoption `…:adoption` and its
+//! permanence plan `…:adoption:plan`; a worker
 //! assignment `…:sw:{worker_id}:{start date}`, as SSDA903 keys SWEpisodes by `SW_DECOM`; a care
 //! leaver outcome `…:cl:{age}`, one per 17th-21st birthday as from OC3).
 //!
@@ -38,6 +39,7 @@ const WRITTEN: &[&str] = &[
     "cla-periods",
     "placements",
     "adoptions",
+    "permanence-plans",
     "worker-assignments",
     "care-leaver-outcomes",
 ];
@@ -369,14 +371,29 @@ fn episode(
         }
         _ => {}
     }
+    // The episode's closure (CIN census CINclosureDate / ReasonForClosure) on its referral. A
+    // reason without a closure date (sent or stored) is not kept: driftwatch keeps a reason
+    // only with the day.
+    set_date(&mut r, "closed_on", &e.closure_date);
+    set_code(
+        plan,
+        &mut r,
+        "closure_reason",
+        &e.closure_reason,
+        types::CLOSURE_REASON,
+        same,
+    );
+    if r.get("closure_reason").is_some_and(|v| !v.is_null())
+        && r.get("closed_on").is_none_or(|v| v.is_null())
+    {
+        r.insert("closure_reason".into(), Json::Null);
+        plan.note("closure_reasons_without_closure_date");
+    }
     let referral = r.get("received_at").is_some_and(|v| !v.is_null());
     if referral {
         plan.write("referrals", rid.clone(), r, at);
     } else {
         plan.note("episodes_without_referral_date");
-    }
-    if e.closure_date.is_present() || e.closure_reason.is_present() {
-        plan.note("closures_not_kept");
     }
 
     // Sub-records: matched by id within the episode.
@@ -561,9 +578,14 @@ fn placements(plan: &mut Plan, stored: &Stored, cid: &str, rid: &str, e: &Episod
             types::EPISODE_REASON_ENDED,
             same,
         );
-        if x.change_reason.is_present() {
-            plan.note("placement_change_reasons_not_kept");
-        }
+        set_code(
+            plan,
+            &mut b,
+            "change_reason",
+            &x.change_reason,
+            types::PLACEMENT_CHANGE_REASON,
+            same,
+        );
         all.insert(id, (b, format!("{at}/child_looked_after_placements/{k}")));
     }
     let mut ordered: Vec<(String, Body, String)> = Vec::new();
@@ -673,6 +695,19 @@ fn adoption(plan: &mut Plan, stored: &Stored, cid: &str, rid: &str, e: &Episode,
     if b.get("entered_care_on").is_none_or(|v| v.is_null()) {
         plan.note("adoptions_without_period_of_care");
         return;
+    }
+    // The permanence plan: adoption, decided on the agency decision (`initial_decision_date`),
+    // in the same period of care. The feed carries no adoption order, so it stays not achieved
+    // here (a PUT or an SSDA903 import gives the order to the adoption record).
+    if let Some(decided) = b.get("adm_decision_on").filter(|v| !v.is_null()) {
+        let pid = format!("{id}:plan");
+        let mut p = base(stored, "permanence-plans", &pid, cid);
+        p.insert("plan_type".into(), json!("adoption"));
+        p.insert("decided_on".into(), decided.clone());
+        if let Some(period) = b.get("cla_period_id") {
+            p.insert("cla_period_id".into(), period.clone());
+        }
+        plan.write("permanence-plans", pid, p, &at);
     }
     plan.write("adoptions", id, b, &at);
 }
@@ -865,6 +900,8 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("children", "uasc") => "uasc_flag",
         ("referrals", "received_at") => "referral_date",
         ("referrals", "source") => "referral_source",
+        ("referrals", "closed_on") => "closure_date",
+        ("referrals", "closure_reason") => "closure_reason",
         ("assessments", "authorised_on") => "authorisation_date",
         ("section47-enquiries", "completed_on") => "end_date",
         ("section47-enquiries", "icpc_required") => "icpc_required_flag",
@@ -872,9 +909,11 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("placements", "reason_new") => "start_reason",
         ("placements", "reason_ended") => "end_reason",
         ("placements", "placement_type") => "placement_type",
+        ("placements", "change_reason") => "change_reason",
         ("adoptions", "adm_decision_on") => "initial_decision_date",
         ("adoptions", "matched_on") => "matched_date",
         ("adoptions", "placed_on") => "placed_date",
+        ("permanence-plans", "decided_on") => "initial_decision_date",
         ("worker-assignments", "worker_id") => "worker_id",
         ("care-leaver-outcomes", "contacted_on") => "contact_date",
         ("care-leaver-outcomes", "activity") => "activity",

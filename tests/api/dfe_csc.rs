@@ -1277,3 +1277,193 @@ async fn a_scripted_sequence_matches_the_same_children_sent_through_v1() {
     assert_eq!(cases(&v1), vec![308, 308, 99, 295, 29, 29, 29]);
     assert_eq!(holding(&v1)[3..], [40, 14, 16, 0]);
 }
+
+/// Episode closures onto the referral, and placement change reasons onto placements (issue 21,
+/// item 4): sent, read back through `/v1`, updated partially, refused when out of order.
+#[tokio::test]
+async fn closures_and_placement_change_reasons_are_kept() {
+    let app = TestApp::spawn().await;
+    let key = setup(&app).await;
+    // Referred 8 January, closed 30 June with RC7 (services ceased). Two placements in one
+    // period: L1 from 1 March (S), ended 1 May with X1; L2 from 1 May (P), the change because
+    // the carer asked for it over the child's behaviour (CREQB). L1 follows none: no reason.
+    let body = json!([{"la_child_id": "K1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "referral_date": "2024-01-08",
+        "closure_date": "2024-06-30",
+        "closure_reason": "RC7",
+        "child_looked_after_placements": [
+            {"child_looked_after_placement_id": "L1", "start_date": "2024-03-01",
+             "start_reason": "S", "placement_type": "U1", "end_date": "2024-05-01", "end_reason": "X1"},
+            {"child_looked_after_placement_id": "L2", "start_date": "2024-05-01",
+             "start_reason": "P", "placement_type": "K2", "change_reason": "CREQB"}
+        ]
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(r["report"]["notes"]["closures_not_kept"], Value::Null);
+    assert_eq!(
+        r["report"]["notes"]["placement_change_reasons_not_kept"],
+        Value::Null
+    );
+    assert_eq!(r["report"]["notes"]["codes_not_kept"], Value::Null);
+    let rf = record(&app, &key, "referrals", "dfe:K1:E1").await.unwrap();
+    assert_eq!(rf["received_at"], "2024-01-08");
+    assert_eq!(rf["closed_on"], "2024-06-30");
+    assert_eq!(rf["closure_reason"], "RC7");
+    let l1 = record(&app, &key, "placements", "dfe:K1:E1:pl:L1")
+        .await
+        .unwrap();
+    assert_eq!(l1["change_reason"], Value::Null);
+    let l2 = record(&app, &key, "placements", "dfe:K1:E1:pl:L2")
+        .await
+        .unwrap();
+    assert_eq!(l2["change_reason"], "CREQB");
+
+    // Partial: the reason alone changes (RC8, closed after assessment); the date stays. L2's
+    // change reason alone changes to a code driftwatch has no such code for (`XYZ`): null,
+    // counted. L1 sent with its id only keeps everything.
+    let body = json!([{"la_child_id": "K1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "closure_reason": "RC8",
+        "child_looked_after_placements": [
+            {"child_looked_after_placement_id": "L1"},
+            {"child_looked_after_placement_id": "L2", "change_reason": "XYZ"}
+        ]
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(r["report"]["notes"]["codes_not_kept"], 1);
+    // Referral and L2 changed; L1 and the period unchanged.
+    assert_eq!(counts(&r, "referrals"), (0, 1, 0, 0));
+    assert_eq!(counts(&r, "placements"), (0, 1, 1, 0));
+    let rf = record(&app, &key, "referrals", "dfe:K1:E1").await.unwrap();
+    assert_eq!(rf["closed_on"], "2024-06-30");
+    assert_eq!(rf["closure_reason"], "RC8");
+    let l2 = record(&app, &key, "placements", "dfe:K1:E1:pl:L2")
+        .await
+        .unwrap();
+    assert_eq!(l2["change_reason"], Value::Null);
+    assert_eq!(l2["placement_type"], "K2");
+
+    // A reason without any closure date (none sent, none stored) is not kept: a reason needs
+    // its day. The referral is still written, open.
+    let body = json!([{"la_child_id": "K2", "social_care_episodes": [{
+        "social_care_episode_id": "E1", "referral_date": "2024-02-01", "closure_reason": "RC1"
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(
+        r["report"]["notes"]["closure_reasons_without_closure_date"],
+        1
+    );
+    let rf = record(&app, &key, "referrals", "dfe:K2:E1").await.unwrap();
+    assert_eq!(rf["closed_on"], Value::Null);
+    assert_eq!(rf["closure_reason"], Value::Null);
+
+    // Closed before it was referred: 400 naming the DfE member; nothing written.
+    let body = json!([{"la_child_id": "K3", "social_care_episodes": [{
+        "social_care_episode_id": "E1", "referral_date": "2024-02-01", "closure_date": "2024-01-31"
+    }]}]);
+    let (s, problem) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 400, "{problem}");
+    assert_eq!(
+        problem["errors"][0]["pointer"],
+        "/0/social_care_episodes/0/closure_date"
+    );
+    assert!(record(&app, &key, "children", "dfe:K3").await.is_none());
+
+    // The same fields through /v1: a reason without its date is refused, naming the field.
+    let res = app
+        .put(
+            "/v1/referrals/r1",
+            &key,
+            json!({"child_id": "dfe:K1", "received_at": "2024-03-01", "closure_reason": "RC2"}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["errors"][0]["pointer"], "/closure_reason");
+}
+
+/// The adoption block gives the adoption record its dates and the child a permanence plan of
+/// adoption, decided on the agency decision (issue 21, item 4: "adoption → permanence and
+/// adoption dates").
+#[tokio::test]
+async fn adoption_gives_the_adoption_dates_and_a_permanence_plan() {
+    let app = TestApp::spawn().await;
+    let key = setup(&app).await;
+    // In care from 1 March 2024 (L1, S); decision 1 June, matched 1 September, placed
+    // 1 October.
+    let body = json!([{"la_child_id": "D1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "referral_date": "2024-02-01",
+        "child_looked_after_placements": [
+            {"child_looked_after_placement_id": "L1", "start_date": "2024-03-01",
+             "start_reason": "S", "placement_type": "U1"}
+        ],
+        "adoption": {"initial_decision_date": "2024-06-01", "matched_date": "2024-09-01",
+                     "placed_date": "2024-10-01"}
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "adoptions"), (1, 0, 0, 0));
+    assert_eq!(counts(&r, "permanence-plans"), (1, 0, 0, 0));
+    let a = record(&app, &key, "adoptions", "dfe:D1:E1:adoption")
+        .await
+        .unwrap();
+    assert_eq!(a["entered_care_on"], "2024-03-01"); // the period's start (L1)
+    assert_eq!(a["adm_decision_on"], "2024-06-01");
+    assert_eq!(a["matched_on"], "2024-09-01");
+    assert_eq!(a["placed_on"], "2024-10-01");
+    assert_eq!(a["cla_period_id"], "dfe:D1:E1:cla:L1");
+    let p = record(&app, &key, "permanence-plans", "dfe:D1:E1:adoption:plan")
+        .await
+        .unwrap();
+    assert_eq!(p["plan_type"], "adoption");
+    assert_eq!(p["decided_on"], "2024-06-01");
+    assert_eq!(p["cla_period_id"], "dfe:D1:E1:cla:L1");
+    // The feed has no adoption order: not achieved.
+    assert_eq!(p["achieved_on"], Value::Null);
+
+    // Partial: a corrected decision date moves the plan's decision; the match stays.
+    let body = json!([{"la_child_id": "D1", "social_care_episodes": [{
+        "social_care_episode_id": "E1", "adoption": {"initial_decision_date": "2024-06-15"}
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "permanence-plans"), (0, 1, 0, 0));
+    let p = record(&app, &key, "permanence-plans", "dfe:D1:E1:adoption:plan")
+        .await
+        .unwrap();
+    assert_eq!(p["decided_on"], "2024-06-15");
+    let a = record(&app, &key, "adoptions", "dfe:D1:E1:adoption")
+        .await
+        .unwrap();
+    assert_eq!(a["matched_on"], "2024-09-01");
+
+    // Purging the adoption block deletes the adoption and its plan; the placement stays.
+    let body = json!([{"la_child_id": "D1", "social_care_episodes": [{
+        "social_care_episode_id": "E1", "adoption": {"purge": true}
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "adoptions"), (0, 0, 0, 1));
+    assert_eq!(counts(&r, "permanence-plans"), (0, 0, 0, 1));
+    assert!(
+        record(&app, &key, "permanence-plans", "dfe:D1:E1:adoption:plan")
+            .await
+            .is_none()
+    );
+    assert!(
+        record(&app, &key, "placements", "dfe:D1:E1:pl:L1")
+            .await
+            .is_some()
+    );
+}

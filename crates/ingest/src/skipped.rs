@@ -105,9 +105,6 @@ pub const DFE_CSC: &[&str] = &[
     "child_details/expected_date_of_birth",
     "child_details/uasc_end_date",
     "health_and_wellbeing/sdq_assessments",
-    "social_care_episodes/closure_date",
-    "social_care_episodes/closure_reason",
     "child_and_family_assessments/factors",
     "child_looked_after_placements/postcode",
-    "child_looked_after_placements/change_reason",
 ];

@@ -366,6 +366,13 @@ pub const DELAY_REASON: &[&str] = &[
     "family_unavailable",
     "other",
 ];
+/// CIN census `ReasonForClosure`: RC1 adopted, RC2 died, RC3 child arrangements order, RC4
+/// special guardianship order, RC5 transferred to another authority, RC6 transferred to adult
+/// services, RC7 services ceased for any other reason, RC8 closed after assessment with no
+/// further action, RC9 closed after assessment and referred to early help.
+pub const CLOSURE_REASON: &[&str] = &[
+    "RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9",
+];
 pub const THRESHOLD_OUTCOME: &[&str] = &["statutory_work", "step_down", "nfa"];
 pub const CONFERENCE_KIND: &[&str] = &["initial", "review", "transfer_in"];
 /// DfE categories of abuse (CIN census): neglect, physical, sexual, emotional, multiple.
@@ -398,10 +405,23 @@ pub static REFERRALS: RecordType = RecordType {
             REFERRAL_OUTCOME,
             "The decision: `nfa`, `early_help`, `threshold_visit`, `assessment` or `strategy_discussion`. Set without `decision_at`, it records a decision made at a time not recorded (a referral imported from the CIN census that went on to an assessment or a section 47 enquiry): such a referral forms no `referral-decision` case.",
         ),
+        Field::date(
+            "closed_on",
+            "Date the social care episode this referral started was closed (CIN census `CINclosureDate`, the DfE feed's `closure_date`); null while open.",
+        ),
+        Field::one_of(
+            "closure_reason",
+            CLOSURE_REASON,
+            "Why the episode was closed: CIN census `ReasonForClosure` RC1-RC9 (needs `closed_on`).",
+        ),
     ],
     list_date: "received_on",
     list_date_doc: "`from`/`to` select referrals received in the range.",
-    rules: &[Rule::NotBefore("decision_at", "received_at")],
+    rules: &[
+        Rule::NotBefore("decision_at", "received_at"),
+        Rule::NotBefore("closed_on", "received_at"),
+        Rule::RequiresWith("closure_reason", "closed_on"),
+    ],
     ..RecordType::PLAIN
 };
 
@@ -796,6 +816,16 @@ pub const PLACEMENT_TYPE: &[&str] = &[
 /// placement to/from a placement with the same carer, B change of placement and carer (same
 /// legal status).
 pub const REASON_NEW_EPISODE: &[&str] = &["S", "L", "P", "T", "U", "B"];
+/// SSDA903 reason for placement change (`REASON_PLACE_CHANGE`): ALLEG allegation (s47), APPRR
+/// approval removed, CARPL change to or implementation of the care plan, CHILD the child
+/// requested it, CLOSE the provision resigned or closed, CREQB the carer requested it because of
+/// the child's behaviour, CREQO the carer requested it for another reason, LAREQ the authority
+/// requested it, PLACE a change in the status of the placement only, STAND a concern about the
+/// standard of care, OTHER.
+pub const PLACEMENT_CHANGE_REASON: &[&str] = &[
+    "ALLEG", "APPRR", "CARPL", "CHILD", "CLOSE", "CREQB", "CREQO", "LAREQ", "PLACE", "STAND",
+    "OTHER",
+];
 /// SSDA903 reason episode ceased (`REC`) on a placement: every period-ending code and X1
 /// (episode ends, the period of care continues).
 pub const EPISODE_REASON_ENDED: &[&str] = &[
@@ -893,6 +923,11 @@ pub static PLACEMENTS: RecordType = RecordType {
             "reason_ended",
             EPISODE_REASON_ENDED,
             "SSDA903 reason the episode ceased (REC): X1 the period of care continues, any other code ends it. Only with `ended_on`.",
+        ),
+        Field::one_of(
+            "change_reason",
+            PLACEMENT_CHANGE_REASON,
+            "SSDA903 reason for the change of placement (REASON_PLACE_CHANGE), for a placement that follows another in the period of care.",
         ),
     ],
     list_date: "started_on",
