@@ -91,7 +91,7 @@ pub fn list(fields: &[&str]) -> Vec<String> {
     fields.iter().map(|f| f.to_string()).collect()
 }
 
-/// DfE CSC API (v1.0.1) members the feed reads past (`src/dfe_csc/map.rs` counts several in the
+/// DfE CSC API (v1.0.1) members the feed reads past (`crates/api/src/dfe_csc/map.rs` counts several in the
 /// receipt's notes when a payload carries them). The identifiers are dropped at the door, on
 /// purpose; the date of birth is kept as the birth month only.
 pub const DFE_CSC: &[&str] = &[

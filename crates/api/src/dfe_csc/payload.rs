@@ -583,7 +583,7 @@ mod tests {
         let spec: Value = serde_json::from_str(
             &std::fs::read_to_string(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../shared/external/dfe-csc-api/openapi.json"
+                "/../../../shared/external/dfe-csc-api/openapi.json"
             ))
             .expect("the DfE definition is beside the repository"),
         )

@@ -5,9 +5,9 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-const INDEX: &str = include_str!("../../dashboard/index.html");
-const SCRIPT: &str = include_str!("../../dashboard/app.js");
-const STYLE: &str = include_str!("../../dashboard/app.css");
+const INDEX: &str = include_str!("../../../../dashboard/index.html");
+const SCRIPT: &str = include_str!("../../../../dashboard/app.js");
+const STYLE: &str = include_str!("../../../../dashboard/app.css");
 
 /// Same-origin only: no inline scripts or styles, no third parties, not framable.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
