@@ -37,10 +37,8 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel_async::RunQueryDsl;
-
 use crate::db::Conn;
+use crate::db::judged as sql;
 use crate::error::ApiResult;
 use crate::indicators::catalogue::{self, Indicator, IndicatorKind};
 use crate::indicators::engine;
@@ -62,27 +60,16 @@ pub fn install() {
 pub async fn start(database_url: &str, on: bool) -> anyhow::Result<()> {
     let mut conn = crate::db::connect(database_url).await?;
     if on {
-        diesel::sql_query("SELECT dw_track_writes()")
-            .execute(&mut conn)
-            .await?;
+        sql::track_writes(&mut conn).await?;
         drop(conn);
         backfill(database_url).await
     } else {
-        if tracking(&mut conn).await? {
-            diesel::sql_query("SELECT dw_untrack_writes()")
-                .execute(&mut conn)
-                .await?;
+        if sql::tracking(&mut conn).await? {
+            sql::untrack_writes(&mut conn).await?;
             eprintln!("judged-case store: off, write tracking removed");
         }
         Ok(())
     }
-}
-
-async fn tracking(conn: &mut Conn) -> ApiResult<bool> {
-    let c: Count = diesel::sql_query("SELECT count(*) AS n FROM judged_tracking")
-        .get_result(conn)
-        .await?;
-    Ok(c.n > 0)
 }
 
 /// Serve summaries and case lists from the store (process-wide; set at start-up).
@@ -107,39 +94,15 @@ fn stored_indicators() -> impl Iterator<Item = &'static Indicator> {
     catalogue::CATALOGUE.iter().filter(|i| stored(i))
 }
 
-#[derive(diesel::QueryableByName)]
-struct Touched {
-    #[diesel(sql_type = Nullable<Text>)]
-    child_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    indicator_id: Option<String>,
-    /// The record table written (with a child): its cases are recomputed only for the
-    /// indicators whose source reads it. None with a child: the child's own row (its groups
-    /// feed every indicator), so all.
-    #[diesel(sql_type = Nullable<Text>)]
-    table_name: Option<String>,
-}
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// Bring the store of `la` up to date with what this transaction's writes touched (the
 /// caller's transaction, tenant `la`). An authority not built yet is built whole.
 pub async fn refresh(conn: &mut Conn, la: &str) -> ApiResult<()> {
-    if !tracking(conn).await? {
+    if !sql::tracking(conn).await? {
         // This database's writes are not tracked (the store is off for it): unbuilt.
         return crate::db::mark_unbuilt(conn, la).await;
     }
-    let touched: Vec<Touched> = diesel::sql_query(
-        "DELETE FROM judged_touched WHERE la_code = $1 RETURNING child_id, indicator_id, table_name",
-    )
-    .bind::<Text, _>(la)
-    .load(conn)
-    .await?;
-    if !is_built(conn, la).await? {
+    let touched = sql::take_touched(conn, la).await?;
+    if !sql::is_built(conn, la).await? {
         return rebuild(conn, la).await;
     }
     if touched.is_empty() {
@@ -225,32 +188,13 @@ mod tests {
     }
 }
 
-async fn is_built(conn: &mut Conn, la: &str) -> ApiResult<bool> {
-    let c: Count = diesel::sql_query("SELECT count(*) AS n FROM judged_built WHERE la_code = $1")
-        .bind::<Text, _>(la)
-        .get_result(conn)
-        .await?;
-    Ok(c.n > 0)
-}
-
 /// Recompute every stored indicator of `la` (the backfill; inside the caller's transaction).
 pub async fn rebuild(conn: &mut Conn, la: &str) -> ApiResult<()> {
     let standards = crate::standards::all(conn, la).await?;
     for ind in stored_indicators() {
         fill(conn, la, ind, &standards, None).await?;
     }
-    diesel::sql_query(
-        "INSERT INTO judged_built (la_code) VALUES ($1) \
-         ON CONFLICT (la_code) DO UPDATE SET built_at = now()",
-    )
-    .bind::<Text, _>(la)
-    .execute(conn)
-    .await?;
-    diesel::sql_query("DELETE FROM judged_touched WHERE la_code = $1")
-        .bind::<Text, _>(la)
-        .execute(conn)
-        .await?;
-    Ok(())
+    sql::mark_built(conn, la).await
 }
 
 /// Replace the stored cases of `ind` in `la`: all, or those of `children` (JSON array).
@@ -261,20 +205,10 @@ async fn fill(
     standards: &[crate::standards::Standard],
     children: Option<&str>,
 ) -> ApiResult<()> {
-    let mut del = crate::db::sql::Sql::new("DELETE FROM judged_cases WHERE la_code = ");
-    del.push_bind(la.to_string())
-        .push(" AND indicator_id = ")
-        .push_bind(ind.id.to_string());
-    if let Some(c) = children {
-        del.push(" AND child_id IN (SELECT jsonb_array_elements_text(")
-            .push_bind(c.to_string())
-            .push("::jsonb))");
-    }
-    del.query().execute(conn).await?;
+    sql::delete_cases(conn, la, ind.id, children).await?;
     let limit = crate::standards::effective_limit(ind, standards);
     engine::store_fill_sql(ind, la, limit, children, false)
-        .query()
-        .execute(conn)
+        .run(conn)
         .await?;
     Ok(())
 }
@@ -296,26 +230,10 @@ pub async fn verify(conn: &mut Conn, la: &str) -> ApiResult<Vec<Difference>> {
     let mut out = Vec::new();
     for ind in stored_indicators() {
         let limit = crate::standards::effective_limit(ind, &standards);
+        // $1 is the authority and $5 the indicator in `store_fill_sql`'s parameters, as
+        // `compare` asks.
         let fresh = engine::store_fill_sql(ind, la, limit, None, true);
-        // $1 is the authority and $5 the indicator in `store_fill_sql`'s parameters.
-        let stored = format!(
-            "SELECT la_code, indicator_id, {} FROM judged_cases WHERE la_code = $1 AND indicator_id = $5",
-            engine::STORE_COLUMNS
-        );
-        let mut q = fresh.clone();
-        q.text = format!(
-            "SELECT (SELECT count(*) FROM (({f}) EXCEPT ALL ({stored})) x) AS missing, \
-                    (SELECT count(*) FROM (({stored}) EXCEPT ALL ({f})) y) AS extra",
-            f = fresh.text
-        );
-        #[derive(diesel::QueryableByName)]
-        struct Diff {
-            #[diesel(sql_type = BigInt)]
-            missing: i64,
-            #[diesel(sql_type = BigInt)]
-            extra: i64,
-        }
-        let d: Diff = q.query().get_result(conn).await?;
+        let d = sql::compare(conn, &fresh, engine::STORE_COLUMNS).await?;
         if d.missing != 0 || d.extra != 0 {
             out.push(Difference {
                 indicator_id: ind.id,
@@ -327,35 +245,20 @@ pub async fn verify(conn: &mut Conn, la: &str) -> ApiResult<Vec<Difference>> {
     Ok(out)
 }
 
-#[derive(diesel::QueryableByName)]
-struct La {
-    #[diesel(sql_type = Text)]
-    la_code: String,
-}
-
 /// Build the store of every authority that has none yet (after migrating: `driftwatch
 /// migrate` and `serve`), one transaction per authority, progress on stderr. Connects as the
 /// owner (`database_url`).
 pub async fn backfill(database_url: &str) -> anyhow::Result<()> {
     let mut conn = crate::db::connect(database_url).await?;
-    let todo: Vec<La> = diesel::sql_query(
-        "SELECT a.la_code FROM authorities a \
-         WHERE NOT EXISTS (SELECT 1 FROM judged_built b WHERE b.la_code = a.la_code) \
-         ORDER BY a.la_code",
-    )
-    .load(&mut conn)
-    .await?;
+    let todo = sql::unbuilt_authorities(&mut conn).await?;
     let total = todo.len();
     for (i, la) in todo.iter().enumerate() {
         let started = std::time::Instant::now();
-        crate::db::tenant_tx(&mut conn, &la.la_code, async |conn| {
-            rebuild(conn, &la.la_code).await
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("building the judged-case store of {}: {e}", la.la_code))?;
+        crate::db::tenant_tx(&mut conn, la, async |conn| rebuild(conn, la).await)
+            .await
+            .map_err(|e| anyhow::anyhow!("building the judged-case store of {la}: {e}"))?;
         eprintln!(
-            "judged-case store: {} built ({}/{total}, {} ms)",
-            la.la_code,
+            "judged-case store: {la} built ({}/{total}, {} ms)",
             i + 1,
             started.elapsed().as_millis()
         );
@@ -365,9 +268,7 @@ pub async fn backfill(database_url: &str) -> anyhow::Result<()> {
         // rows just built, and a write's per-child DELETEs and refills were seen reading
         // whole indicators (bench/judged-writes.sh right after a backfill, debug build, 600 children: a PUT took
         // 2.5 s, against 0.6-0.9 s once analysed).
-        diesel::sql_query("ANALYZE judged_cases")
-            .execute(&mut conn)
-            .await?;
+        sql::analyze_cases(&mut conn).await?;
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod dfe_csc;
 pub mod figures;
 pub mod imports;
+pub mod judged;
 pub mod keys;
 pub mod sql;
 pub mod ssda903;
