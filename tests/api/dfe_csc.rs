@@ -1467,3 +1467,57 @@ async fn adoption_gives_the_adoption_dates_and_a_permanence_plan() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn assessment_factors_are_kept_replaced_when_given_and_unchanged_when_absent() {
+    let app = TestApp::spawn().await;
+    let key = setup(&app).await;
+    // Factors 3B and 1b (upper-cased to 1B) are CIN census codes; `ZZ` (within the DfE's three
+    // characters) is not: left out, one code counted in `codes_not_kept`.
+    let body = json!([{"la_child_id": "F1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "referral_date": "2024-01-08",
+        "child_and_family_assessments": [{
+            "child_and_family_assessment_id": "A1",
+            "start_date": "2024-01-09",
+            "factors": ["3B", "1b", "ZZ"]
+        }]
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(r["report"]["notes"]["codes_not_kept"], 1);
+    let id = "dfe:F1:E1:cfa:A1";
+    let a = record(&app, &key, "assessments", id).await.unwrap();
+    assert_eq!(a["factors"], json!(["3B", "1B"]));
+
+    // Partial: only the authorisation date; the factors are absent, so unchanged.
+    let body = json!([{"la_child_id": "F1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "child_and_family_assessments": [{
+            "child_and_family_assessment_id": "A1",
+            "authorisation_date": "2024-02-20"
+        }]
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let a = record(&app, &key, "assessments", id).await.unwrap();
+    assert_eq!(a["authorised_on"], "2024-02-20");
+    assert_eq!(a["factors"], json!(["3B", "1B"]));
+
+    // Given again: the list replaces the stored one (24A, child criminal exploitation).
+    let body = json!([{"la_child_id": "F1", "social_care_episodes": [{
+        "social_care_episode_id": "E1",
+        "child_and_family_assessments": [{
+            "child_and_family_assessment_id": "A1",
+            "factors": ["24A"]
+        }]
+    }]}]);
+    let (s, b) = post(&app, &app.base, PATH, &key, &body).await;
+    assert_eq!(s, 200, "{b}");
+    let r = receipt(&app, &key, &b).await;
+    assert_eq!(counts(&r, "assessments"), (0, 1, 0, 0));
+    let a = record(&app, &key, "assessments", id).await.unwrap();
+    assert_eq!(a["factors"], json!(["24A"]));
+    assert_eq!(a["authorised_on"], "2024-02-20");
+}

@@ -316,3 +316,90 @@ async fn every_reference_is_a_foreign_key() {
     }
     assert!(checked >= 15, "{checked} references");
 }
+
+#[tokio::test]
+async fn assessment_factors_are_a_list_of_known_codes() {
+    let app = TestApp::spawn().await;
+    let key = app.key("LA1", "read,write").await;
+    app.put_ok("/v1/children/c1", &key, json!({})).await;
+    app.put_ok(
+        "/v1/referrals/r1",
+        &key,
+        json!({"child_id": "c1", "received_at": "2024-01-08"}),
+    )
+    .await;
+    let base = json!({"child_id": "c1", "referral_id": "r1", "started_on": "2024-01-09"});
+    let with = |factors: Value| {
+        let mut b = base.clone();
+        b["factors"] = factors;
+        b
+    };
+    // Two CIN census factor codes (3B domestic abuse concerning a parent, 4A mental health of
+    // the child): kept as given, in order.
+    let res = app
+        .put("/v1/assessments/a1", &key, with(json!(["3B", "4A"])))
+        .await;
+    assert_eq!(res.status(), 201);
+    let got = app.get_json("/v1/assessments/a1", &key).await;
+    assert_eq!(got["factors"], json!(["3B", "4A"]));
+    // Replaced by another list (21: no factors identified); not sent reads back as null.
+    app.put_ok("/v1/assessments/a1", &key, with(json!(["21"])))
+        .await;
+    let got = app.get_json("/v1/assessments/a1", &key).await;
+    assert_eq!(got["factors"], json!(["21"]));
+    app.put_ok("/v1/assessments/a2", &key, base.clone()).await;
+    let got = app.get_json("/v1/assessments/a2", &key).await;
+    assert_eq!(got["factors"], Value::Null);
+    // `9Z` is no factor code, `3B` twice is a repeat, a string is not a list: 422 naming the
+    // field and the element; a1 keeps ["21"].
+    for (bad, names) in [
+        (json!(["3B", "9Z"]), "\"9Z\""),
+        (json!(["3B", "3B"]), "given twice"),
+        (json!("3B"), "array"),
+    ] {
+        let res = app.put("/v1/assessments/a1", &key, with(bad)).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["errors"][0]["pointer"], "/factors", "{p}");
+        let message = p["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{p}");
+    }
+    let got = app.get_json("/v1/assessments/a1", &key).await;
+    assert_eq!(got["factors"], json!(["21"]));
+
+    // CSV: one cell, `;`-separated, both ways. Imported `1A;2B` reads back as ["1A", "2B"];
+    // the export writes a1's list as `21` and a3's as `1A;2B`.
+    let res = app
+        .client
+        .post(app.url("/v1/imports?type=assessments"))
+        .bearer_auth(&key)
+        .header("content-type", "text/csv")
+        .body("id,child_id,referral_id,started_on,factors\na3,c1,r1,2024-01-09,1A;2B\n")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let got = app.get_json("/v1/assessments/a3", &key).await;
+    assert_eq!(got["factors"], json!(["1A", "2B"]));
+    let csv = app
+        .get("/v1/assessments?format=csv", &key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "factors").unwrap();
+    let cells: Vec<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].to_string(), c[col].to_string())
+        })
+        .collect();
+    assert!(cells.contains(&("a1".into(), "21".into())), "{csv}");
+    assert!(cells.contains(&("a3".into(), "1A;2B".into())), "{csv}");
+}

@@ -1020,6 +1020,12 @@ fn csv_row<R: BufRead>(
                         .parse::<i64>()
                         .map(Json::from)
                         .unwrap_or_else(|_| Json::String(cell.to_string())),
+                    // A list of codes is one cell, `;`-separated (as the CSV export writes it).
+                    Kind::Codes(_) => Json::Array(
+                        cell.split(';')
+                            .map(|c| Json::String(c.trim().to_string()))
+                            .collect(),
+                    ),
                     _ => Json::String(cell.to_string()),
                 };
                 obj.insert(f.name.to_string(), v);

@@ -105,6 +105,5 @@ pub const DFE_CSC: &[&str] = &[
     "child_details/expected_date_of_birth",
     "child_details/uasc_end_date",
     "health_and_wellbeing/sdq_assessments",
-    "child_and_family_assessments/factors",
     "child_looked_after_placements/postcode",
 ];

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::Datelike;
 use serde_json::{Map, Value as Json, json};
 
-use super::payload::{Child, Code, Date, Episode, Leaf, purged};
+use super::payload::{Child, Code, Date, Episode, Leaf, List, purged};
 use crate::db::Conn;
 use crate::error::{ApiResult, FieldError};
 use crate::ingest::{ImportPlan, PlannedRecord, Source, Step};
@@ -148,6 +148,22 @@ fn set_code<const N: usize>(
             plan.note("codes_not_kept");
         }
     }
+}
+
+/// The assessment factors given (the list replaces the stored one): the CIN census factor codes
+/// driftwatch knows, upper-cased, each once, in the order given; any other code is left out and
+/// counted in the note `codes_not_kept`.
+fn factors<const N: usize>(plan: &mut Plan, given: &[Code<N>]) -> Json {
+    let mut kept: Vec<String> = Vec::with_capacity(given.len());
+    for Code(c) in given {
+        let c = c.trim().to_ascii_uppercase();
+        match types::ASSESSMENT_FACTOR.iter().find(|k| **k == c) {
+            Some(k) if !kept.iter().any(|x| x == k) => kept.push((*k).to_string()),
+            Some(_) => {}
+            None => plan.note("codes_not_kept"),
+        }
+    }
+    json!(kept)
 }
 
 fn same(c: &str) -> &str {
@@ -428,6 +444,9 @@ fn episode(
         |b, x| {
             set_date(&mut b, "started_on", &x.start_date);
             set_date(&mut b, "authorised_on", &x.authorisation_date);
+            if let Some(List(given)) = x.factors.get() {
+                b.insert("factors".into(), factors(plan, given));
+            }
             if !referral {
                 plan.note("assessments_without_referral");
                 continue;
@@ -903,6 +922,7 @@ fn member(rt: &str, field: &str) -> Option<&'static str> {
         ("referrals", "closed_on") => "closure_date",
         ("referrals", "closure_reason") => "closure_reason",
         ("assessments", "authorised_on") => "authorisation_date",
+        ("assessments", "factors") => "factors",
         ("section47-enquiries", "completed_on") => "end_date",
         ("section47-enquiries", "icpc_required") => "icpc_required_flag",
         ("cp-conferences", "held_on") => "icpc_date",

@@ -71,11 +71,17 @@ pub fn negotiate(req: &HttpRequest) -> ApiResult<Format> {
     ))
 }
 
-/// Render a JSON scalar as a CSV cell: null is empty, strings as they are.
+/// Render a JSON scalar as a CSV cell: null is empty, strings as they are, a list of strings (a
+/// record's list of codes) joined with `;` as the CSV import reads it back.
 pub fn csv_cell(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_string) => items
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect::<Vec<_>>()
+            .join(";"),
         other => other.to_string(),
     }
 }

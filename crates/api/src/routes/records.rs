@@ -275,6 +275,10 @@ fn field_schema(kind: Kind, nullable: bool) -> Value {
             "description": "RFC 3339 date-time with offset, or a date (kept as date-only)",
             "examples": ["2024-03-01T18:00:00Z", "2024-03-01"],
         }),
+        Kind::Codes(values) => json!({
+            "type": "array", "items": {"type": "string", "enum": values},
+            "uniqueItems": true, "maxItems": types::MAX_CODES,
+        }),
     };
     if nullable {
         if let Some(e) = s.get_mut("enum").and_then(Value::as_array_mut) {

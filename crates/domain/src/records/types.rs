@@ -31,7 +31,13 @@ pub enum Kind {
     Instant,
     /// The id of another record of this authority, of the given type (its path name).
     Ref(&'static str),
+    /// A short list (at most [`MAX_CODES`]) of distinct values, each one of a fixed set; a JSON
+    /// array of strings, stored as a `text[]` column, `;`-separated in a CSV cell.
+    Codes(&'static [&'static str]),
 }
+
+/// The most elements a [`Kind::Codes`] field holds.
+pub const MAX_CODES: usize = 41;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
@@ -68,6 +74,14 @@ impl Field {
         doc: &'static str,
     ) -> Field {
         Field::new(name, Kind::Enum(values), doc)
+    }
+    /// A list of distinct values, each one of `values` ([`Kind::Codes`]).
+    pub const fn codes(
+        name: &'static str,
+        values: &'static [&'static str],
+        doc: &'static str,
+    ) -> Field {
+        Field::new(name, Kind::Codes(values), doc)
     }
     /// True or false ([`Kind::Bool`]).
     pub const fn flag(name: &'static str, doc: &'static str) -> Field {
@@ -359,6 +373,20 @@ pub const ASSESSMENT_OUTCOME: &[&str] = &[
     "strategy_discussion",
     "looked_after",
 ];
+/// CIN census factors identified at the end of assessment (`AssessmentFactors`, the DfE feed's
+/// `factors`): 1A-6C alcohol misuse, drug misuse, domestic abuse, mental health, learning
+/// disability, physical disability or illness (A child, B parent, C another person), 7A young
+/// carer, 8B-8F privately fostered, 9A unaccompanied asylum seeker, 10A going missing, 11A child
+/// sexual exploitation, 12A trafficking, 13A gangs, 14A socially unacceptable behaviour, 15A
+/// self-harm, 16A neglect, 17A emotional abuse, 18B/18C physical abuse (by an adult / another
+/// child), 19B/19C sexual abuse (by an adult / another child), 20 other, 21 no factors
+/// identified, 22A female genital mutilation, 23A abuse linked to faith or belief, 24A child
+/// criminal exploitation.
+pub const ASSESSMENT_FACTOR: &[&str] = &[
+    "1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C", "4A", "4B", "4C", "5A", "5B", "5C", "6A",
+    "6B", "6C", "7A", "8B", "8C", "8D", "8E", "8F", "9A", "10A", "11A", "12A", "13A", "14A", "15A",
+    "16A", "17A", "18B", "18C", "19B", "19C", "20", "21", "22A", "23A", "24A",
+];
 pub const DELAY_REASON: &[&str] = &[
     "none",
     "police_unavailable",
@@ -443,6 +471,11 @@ pub static ASSESSMENTS: RecordType = RecordType {
             "Date the manager authorised the completed assessment; null while open.",
         ),
         Field::one_of("outcome", ASSESSMENT_OUTCOME, "What the assessment led to."),
+        Field::codes(
+            "factors",
+            ASSESSMENT_FACTOR,
+            "Factors identified at the end of the assessment: distinct CIN census factor codes (1A-24A, 20 other, 21 none identified), at most 41; in CSV one cell, `;`-separated. No indicator uses them.",
+        ),
     ],
     list_date: "started_on",
     list_date_doc: "`from`/`to` select assessments started in the range.",

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use serde_json::{Map, Value as Json};
 
-use super::types::{Field, Is, Kind, RecordType, Rule};
+use super::types::{Field, Is, Kind, MAX_CODES, RecordType, Rule};
 use driftwatch_error::FieldError;
 
 /// Earliest and latest dates accepted anywhere (event dates in records, and every date
@@ -23,6 +23,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Date(NaiveDate),
+    /// The elements of a [`Kind::Codes`] field, distinct, in the order given.
+    Codes(Vec<String>),
     /// An instant; `has_time` false when only a date was given (then `at` is London midnight).
     Instant {
         at: DateTime<Utc>,
@@ -177,6 +179,9 @@ impl Record {
                 }
                 (_, Value::Date(d)) => {
                     row.insert(field.name.into(), Json::String(d.to_string()));
+                }
+                (_, Value::Codes(c)) => {
+                    row.insert(field.name.into(), Json::from(c.clone()));
                 }
                 (_, Value::Instant { at, .. }) => {
                     row.insert(field.name.into(), Json::String(at.to_rfc3339()));
@@ -341,6 +346,29 @@ fn parse_value(field: &Field, raw: &Json) -> Result<Value, String> {
             } else {
                 Err(format!("must be one of: {}", allowed.join(", ")))
             }
+        }
+        Kind::Codes(allowed) => {
+            let items = raw.as_array().ok_or("must be an array of strings")?;
+            if items.len() > MAX_CODES {
+                return Err(format!("must hold at most {MAX_CODES} codes"));
+            }
+            let mut codes: Vec<String> = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let s = item
+                    .as_str()
+                    .ok_or_else(|| format!("element {i} must be a string"))?;
+                if !allowed.contains(&s) {
+                    return Err(format!(
+                        "element {i} ({s:?}) must be one of: {}",
+                        allowed.join(", ")
+                    ));
+                }
+                if codes.iter().any(|c| c == s) {
+                    return Err(format!("element {i} ({s:?}) is given twice"));
+                }
+                codes.push(s.to_string());
+            }
+            Ok(Value::Codes(codes))
         }
         Kind::Bool => raw
             .as_bool()

@@ -65,6 +65,7 @@ fn pg_type(kind: Kind) -> &'static str {
         Kind::Int { .. } => "bigint",
         Kind::Date | Kind::Month => "date",
         Kind::Instant => "timestamptz",
+        Kind::Codes(_) => "text[]",
     }
 }
 
