@@ -400,8 +400,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                     for d in &diffs {
                         println!(
-                            "{}: {} case row(s) missing or wrong in the store, {} extra",
-                            d.indicator_id, d.missing, d.extra
+                            "{}: {} {} row(s) missing or wrong in the store, {} extra",
+                            d.indicator_id, d.missing, d.part, d.extra
                         );
                     }
                     if !diffs.is_empty() {

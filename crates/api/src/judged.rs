@@ -205,7 +205,10 @@ async fn fill(
     standards: &[crate::standards::Standard],
     children: Option<&str>,
 ) -> ApiResult<()> {
-    sql::delete_cases(conn, la, ind.id, children).await?;
+    // The old cases, and their part of the monthly aggregate (`engine::monthly`).
+    for del in driftwatch_engine::monthly::store_delete_sql(ind, la, children) {
+        del.run(conn).await?;
+    }
     let limit = crate::standards::effective_limit(ind, standards);
     engine::store_fill_sql(ind, la, limit, children, false)
         .run(conn)
@@ -217,6 +220,8 @@ async fn fill(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     pub indicator_id: &'static str,
+    /// `case` (the stored cases) or `monthly aggregate` (`engine::monthly`).
+    pub part: &'static str,
     /// Rows the store lacks or has wrong (from scratch, not in the store).
     pub missing: i64,
     /// Rows the store has that judging from scratch does not give.
@@ -237,9 +242,23 @@ pub async fn verify(conn: &mut Conn, la: &str) -> ApiResult<Vec<Difference>> {
         if d.missing != 0 || d.extra != 0 {
             out.push(Difference {
                 indicator_id: ind.id,
+                part: "case",
                 missing: d.missing,
                 extra: d.extra,
             });
+        }
+        if driftwatch_engine::monthly::aggregated(ind) {
+            // The monthly aggregate against the one the stored cases give.
+            let m = sql::compare_months(conn, &driftwatch_engine::monthly::compare_sql(ind, la))
+                .await?;
+            if m.missing != 0 || m.extra != 0 {
+                out.push(Difference {
+                    indicator_id: ind.id,
+                    part: "monthly aggregate",
+                    missing: m.missing,
+                    extra: m.extra,
+                });
+            }
         }
     }
     Ok(out)

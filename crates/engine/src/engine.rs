@@ -24,6 +24,7 @@ use crate::db::sql::Sql;
 use crate::domain::calendar;
 use crate::domain::periods::Period;
 use crate::domain::timescale::{self, Status};
+use crate::monthly;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBasis {
@@ -363,15 +364,23 @@ pub fn store_fill_sql(
     } else {
         "e"
     };
-    let insert = if select_only {
-        String::new()
-    } else {
-        format!("INSERT INTO judged_cases (la_code, indicator_id, {STORE_COLUMNS}) ")
-    };
-    sql.push(&format!(
-        "WITH {ctes} {insert}SELECT $1::text, {id}::text, r.case_id, r.child_id, r.team, r.worker_id, r.start_on, \
+    let select = format!(
+        "SELECT $1::text, {id}::text, r.case_id, r.child_id, r.team, r.worker_id, r.start_on, \
            {judged}, jsonb_build_object({gj}) FROM {rel} r"
-    ));
+    );
+    let insert =
+        format!("INSERT INTO judged_cases (la_code, indicator_id, {STORE_COLUMNS}) {select}");
+    sql.push(&if select_only {
+        format!("WITH {ctes} {select}")
+    } else if monthly::aggregated(ind) {
+        // The new cases' contributions added to the monthly aggregate, in the same statement.
+        format!(
+            "WITH {ctes}, {}",
+            monthly::fill_tail(ind, &insert, "$1", &id)
+        )
+    } else {
+        format!("WITH {ctes} {insert}")
+    });
     sql
 }
 
@@ -425,6 +434,9 @@ pub const AVERAGE_WINDOW_YEARS: i32 = 3;
 /// elapsed time, `num` those within the limit; the snapshot is taken at the period end as for
 /// timeliness.
 pub fn summary_sql(q: &SummaryQuery) -> Sql {
+    if monthly::reads(q) {
+        return monthly::summary_sql(q);
+    }
     let mut sql = Sql::default();
     base_params(&mut sql, q.la, q.as_of, q.limit);
     let ps = sql.bind_dates(q.periods.iter().map(|p| p.start));

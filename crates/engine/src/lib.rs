@@ -17,6 +17,7 @@
 pub mod cases;
 pub mod engine;
 pub mod feed;
+pub mod monthly;
 pub mod spc;
 pub mod summary;
 

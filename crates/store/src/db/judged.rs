@@ -98,27 +98,6 @@ pub async fn mark_built(conn: &mut Conn, la: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Delete the stored cases of `indicator_id` in `la`: all, or those of `children` (a JSON
-/// array of child ids).
-pub async fn delete_cases(
-    conn: &mut Conn,
-    la: &str,
-    indicator_id: &str,
-    children: Option<&str>,
-) -> ApiResult<()> {
-    let mut del = Sql::new("DELETE FROM judged_cases WHERE la_code = ");
-    del.push_bind(la.to_string())
-        .push(" AND indicator_id = ")
-        .push_bind(indicator_id.to_string());
-    if let Some(c) = children {
-        del.push(" AND child_id IN (SELECT jsonb_array_elements_text(")
-            .push_bind(c.to_string())
-            .push("::jsonb))");
-    }
-    del.run(conn).await?;
-    Ok(())
-}
-
 /// How one indicator's stored cases differ from its cases judged from scratch.
 #[derive(QueryableByName, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Diff {
@@ -146,6 +125,12 @@ pub async fn compare(conn: &mut Conn, fresh: &Sql, columns: &str) -> ApiResult<D
         f = fresh.text
     );
     Ok(q.query().get_result(conn).await?)
+}
+
+/// Run `compare`, a statement giving one row of `missing` and `extra` (the engine's
+/// `monthly::compare_sql`).
+pub async fn compare_months(conn: &mut Conn, compare: &Sql) -> ApiResult<Diff> {
+    Ok(compare.query().get_result(conn).await?)
 }
 
 #[derive(QueryableByName)]

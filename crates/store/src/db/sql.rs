@@ -26,6 +26,7 @@ enum Param {
     Date(Option<NaiveDate>),
     Dates(Vec<NaiveDate>),
     Int(Option<i64>),
+    Ints(Vec<i64>),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -72,6 +73,12 @@ impl Sql {
         format!("${}", self.params.len())
     }
 
+    /// A parameter bound as a `bigint[]`.
+    pub fn bind_ints(&mut self, values: impl IntoIterator<Item = i64>) -> String {
+        self.params.push(Param::Ints(values.into_iter().collect()));
+        format!("${}", self.params.len())
+    }
+
     /// Append a placeholder for a new parameter.
     pub fn push_bind(&mut self, value: impl Into<Option<String>>) -> &mut Self {
         let p = self.bind(value);
@@ -96,6 +103,13 @@ impl Sql {
                         .join(",")
                 ),
                 Param::Int(Some(n)) => format!("{n}::bigint"),
+                Param::Ints(ns) => format!(
+                    "'{{{}}}'::bigint[]",
+                    ns.iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
                 Param::Text(None) | Param::Date(None) | Param::Int(None) => "NULL".to_string(),
             };
             text = text.replace(&format!("${}", i + 1), &lit);
@@ -130,6 +144,7 @@ impl Sql {
                 Param::Date(v) => q.bind::<Nullable<Date>, _>(*v),
                 Param::Dates(v) => q.bind::<Array<Date>, _>(v.clone()),
                 Param::Int(v) => q.bind::<Nullable<BigInt>, _>(*v),
+                Param::Ints(v) => q.bind::<Array<BigInt>, _>(v.clone()),
             };
         }
         q
