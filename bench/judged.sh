@@ -81,15 +81,19 @@ for mode in 0 1; do
   res[wl$mode]=$(median_ms "$api/v1/indicators/rhi-timeliness/cases?status=overdue&limit=100&as_of=$END" "$key_la")
   res[sumrps$mode]=$(rps "$api/v1/indicators/rhi-timeliness/summary?$q" "$key_la")
   res[wlrps$mode]=$(rps "$api/v1/indicators/rhi-timeliness/cases?status=overdue&limit=100&as_of=$END" "$key_la")
-  # A write: one missing episode, its start moved by a minute and back (a PUT of an unchanged
+  # A write: one missing episode, its start moved by a minute (a day, if date-only) and back (a PUT of an unchanged
   # body writes no row, so it would cost the store nothing); on, the store recomputes the
   # child's cases.
   body=$(curl -sf -H "Authorization: Bearer $key_la" "$api/v1/missing-episodes/$id")
   moved=$(printf '%s' "$body" | python3 -c '
 import datetime, json, sys
 v = json.load(sys.stdin)
-t = datetime.datetime.fromisoformat(v["started_at"].replace("Z", "+00:00")) - datetime.timedelta(minutes=1)
-v["started_at"] = t.isoformat().replace("+00:00", "Z")
+s = v["started_at"]
+if len(s) > 10:  # an instant: a minute earlier
+    t = datetime.datetime.fromisoformat(s.replace("Z", "+00:00")) - datetime.timedelta(minutes=1)
+    v["started_at"] = t.isoformat().replace("+00:00", "Z")
+else:  # a date only: a day earlier
+    v["started_at"] = (datetime.date.fromisoformat(s) - datetime.timedelta(days=1)).isoformat()
 print(json.dumps(v))')
   res[put$mode]=$(for i in $(seq 1 "$RUNS"); do
     b=$([ $((i % 2)) -eq 1 ] && echo "$moved" || echo "$body")

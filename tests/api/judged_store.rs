@@ -649,3 +649,233 @@ async fn worklists_read_from_the_store_page_like_the_engine_on_hand_built_cases(
     );
     driftwatch::db::rollback(&mut conn).await;
 }
+
+/// The monthly aggregate (`engine::monthly`) on hand-built cases: its rows, and the summary
+/// read from it (whole months before the as-of month) and from the cases (the as-of month).
+#[tokio::test]
+async fn the_monthly_aggregate_counts_hand_built_cases() {
+    let app = TestApp::spawn_with(|s| s.judged_store = true).await;
+    driftwatch::judged::start(&app.db_url, true).await.unwrap();
+    let key = app.key("LA1", "read,write").await;
+    app.put_ok(
+        "/v1/children/c1",
+        &key,
+        json!({"birth_month": "2010-05", "sex": "F", "team": "North"}),
+    )
+    .await;
+    // rhi-timeliness: an interview within 72 hours of the return (a timed start; elapsed in
+    // hours between the instants; a timed case is overdue from its due day).
+    let ep = |returned: &str, extra: Value| {
+        let mut b = json!({"started_at": format!("{}T08:00:00Z", &returned[..10]), "returned_at": returned});
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        b
+    };
+    for (id, body) in [
+        // Met in 24 h, ended 11 January.
+        (
+            "j1",
+            ep(
+                "2024-01-10T10:00:00Z",
+                json!({"rhi_held_at": "2024-01-11T10:00:00Z"}),
+            ),
+        ),
+        // Missed: 120 h, ended 25 January (due the 23rd: open and overdue only within January).
+        (
+            "j2",
+            ep(
+                "2024-01-20T10:00:00Z",
+                json!({"rhi_held_at": "2024-01-25T10:00:00Z"}),
+            ),
+        ),
+        // Met in 71 h, ended 2 February: open at 31 January, not overdue (due 2 February).
+        (
+            "j3",
+            ep(
+                "2024-01-30T10:00:00Z",
+                json!({"rhi_held_at": "2024-02-02T09:00:00Z"}),
+            ),
+        ),
+        // Never interviewed: due 18 January, open and overdue at every month end after.
+        ("j4", ep("2024-01-15T10:00:00Z", json!({}))),
+        // Refused on the day of the return (before the due date): not applicable in February.
+        (
+            "h",
+            ep(
+                "2024-02-10T10:00:00Z",
+                json!({"rhi_offered_at": "2024-02-10", "rhi_accepted": false}),
+            ),
+        ),
+        // Met in 36 h, ended 6 March: the as-of month, read from the cases.
+        (
+            "j5",
+            ep(
+                "2024-03-05T10:00:00Z",
+                json!({"rhi_held_at": "2024-03-06T22:00:00Z"}),
+            ),
+        ),
+    ] {
+        crate::rhi::episode(&app, &key, id, body).await;
+    }
+
+    // The aggregate's rows, by hand (month: den, num, na, d_open, d_overdue):
+    // - January: ended j1 (met), j2 (missed); opened j3 (ends in February) and j4 (never
+    //   ends): d_open +2; j4 overdue from January (due the 18th): d_overdue +1. j1 and j2
+    //   start and end in January: no change at any month end.
+    // - February: ended j3 (met), h (not applicable); j3 no longer open: d_open -1.
+    // - March: ended j5 (met).
+    let mut conn = app.conn().await;
+    driftwatch::db::begin_tenant(&mut conn, "LA1")
+        .await
+        .unwrap();
+    assert_eq!(
+        driftwatch::judged::verify(&mut conn, "LA1").await.unwrap(),
+        vec![]
+    );
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Month {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        month: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        den: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        num: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        na: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        d_open: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        d_overdue: i64,
+    }
+    let months: Vec<Month> = diesel::sql_query(
+        "SELECT month::text AS month, den, num, na, d_open, d_overdue FROM judged_months \
+         WHERE indicator_id = 'rhi-timeliness' ORDER BY month",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let m = |month: &str, den, num, na, d_open, d_overdue| Month {
+        month: month.into(),
+        den,
+        num,
+        na,
+        d_open,
+        d_overdue,
+    };
+    assert_eq!(
+        months,
+        vec![
+            m("2024-01-01", 2, 1, 0, 2, 1),
+            m("2024-02-01", 1, 1, 1, -1, 0),
+            m("2024-03-01", 1, 1, 0, 0, 0),
+        ]
+    );
+    driftwatch::db::rollback(&mut conn).await;
+
+    // The summary as of 20 March, by month (January and February from the aggregate, March
+    // from the cases) and as one quarter (January-February aggregated, 1-20 March read).
+    let summary = |period: &str| {
+        let app = &app;
+        let key = &key;
+        let period = period.to_string();
+        async move {
+            let v = app
+                .get_json(
+                    &format!(
+                        "/v1/indicators/rhi-timeliness/summary?from=2024-01-01&to=2024-03-20&as_of=2024-03-20&period={period}"
+                    ),
+                    key,
+                )
+                .await;
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["period"].as_str().unwrap().to_string(),
+                        [
+                            "denominator",
+                            "numerator",
+                            "value",
+                            "median_elapsed",
+                            "p90_elapsed",
+                            "open_at_period_end",
+                            "overdue_at_period_end",
+                            "not_applicable",
+                        ]
+                        .map(|c| r[c].clone()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let row = |p: &str, vals: [Value; 8]| (p.to_string(), vals);
+    // January: 1 of 2 met (50%); elapsed 24 and 120 h: median 72, p90 24 + 0.9 x 96 = 110.4;
+    // at 31 January j3 and j4 open, j4 overdue.
+    // February: j3 met (71 h); h not applicable; at 29 February j4 open and overdue.
+    // 1-20 March: j5 met (36 h); at the 20th j4 open and overdue.
+    assert_eq!(
+        summary("month").await,
+        vec![
+            row(
+                "2024-01",
+                [
+                    json!(2),
+                    json!(1),
+                    json!(50.0),
+                    json!(72.0),
+                    json!(110.4),
+                    json!(2),
+                    json!(1),
+                    json!(0)
+                ]
+            ),
+            row(
+                "2024-02",
+                [
+                    json!(1),
+                    json!(1),
+                    json!(100.0),
+                    json!(71.0),
+                    json!(71.0),
+                    json!(1),
+                    json!(1),
+                    json!(1)
+                ]
+            ),
+            row(
+                "2024-03",
+                [
+                    json!(1),
+                    json!(1),
+                    json!(100.0),
+                    json!(36.0),
+                    json!(36.0),
+                    json!(1),
+                    json!(1),
+                    json!(0)
+                ]
+            ),
+        ]
+    );
+    // The quarter: 3 of 4 met (75%); elapsed 24, 36, 71, 120: median (36 + 71) / 2 = 53.5,
+    // p90 at row 0.9 x 3 = 2.7: 71 + 0.7 x 49 = 105.3; h not applicable; at 20 March j4.
+    assert_eq!(
+        summary("quarter").await,
+        vec![row(
+            "2024-Q1",
+            [
+                json!(4),
+                json!(3),
+                json!(75.0),
+                json!(53.5),
+                json!(105.3),
+                json!(1),
+                json!(1),
+                json!(1)
+            ]
+        )]
+    );
+}

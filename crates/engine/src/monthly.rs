@@ -297,9 +297,11 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                WITH ORDINALITY AS p(cs, pe, lo, hi, sd, sk, ord))"
     );
     // The aggregate's months of each period.
+    // (Each period's rows are read by a lateral subquery, kept one by `OFFSET 0`: its bounds
+    // are then the index scan's, where a join would read the whole indicator and filter.)
     let months = |a: &str| {
         format!(
-            "p JOIN {t} {a} ON {k} AND {a}.month >= p.lo AND {a}.month < p.hi",
+            "p CROSS JOIN LATERAL (SELECT * FROM {t} {a} WHERE {k} AND {a}.month >= p.lo AND {a}.month < p.hi OFFSET 0) {a}",
             t = if a == "m" {
                 "judged_months"
             } else {
@@ -313,8 +315,8 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         // before and after the aggregated months from the cases (`judged_cases_start`).
         let started = |cond: &str| {
             format!(
-                "SELECT p.ord, c.holds FROM p JOIN judged_cases c ON {k} AND {cond} \
-                 AND c.start_on <= $2::date",
+                "SELECT p.ord, c.holds FROM p CROSS JOIN LATERAL (SELECT c.holds FROM judged_cases c \
+                 WHERE {k} AND {cond} AND c.start_on <= $2::date OFFSET 0) c",
                 k = key("c")
             )
         };
@@ -338,14 +340,18 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
     }
     let ended = |cond: &str| {
         format!(
-            "SELECT p.ord, c.outcome, c.elapsed FROM p JOIN judged_cases c ON {k} AND {cond} \
-             WHERE c.start_on <= $2::date",
+            "SELECT p.ord, c.outcome, c.elapsed FROM p CROSS JOIN LATERAL (SELECT c.outcome, c.elapsed \
+             FROM judged_cases c WHERE {k} AND {cond} AND c.start_on <= $2::date OFFSET 0) c",
             k = key("c")
         )
     };
+    // (`OFFSET 0`: the cases not ended are found by `cond` alone, through the open-case or
+    // out-day index, and then those started by the day kept; else the planner was seen
+    // reading every case started by the day, by the start index.)
     let not_ended = |cond: &str| {
         format!(
-            "SELECT c.due_on, c.due_at FROM judged_cases c WHERE {k} AND {cond} AND c.start_on <= p.sd",
+            "SELECT c.due_on, c.due_at FROM (SELECT c.due_on, c.due_at, c.start_on FROM judged_cases c \
+             WHERE {k} AND {cond} OFFSET 0) c WHERE c.start_on <= p.sd",
             k = key("c")
         )
     };
@@ -358,14 +364,17 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
                        SELECT le.ord, (le.outcome IN ('met', 'missed'))::int, (le.outcome = 'met')::int, \
                               (le.outcome = 'not_applicable')::int FROM le) u \
                  GROUP BY u.ord), \
-         vals AS (SELECT p.ord, x.elapsed, x.n FROM {ax} WHERE x.n > 0 \
+         vals AS (SELECT p.ord, x.elapsed, x.n::float8 AS n FROM {ax} WHERE x.n > 0 \
                   UNION ALL \
-                  SELECT le.ord, le.elapsed, 1 FROM le \
+                  SELECT le.ord, le.elapsed, 1::float8 FROM le \
                   WHERE le.outcome IN ('met', 'missed') AND le.elapsed IS NOT NULL), \
-         pct AS (SELECT v.ord, avg(v.elapsed) AS mean, \
-                        percentile_cont(0.5) WITHIN GROUP (ORDER BY v.elapsed) AS med, \
-                        percentile_cont(0.9) WITHIN GROUP (ORDER BY v.elapsed) AS p90 \
-                 FROM vals v CROSS JOIN LATERAL generate_series(1, v.n) GROUP BY v.ord), \
+         vc AS (SELECT v.ord, v.elapsed, v.n, \
+                       (sum(v.n) OVER (PARTITION BY v.ord ORDER BY v.elapsed))::float8 AS cum, \
+                       (sum(v.n) OVER (PARTITION BY v.ord))::float8 AS tot \
+                FROM vals v), \
+         pr AS (SELECT vc.ord, sum(vc.elapsed * vc.n) / sum(vc.n) AS mean, {ranks} \
+                FROM vc GROUP BY vc.ord, vc.tot), \
+         pct AS (SELECT pr.ord, pr.mean, {lerp5} AS med, {lerp9} AS p90 FROM pr), \
          snap AS (SELECT p.ord, s.open, s.overdue FROM p CROSS JOIN LATERAL \
                     (SELECT coalesce(sum(m.d_open), 0)::bigint AS open, coalesce(sum(m.d_overdue), 0)::bigint AS overdue \
                      FROM judged_months m WHERE {km} AND m.month <= p.pe) s \
@@ -388,11 +397,36 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
         am = months("m"),
         ax = months("x"),
         km = key("m"),
+        ranks = [("5", "0.5"), ("9", "0.9")]
+            .map(|(k, f)| percentile_ranks(k, f))
+            .join(", "),
+        lerp5 = lerp("5"),
+        lerp9 = lerp("9"),
         fo = timescale::first_overdue_day_sql("c"),
         open_now = not_ended("c.out_on IS NULL"),
         ending_later = not_ended("c.out_on > p.sd"),
     ));
     sql
+}
+
+/// `percentile_cont(f)` over a multiset given as (value, count) rows `vc` (`elapsed`, `n`,
+/// `cum`: the count of values up to this one, `tot`: of all), without repeating a value its
+/// count of times: PostgreSQL's own arithmetic (`percentile_cont_final_common`): the rows
+/// `floor(f * (tot - 1))` and `ceil(...)` (0-based) of the sorted values, and between them
+/// `lo + (f * (tot - 1) - floor(...)) * (hi - lo)`. Row `k` is the first value whose `cum`
+/// exceeds `k`. A value may come in several rows (two months of a quarter): `cum`, a running
+/// sum in value order, then counts all of them at each (they are peers), which keeps the
+/// rule true. `ranks` gives `lo<k>`, `hi<k>` and `r<k>` (the fractional row) per group;
+/// [`lerp`] the result.
+fn percentile_ranks(k: &str, f: &str) -> String {
+    let r = format!("({f}::float8 * (vc.tot - 1))");
+    format!(
+        "min(vc.elapsed) FILTER (WHERE vc.cum > floor({r})) AS lo{k},          min(vc.elapsed) FILTER (WHERE vc.cum > ceil({r})) AS hi{k},          {r} - floor({r}) AS r{k}"
+    )
+}
+
+fn lerp(k: &str) -> String {
+    format!("pr.lo{k} + (pr.r{k} * (pr.hi{k} - pr.lo{k}))")
 }
 
 #[cfg(test)]
