@@ -120,8 +120,8 @@ pub async fn refresh(conn: &mut Conn, la: &str) -> ApiResult<()> {
         .iter()
         .filter_map(|t| t.child_id.as_deref())
         .collect();
-    let children = (!children.is_empty())
-        .then(|| serde_json::to_string(&children).expect("strings serialise"));
+    let children: Option<Vec<String>> =
+        (!children.is_empty()).then(|| children.iter().map(|c| c.to_string()).collect());
     // The record tables written; `None` when a child's own row was (every indicator reads it).
     let tables: Option<BTreeSet<&str>> = touched
         .iter()
@@ -197,13 +197,13 @@ pub async fn rebuild(conn: &mut Conn, la: &str) -> ApiResult<()> {
     sql::mark_built(conn, la).await
 }
 
-/// Replace the stored cases of `ind` in `la`: all, or those of `children` (JSON array).
+/// Replace the stored cases of `ind` in `la`: all, or those of `children`.
 async fn fill(
     conn: &mut Conn,
     la: &str,
     ind: &Indicator,
     standards: &[crate::standards::Standard],
-    children: Option<&str>,
+    children: Option<&[String]>,
 ) -> ApiResult<()> {
     // The old cases, and their part of the monthly aggregate (`engine::monthly`).
     for del in driftwatch_engine::monthly::store_delete_sql(ind, la, children) {

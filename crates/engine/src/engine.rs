@@ -323,26 +323,25 @@ fn case_ctes(
 }
 
 /// The statement that (re)fills the judged-case store with an indicator's cases for authority
-/// `la` at its effective `limit`: all of them, or those of `children` (a JSON array of child
-/// ids). The engine's own case source and judging, every group kept, no as-of (statuses are
+/// `la` at its effective `limit`: all of them, or those of `children` (child ids). The engine's own case source and judging, every group kept, no as-of (statuses are
 /// judged at read time from the stored dates). `select_only` gives the rows without inserting
 /// them (`driftwatch store verify`).
 pub fn store_fill_sql(
     ind: &Indicator,
     la: &str,
     limit: Option<Limit>,
-    children: Option<&str>,
+    children: Option<&[String]>,
     select_only: bool,
 ) -> Sql {
     let mut sql = Sql::default();
     base_params(&mut sql, la, NaiveDate::MAX, limit);
     let id = sql.bind(ind.id.to_string());
-    let filter = children.map(|c| {
-        format!(
-            "s.child_id IN (SELECT jsonb_array_elements_text({}::jsonb))",
-            sql.bind(c.to_string())
-        )
-    });
+    // `= ANY` of a bound array: the planner sees how many children there are (one for a
+    // PUT, thousands for an import batch) and looks them up or hashes them; a set-returning
+    // function over JSON, estimated at 100 rows whatever its length, was planned as a nested
+    // loop that took minutes for an import of 20,000 children.
+    let filter =
+        children.map(|c| format!("s.child_id = ANY ({}::text[])", sql.bind_texts(c.to_vec())));
     let groups = all_groups(ind);
     let ctes = case_ctes(ind, None, &[], &groups, true, filter.as_deref(), limit);
     let judged = if ind.kind == IndicatorKind::Proportion {

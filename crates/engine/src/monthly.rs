@@ -120,9 +120,9 @@ pub(crate) fn fill_tail(ind: &Indicator, insert: &str, la: &str, id: &str) -> St
 }
 
 /// The statements that delete the stored cases of `ind` in `la` (all, or those of
-/// `children`, a JSON array of child ids), with its aggregate: all of it, or the deleted
+/// `children`), with its aggregate: all of it, or the deleted
 /// cases' contributions subtracted.
-pub fn store_delete_sql(ind: &Indicator, la: &str, children: Option<&str>) -> Vec<Sql> {
+pub fn store_delete_sql(ind: &Indicator, la: &str, children: Option<&[String]>) -> Vec<Sql> {
     let mut sql = Sql::default();
     let la_p = sql.bind(la.to_string());
     let id_p = sql.bind(ind.id.to_string());
@@ -143,10 +143,8 @@ pub fn store_delete_sql(ind: &Indicator, la: &str, children: Option<&str>) -> Ve
         }
         return out;
     };
-    let child_p = sql.bind(c.to_string());
-    let del = format!(
-        "DELETE {cases} AND child_id IN (SELECT jsonb_array_elements_text({child_p}::jsonb))"
-    );
+    let child_p = sql.bind_texts(c.to_vec());
+    let del = format!("DELETE {cases} AND child_id = ANY ({child_p}::text[])");
     if aggregated(ind) {
         sql.push(&format!(
             "WITH jm_old AS ({del} RETURNING {RETURNING}), {upserts} SELECT count(*) FROM jm_old",

@@ -27,6 +27,7 @@ enum Param {
     Dates(Vec<NaiveDate>),
     Int(Option<i64>),
     Ints(Vec<i64>),
+    Texts(Vec<String>),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -79,6 +80,13 @@ impl Sql {
         format!("${}", self.params.len())
     }
 
+    /// A parameter bound as a `text[]` (e.g. a set of ids: `col = ANY($n::text[])`, which the
+    /// planner, with the values in hand, can hash or look up by index).
+    pub fn bind_texts(&mut self, values: impl IntoIterator<Item = String>) -> String {
+        self.params.push(Param::Texts(values.into_iter().collect()));
+        format!("${}", self.params.len())
+    }
+
     /// Append a placeholder for a new parameter.
     pub fn push_bind(&mut self, value: impl Into<Option<String>>) -> &mut Self {
         let p = self.bind(value);
@@ -103,6 +111,13 @@ impl Sql {
                         .join(",")
                 ),
                 Param::Int(Some(n)) => format!("{n}::bigint"),
+                Param::Texts(ts) => format!(
+                    "ARRAY[{}]::text[]",
+                    ts.iter()
+                        .map(|t| format!("'{}'", t.replace('\'', "''")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
                 Param::Ints(ns) => format!(
                     "'{{{}}}'::bigint[]",
                     ns.iter()
@@ -145,6 +160,7 @@ impl Sql {
                 Param::Dates(v) => q.bind::<Array<Date>, _>(v.clone()),
                 Param::Int(v) => q.bind::<Nullable<BigInt>, _>(*v),
                 Param::Ints(v) => q.bind::<Array<BigInt>, _>(v.clone()),
+                Param::Texts(v) => q.bind::<Array<Text>, _>(v.clone()),
             };
         }
         q
