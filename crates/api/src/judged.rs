@@ -5,7 +5,9 @@
 //! for one indicator or all); `db::bump_data_version`, which every write calls in its
 //! transaction, calls [`refresh`], which recomputes exactly that. Statuses and elapsed times
 //! as of any day are a function of the stored dates (`timescale::status_sql`), so nothing
-//! goes stale and no nightly job runs.
+//! goes stale and no nightly job runs. The same statements keep each indicator's monthly
+//! aggregate (`engine::monthly`: signed sums, the old cases' subtracted and the new cases'
+//! added), which summaries without groups read for whole months.
 //!
 //! Stored: timeliness, average and proportion indicators whose case source does not depend on
 //! the as-of day (two proportions, `rhi-offered` and `homeless-1617-s20-advised`, ask "by the
