@@ -506,8 +506,8 @@ fn ids(page: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn worklists_read_from_the_store_page_like_the_engine_on_hand_built_cases() {
+/// A server with the store on and its writes tracked, a key of LA1 and its child `c1`.
+async fn store_app_with_a_child() -> (TestApp, String) {
     let app = TestApp::spawn_with(|s| s.judged_store = true).await;
     driftwatch::judged::start(&app.db_url, true).await.unwrap();
     let key = app.key("LA1", "read,write").await;
@@ -517,17 +517,40 @@ async fn worklists_read_from_the_store_page_like_the_engine_on_hand_built_cases(
         json!({"birth_month": "2010-05", "sex": "F", "team": "North"}),
     )
     .await;
+    (app, key)
+}
+
+/// A connection in a tenant transaction of LA1, its store checked equal to the engine
+/// (`judged::verify`: the cases and the monthly aggregate).
+async fn verified_tenant_conn(app: &TestApp) -> AsyncPgConnection {
+    let mut conn = app.conn().await;
+    driftwatch::db::begin_tenant(&mut conn, "LA1")
+        .await
+        .unwrap();
+    assert_eq!(
+        driftwatch::judged::verify(&mut conn, "LA1").await.unwrap(),
+        vec![]
+    );
+    conn
+}
+
+/// A missing episode's body: missing from 08:00 on the day of `returned` (an instant), back at
+/// `returned`, with the fields of `extra`.
+fn episode_body(returned: &str, extra: Value) -> Value {
+    let started = format!("{}T08:00:00Z", &returned[..10]);
+    let mut b = json!({"started_at": started, "returned_at": returned});
+    b.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    b
+}
+
+#[tokio::test]
+async fn worklists_read_from_the_store_page_like_the_engine_on_hand_built_cases() {
+    let (app, key) = store_app_with_a_child().await;
     // Return home interviews are due 72 hours after the return (a timed start: a due instant;
     // its London day is the due date). Case ids sort a < b < e < g < ...
-    let ep = |returned: &str, extra: Value| {
-        // Missing from 08:00 the same day.
-        let started = format!("{}T08:00:00Z", &returned[..10]);
-        let mut b = json!({"started_at": started, "returned_at": returned});
-        b.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        b
-    };
+    let ep = episode_body;
     let fri = "2024-03-01T10:00:00Z"; // due Monday 2024-03-04 10:00 GMT
     for (id, body) in [
         // Never interviewed: due 03-04, overdue from then on.
@@ -562,14 +585,7 @@ async fn worklists_read_from_the_store_page_like_the_engine_on_hand_built_cases(
     }
     let ind = CATALOGUE.iter().find(|i| i.id == "rhi-timeliness").unwrap();
     assert!(driftwatch::judged::stored(ind));
-    let mut conn = app.conn().await;
-    driftwatch::db::begin_tenant(&mut conn, "LA1")
-        .await
-        .unwrap();
-    assert_eq!(
-        driftwatch::judged::verify(&mut conn, "LA1").await.unwrap(),
-        vec![]
-    );
+    let mut conn = verified_tenant_conn(&app).await;
     let standards = driftwatch::standards::all(&mut conn, "LA1").await.unwrap();
     let limit = driftwatch::standards::effective_limit(ind, &standards);
     let as_of = day(2024, 3, 20);
@@ -654,24 +670,10 @@ async fn worklists_read_from_the_store_page_like_the_engine_on_hand_built_cases(
 /// read from it (whole months before the as-of month) and from the cases (the as-of month).
 #[tokio::test]
 async fn the_monthly_aggregate_counts_hand_built_cases() {
-    let app = TestApp::spawn_with(|s| s.judged_store = true).await;
-    driftwatch::judged::start(&app.db_url, true).await.unwrap();
-    let key = app.key("LA1", "read,write").await;
-    app.put_ok(
-        "/v1/children/c1",
-        &key,
-        json!({"birth_month": "2010-05", "sex": "F", "team": "North"}),
-    )
-    .await;
+    let (app, key) = store_app_with_a_child().await;
     // rhi-timeliness: an interview within 72 hours of the return (a timed start; elapsed in
     // hours between the instants; a timed case is overdue from its due day).
-    let ep = |returned: &str, extra: Value| {
-        let mut b = json!({"started_at": format!("{}T08:00:00Z", &returned[..10]), "returned_at": returned});
-        b.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        b
-    };
+    let ep = episode_body;
     for (id, body) in [
         // Met in 24 h, ended 11 January.
         (
@@ -725,14 +727,7 @@ async fn the_monthly_aggregate_counts_hand_built_cases() {
     //   start and end in January: no change at any month end.
     // - February: ended j3 (met), h (not applicable); j3 no longer open: d_open -1.
     // - March: ended j5 (met).
-    let mut conn = app.conn().await;
-    driftwatch::db::begin_tenant(&mut conn, "LA1")
-        .await
-        .unwrap();
-    assert_eq!(
-        driftwatch::judged::verify(&mut conn, "LA1").await.unwrap(),
-        vec![]
-    );
+    let mut conn = verified_tenant_conn(&app).await;
     #[derive(diesel::QueryableByName, Debug, PartialEq)]
     struct Month {
         #[diesel(sql_type = diesel::sql_types::Text)]
