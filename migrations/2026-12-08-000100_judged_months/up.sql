@@ -35,8 +35,10 @@ CREATE TABLE judged_month_elapsed (
     PRIMARY KEY (la_code, indicator_id, month, elapsed)
 );
 
--- A proportion's cases by the day they started (the part months a summary reads).
-CREATE INDEX judged_cases_start ON judged_cases (la_code, indicator_id, start_on);
+-- A proportion's cases by the day they started (the part months a summary reads); only
+-- proportions' rows (they have no due date), so the other kinds' writes do not keep it.
+CREATE INDEX judged_cases_start ON judged_cases (la_code, indicator_id, start_on)
+    WHERE due_on IS NULL;
 CREATE INDEX judged_cases_backwards ON judged_cases (la_code, indicator_id, out_on)
     WHERE start_on > out_on;
 
