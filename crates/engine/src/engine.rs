@@ -618,10 +618,6 @@ pub fn summary_sql(q: &SummaryQuery) -> Sql {
             )
         ),
     ));
-    if q.store {
-        // A read of the judged-case store: kept prepared (`Sql::keep_prepared`).
-        sql.keep_prepared();
-    }
     sql
 }
 
@@ -737,11 +733,7 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         tail += &format!(" WHERE {}", filters.join(" AND "));
     }
     tail += &format!(" ORDER BY {sort}, r.case_id");
-    // The page size bound, not written in: the text stays one per indicator and shape.
-    let limit = q
-        .page
-        .map(|n| format!(" LIMIT {}", sql.bind_int(Some(n))))
-        .unwrap_or_default();
+    let limit = q.page.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     let text = match &ctes[..] {
         [one] => format!("WITH {one} {select}{tail}{limit}"),
         // Each branch its own page, in order; the page is the first rows of their merge.
@@ -754,10 +746,6 @@ pub fn cases_sql(q: &CasesQuery) -> Sql {
         ),
     };
     sql.push(&text);
-    if q.store {
-        // A read of the judged-case store: kept prepared (`Sql::keep_prepared`).
-        sql.keep_prepared();
-    }
     sql
 }
 

@@ -273,8 +273,6 @@ pub fn reads(q: &SummaryQuery) -> bool {
 pub fn summary_sql(q: &SummaryQuery) -> Sql {
     let kind = q.indicator.kind;
     let mut sql = Sql::default();
-    // Its text is one per kind (every value bound): kept prepared (`Sql::keep_prepared`).
-    sql.keep_prepared();
     // $1 authority, $2 as-of, as every engine statement.
     sql.bind(q.la.to_string());
     sql.bind_date(q.as_of);

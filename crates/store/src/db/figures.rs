@@ -40,7 +40,7 @@ pub struct SummarySqlRow {
 
 /// Run a summary statement built by the engine.
 pub async fn load_summary(conn: &mut Conn, sql: &Sql) -> ApiResult<Vec<SummarySqlRow>> {
-    sql.fetch_all(conn).await
+    Ok(sql.query().load(conn).await?)
 }
 
 /// A case: the drill-down row behind every summary figure.
@@ -106,7 +106,7 @@ impl CaseRow {
 
 /// Run a case statement built by the engine.
 pub async fn load_cases(conn: &mut Conn, sql: &Sql) -> ApiResult<Vec<CaseRow>> {
-    sql.fetch_all(conn).await
+    Ok(sql.query().load(conn).await?)
 }
 
 #[derive(QueryableByName)]

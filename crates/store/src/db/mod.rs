@@ -44,13 +44,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 fn session_setup_sql(statement_timeout: Duration) -> String {
     // JIT off: measured 4.7x slower on the live indicator queries (issue 6); instants render and
     // `::date` casts happen in Europe/London, the calendar the timescales are defined in.
-    // Custom plans always: a statement kept prepared (`Sql::keep_prepared`) is parsed once but
-    // still planned with its values, because a generic plan cannot know how selective a bound
-    // day is (measured: a worklist's generic plan read every case of the indicator by its
-    // due-date index, 4 ms, where the custom plan reads the few ending after the day).
     format!(
         "SET statement_timeout = {}; SET TimeZone = 'Europe/London'; SET jit = off; \
-         SET plan_cache_mode = force_custom_plan; \
          SET application_name = 'driftwatch'; SET idle_in_transaction_session_timeout = {}",
         statement_timeout.as_millis(),
         statement_timeout.as_millis().max(60_000),

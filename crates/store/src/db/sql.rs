@@ -34,8 +34,6 @@ enum Param {
 pub struct Sql {
     pub text: String,
     params: Vec<Param>,
-    /// Keep the statement prepared on its connection ([`Sql::keep_prepared`]).
-    keep: bool,
 }
 
 impl Sql {
@@ -43,7 +41,6 @@ impl Sql {
         Sql {
             text: text.into(),
             params: Vec::new(),
-            keep: false,
         }
     }
 
@@ -135,23 +132,8 @@ impl Sql {
         text
     }
 
-    /// Keep this statement prepared on each connection that runs it, found again by its text
-    /// and parameter types, when read with [`Sql::fetch_all`]: PostgreSQL then parses it once
-    /// per connection (0.5-0.9 ms a run, measured on a store summary and a worklist page). It is
-    /// still planned every run with its values (the pool's `plan_cache_mode =
-    /// force_custom_plan`: generic plans were measured slower). Only for statements whose text comes from a bounded set (the
-    /// engine's store reads: one text per indicator and shape, every value bound), since each
-    /// text is kept for the connection's life.
-    pub fn keep_prepared(&mut self) -> &mut Self {
-        self.keep = true;
-        self
-    }
-
     /// Run the statement and read every row.
     pub async fn fetch_all<R: Row>(&self, conn: &mut Conn) -> ApiResult<Vec<R>> {
-        if self.keep {
-            return Ok(Prepared(self.clone()).load(conn).await?);
-        }
         Ok(self.query().load(conn).await?)
     }
 
@@ -193,62 +175,4 @@ pub fn ident(name: &str) -> String {
         "identifier {name} is not a plain snake_case name"
     );
     format!("\"{name}\"")
-}
-
-/// A statement diesel may keep prepared ([`Sql::keep_prepared`]). `diesel::sql_query` marks
-/// itself unsafe to cache (its text is anyone's); this writes the same text with each `$n`
-/// replaced by a bind of parameter `n` in the order they appear (a parameter used twice is
-/// bound twice, with the same value and type), so the cache key is the text and the bind types.
-struct Prepared(Sql);
-
-impl diesel::query_builder::QueryId for Prepared {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::Query for Prepared {
-    type SqlType = diesel::sql_types::Untyped;
-}
-
-impl diesel::query_builder::QueryFragment<Pg> for Prepared {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
-    ) -> diesel::QueryResult<()> {
-        let text = &self.0.text;
-        let bytes = text.as_bytes();
-        let (mut from, mut i) = (0, 0);
-        while i < bytes.len() {
-            let placeholder = bytes[i] == b'$'
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
-                // `$n` after an identifier character is not a placeholder.
-                && !(i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
-            if !placeholder {
-                i += 1;
-                continue;
-            }
-            let end = (i + 1..bytes.len())
-                .find(|&j| !bytes[j].is_ascii_digit())
-                .unwrap_or(bytes.len());
-            out.push_sql(&text[from..i]);
-            let n: usize = text[i + 1..end].parse().unwrap_or(0);
-            let Some(p) = n.checked_sub(1).and_then(|k| self.0.params.get(k)) else {
-                return Err(diesel::result::Error::QueryBuilderError(
-                    format!("placeholder ${n} has no parameter").into(),
-                ));
-            };
-            match p {
-                Param::Text(v) => out.push_bind_param::<Nullable<Text>, _>(v)?,
-                Param::Date(v) => out.push_bind_param::<Nullable<Date>, _>(v)?,
-                Param::Dates(v) => out.push_bind_param::<Array<Date>, _>(v)?,
-                Param::Int(v) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
-                Param::Ints(v) => out.push_bind_param::<Array<BigInt>, _>(v)?,
-                Param::Texts(v) => out.push_bind_param::<Array<Text>, _>(v)?,
-            }
-            from = end;
-            i = end;
-        }
-        out.push_sql(&text[from..]);
-        Ok(())
-    }
 }
