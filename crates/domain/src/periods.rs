@@ -40,6 +40,12 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
+/// The calendar month holding `day`: (its first day, its last day).
+pub fn month_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (_, start, end) = containing(PeriodKind::Month, day);
+    (start, end)
+}
+
 /// The whole calendar period of `kind` containing `day`: (label, first day, last day).
 fn containing(kind: PeriodKind, day: NaiveDate) -> (String, NaiveDate, NaiveDate) {
     let (y, m) = (day.year(), day.month());

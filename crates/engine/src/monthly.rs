@@ -1,22 +1,23 @@
 //! The judged-case store's monthly aggregate (issue 14; migration `judged_months`): per
-//! authority, timeliness indicator and calendar month, what the month's stored cases add to a
-//! summary, kept by the statements that write `judged_cases` as sums of signed contributions,
-//! and the summary statement that reads it.
+//! authority, stored indicator (timeliness, average, proportion) and calendar month, what the
+//! month's stored cases add to a summary, kept by the statements that write `judged_cases` as
+//! sums of signed contributions, and the summary statement that reads it.
 //!
 //! What a case contributes (all from its stored dates; `month` is the month's first day):
-//! - ended in the month of its out day (`out_on`: end event or stopped duty): `den` (met or
-//!   missed), `num` (met), `na` (not applicable), and its elapsed time in
-//!   `judged_month_elapsed` (a multiset: value and count) when in `den`. A case whose out day
-//!   is before its start day is not aggregated: a summary counts an ended case only if it
-//!   started by the as-of day, which for such a case is not implied by its out day being
+//! - a timeliness or average case: ended in the month of its out day (`out_on`: end event or
+//!   stopped duty): `den` (met or missed), `num` (met), `na` (not applicable), and its elapsed
+//!   time in `judged_month_elapsed` (a multiset: value and count) when in `den`. A case whose
+//!   out day is before its start day is not aggregated: a summary counts an ended case only if
+//!   it started by the as-of day, which for such a case is not implied by its out day being
 //!   before it, so the summary reads those from `judged_cases` (`judged_cases_backwards`).
-//! - open at a month's last day `M` when it started by `M` and had not ended by it
+//!   Open at a month's last day `M` when it started by `M` and had not ended by it
 //!   (`start_on <= M < out_on`), overdue when also past its first overdue day
 //!   (`timescale::first_overdue_day_sql`): the engine's snapshot rule (`snapshot_ctes`) at a
 //!   month end. Kept as changes (`d_open`: +1 in the month it started, -1 in the month it
 //!   ended, when those differ; `d_overdue` likewise from the later of its start and first
 //!   overdue day), so the count at `M` is the running sum of the months up to `M`, and a
 //!   write only adds and subtracts.
+//! - a proportion's case: in the month it started, `den`, and `num` when it holds.
 //!
 //! A summary ([`summary_sql`]) reads, for each period: the months wholly inside it and before
 //! the as-of day's month from the aggregate, the rest of its days (a part month at either end,
@@ -32,6 +33,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use super::catalogue::{Indicator, IndicatorKind};
 use super::engine::{DateBasis, SummaryQuery};
 use crate::db::sql::Sql;
+use crate::domain::periods::month_of;
 use crate::domain::timescale;
 
 /// Whether the store keeps a monthly aggregate of `ind`'s cases: every stored kind but the
@@ -193,16 +195,17 @@ pub fn compare_sql(ind: &Indicator, la: &str) -> Sql {
     sql
 }
 
+// Months as the periods define them (`periods::month_of`).
 fn first_of(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).expect("every month has a first day")
+    month_of(d).0
 }
 
 fn next_month(d: NaiveDate) -> NaiveDate {
-    first_of(d) + Months::new(1)
+    month_of(d).1 + chrono::Days::new(1)
 }
 
 fn is_month_end(d: NaiveDate) -> bool {
-    next_month(d).pred_opt() == Some(d)
+    month_of(d).1 == d
 }
 
 /// How a period reads: the months `[lo, hi)` of the days it counts from the aggregate (none:
